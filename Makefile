@@ -1,0 +1,59 @@
+# wasm-sandbox: setup, build (guest first), test, run, bench, lint.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# The C toolchain for wasm32-wasip2 (QuickJS is C): Debian's clang-19 + wasi-libc headers.
+export RQUICKJS_SYS_NO_WASI_SDK := 1
+export CC_wasm32_wasip2 := clang-19
+export AR_wasm32_wasip2 := llvm-ar-19
+export CFLAGS_wasm32_wasip2 := -isystem /usr/include/wasm32-wasi
+export BINDGEN_EXTRA_CLANG_ARGS_wasm32_wasip2 := -isystem /usr/include/wasm32-wasi
+
+GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
+ENGINE := target/engine/engine.wasm
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup engine build test test-unit run-example bench lint fmt clean
+
+## setup: install what the build needs (rustup target, clang-19 + wasi-libc for the guest's C).
+setup:
+	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+	@if ! command -v clang-19 >/dev/null || ! command -v llvm-ar-19 >/dev/null || [ ! -f /usr/include/wasm32-wasi/stdlib.h ]; then \
+		echo "installing clang-19, llvm-19 and wasi-libc (Debian packages)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang-19 llvm-19 wasi-libc >/dev/null; \
+	fi
+
+## engine: the guest (QuickJS + prelude) for wasm32-wasip2, pre-initialized with wizer.
+engine: setup
+	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target
+	cargo build --release -p wasm-sandbox-snapshot
+	@mkdir -p target/engine
+	./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $(ENGINE)
+
+## build: everything, release (the binary is target/release/wasm-sandbox).
+build: engine
+	cargo build --release --workspace
+
+## test: the whole suite (release profile: one wasmtime build serves build, tests and benches).
+test: build
+	cargo test --release --workspace
+
+## run-example: run the seed example through the CLI.
+run-example: build
+	./target/release/wasm-sandbox run examples/hello.js --include
+
+## bench: criterion benches of the in-process paths.
+bench: build
+	cargo bench -p wasm-sandbox-benches
+
+lint: engine
+	cargo fmt --all -- --check
+	cd guest-js && cargo fmt -- --check
+	cargo clippy --release --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+	cd guest-js && cargo fmt
+
+clean:
+	cargo clean

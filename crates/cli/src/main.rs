@@ -1,0 +1,197 @@
+//! `wasm-sandbox`: the command line. Thin: it parses flags and calls the library.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use clap::{Parser, Subcommand};
+use wasm_sandbox::{Config, Limits, Loader, ModuleContent, StatusText, WorkerCode};
+
+#[derive(Parser)]
+#[command(name = "wasm-sandbox", version, about = "Run untrusted Workers-style JavaScript in WebAssembly sandboxes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a worker script once: send it one request and print the response body.
+    ///
+    /// Exits 0 when the script produced a response (whatever its status), 1 when it failed
+    /// (syntax error, exception, limit...), with the error on stderr.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The main module (an ES module with `export default { fetch(request, env, ctx) {...} }`).
+    file: PathBuf,
+    /// Request method.
+    #[arg(short = 'X', long, default_value = "GET")]
+    method: String,
+    /// Request URL the script sees.
+    #[arg(long, default_value = "https://worker/")]
+    url: String,
+    /// A request header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header")]
+    headers: Vec<String>,
+    /// Request body (`@FILE` reads it from a file).
+    #[arg(short = 'd', long)]
+    data: Option<String>,
+    /// Print the status line and headers before the body, like `curl -i`.
+    #[arg(short, long)]
+    include: bool,
+    /// An extra module, `NAME=PATH` (repeatable). Its type follows the extension: .js/.mjs
+    /// (ES module), .json, .txt/.html/.md/.csv (text); anything else is data (ArrayBuffer).
+    #[arg(short = 'm', long = "module")]
+    modules: Vec<String>,
+    /// An `env` variable for the script, `NAME=VALUE` (repeatable; VALUE is parsed as JSON
+    /// when it is valid JSON, else taken as a string).
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// CPU time limit for the request, in milliseconds.
+    #[arg(long, default_value_t = Limits::default().cpu_time.as_millis() as u64)]
+    cpu_ms: u64,
+    /// Memory limit for the instance, in MiB.
+    #[arg(long, default_value_t = Limits::default().memory_bytes >> 20)]
+    memory_mb: u64,
+    /// Wall-clock limit for the request, in milliseconds.
+    #[arg(long, default_value_t = Limits::default().wall_time.as_millis() as u64)]
+    wall_ms: u64,
+    /// Print the script's console output to stderr (`[level] message`).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    logs: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn module_from_path(name: &str, path: &PathBuf) -> Result<ModuleContent> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading module {}", path.display()))?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let text = |b: Vec<u8>| String::from_utf8(b).with_context(|| format!("module {name} is not UTF-8"));
+    Ok(match ext {
+        "js" | "mjs" => ModuleContent::Js(text(bytes)?),
+        "json" => ModuleContent::Json(text(bytes)?),
+        "txt" | "html" | "md" | "csv" | "svg" | "css" => ModuleContent::Text(text(bytes)?),
+        _ => ModuleContent::Data(bytes),
+    })
+}
+
+async fn run(args: RunArgs) -> Result<ExitCode> {
+    let source = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let main_name = args
+        .file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("worker.js")
+        .to_string();
+    let mut code = WorkerCode::js(main_name, source);
+    for spec in &args.modules {
+        let Some((name, path)) = spec.split_once('=') else {
+            bail!("--module {spec:?}: expected NAME=PATH, e.g. --module lib/util.js=./util.js");
+        };
+        let path = PathBuf::from(path);
+        code = code.with_module(name, module_from_path(name, &path)?);
+    }
+    for spec in &args.env {
+        let Some((name, value)) = spec.split_once('=') else {
+            bail!("--env {spec:?}: expected NAME=VALUE");
+        };
+        let value = serde_json_value(value);
+        code = code.with_env(name, value);
+    }
+    code.limits = Some(Limits {
+        cpu_time: Duration::from_millis(args.cpu_ms),
+        memory_bytes: args.memory_mb << 20,
+        wall_time: Duration::from_millis(args.wall_ms),
+    });
+
+    let mut request = http::Request::builder().method(args.method.as_str()).uri(args.url.as_str());
+    for h in &args.headers {
+        let Some((k, v)) = h.split_once(':') else {
+            bail!("--header {h:?}: expected 'Name: value'");
+        };
+        request = request.header(k.trim(), v.trim());
+    }
+    let body = match &args.data {
+        None => Bytes::new(),
+        Some(d) if d.starts_with('@') => Bytes::from(std::fs::read(&d[1..]).with_context(|| format!("reading {}", &d[1..]))?),
+        Some(d) => Bytes::from(d.clone()),
+    };
+    let request = request.body(body).context("building the request")?;
+
+    let config = Config {
+        max_instances: 4,
+        cache_max_workers: 1,
+        ..Config::default()
+    };
+    let loader = Loader::new(config).await?;
+    let worker = loader.load(code)?;
+    let invocation = worker.entrypoint(None).fetch_traced(request).await;
+    if args.logs {
+        for line in &invocation.trace.logs {
+            eprintln!("[{}] {}", serde_level(line.level), line.message);
+        }
+    }
+    let response = match invocation.result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if args.include {
+        let reason = response
+            .extensions()
+            .get::<StatusText>()
+            .map(|s| s.0.clone())
+            .filter(|s| !s.is_empty())
+            .or_else(|| response.status().canonical_reason().map(str::to_owned))
+            .unwrap_or_default();
+        writeln!(out, "HTTP/1.1 {} {}", response.status().as_u16(), reason)?;
+        for (k, v) in response.headers() {
+            writeln!(out, "{}: {}", k, String::from_utf8_lossy(v.as_bytes()))?;
+        }
+        writeln!(out)?;
+    }
+    out.write_all(response.body())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serde_level(level: wasm_sandbox::Level) -> &'static str {
+    match level {
+        wasm_sandbox::Level::Debug => "debug",
+        wasm_sandbox::Level::Info => "info",
+        wasm_sandbox::Level::Log => "log",
+        wasm_sandbox::Level::Warn => "warn",
+        wasm_sandbox::Level::Error => "error",
+    }
+}
+
+fn serde_json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}

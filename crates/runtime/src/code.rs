@@ -1,0 +1,156 @@
+//! What a supervisor hands over: [`WorkerCode`], after Cloudflare's Worker Loader.
+
+use serde_json::{Map, Value};
+
+use crate::config::Limits;
+use crate::error::{Error, Result};
+
+/// One module of a worker, typed as in Workers' module rules.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModuleContent {
+    /// An ES module.
+    Js(String),
+    /// Imported as a string: `import text from "./file.txt"`.
+    Text(String),
+    /// Imported as the parsed value: `import data from "./data.json"` (the source, as JSON text).
+    Json(String),
+    /// Imported as an `ArrayBuffer`: `import bytes from "./blob.bin"`.
+    Data(Vec<u8>),
+}
+
+impl ModuleContent {
+    fn len(&self) -> usize {
+        match self {
+            ModuleContent::Js(s) | ModuleContent::Text(s) | ModuleContent::Json(s) => s.len(),
+            ModuleContent::Data(b) => b.len(),
+        }
+    }
+}
+
+/// The code and configuration of a worker: main module, modules, `env`, limits.
+///
+/// ```
+/// use wasm_sandbox::{ModuleContent, WorkerCode};
+/// let code = WorkerCode::js("worker.js", r#"export default { fetch() { return new Response("hi"); } }"#)
+///     .with_module("data.json", ModuleContent::Json(r#"{"n": 1}"#.into()))
+///     .with_env("GREETING", "hello");
+/// assert_eq!(code.main_module, "worker.js");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct WorkerCode {
+    /// The module whose default export holds the handlers.
+    pub main_module: String,
+    /// Every module, by specifier (`worker.js`, `lib/util.js`, `data.json`...). Relative imports
+    /// resolve against the importing module's name.
+    pub modules: Vec<(String, ModuleContent)>,
+    /// The `env` the handlers receive: plain JSON values.
+    pub env: Map<String, Value>,
+    /// Per-worker limits; `None` takes the loader's defaults.
+    pub limits: Option<Limits>,
+    /// Workers compatibility date (accepted and recorded; the JS surface does not vary by it yet).
+    pub compatibility_date: Option<String>,
+    /// Workers compatibility flags (accepted and recorded, as above).
+    pub compatibility_flags: Vec<String>,
+}
+
+/// Largest total source a worker may have (all modules together).
+pub const MAX_CODE_BYTES: usize = 32 * 1024 * 1024;
+
+impl WorkerCode {
+    /// A worker made of one JS module, which is also the main module.
+    pub fn js(name: impl Into<String>, source: impl Into<String>) -> Self {
+        let name = name.into();
+        WorkerCode {
+            main_module: name.clone(),
+            modules: vec![(name, ModuleContent::Js(source.into()))],
+            ..Default::default()
+        }
+    }
+
+    /// Add (or replace) a module.
+    pub fn with_module(mut self, name: impl Into<String>, content: ModuleContent) -> Self {
+        let name = name.into();
+        self.modules.retain(|(n, _)| *n != name);
+        self.modules.push((name, content));
+        self
+    }
+
+    /// Add an `env` value.
+    pub fn with_env(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.env.insert(name.into(), value.into());
+        self
+    }
+
+    /// Set this worker's limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// Total size of the modules in bytes.
+    pub fn source_bytes(&self) -> usize {
+        self.modules.iter().map(|(n, m)| n.len() + m.len()).sum()
+    }
+
+    /// Check the code before any sandbox sees it.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let invalid = |m: String| Err(Error::InvalidCode(m));
+        if self.modules.is_empty() {
+            return invalid("the worker has no modules".into());
+        }
+        if self.source_bytes() > MAX_CODE_BYTES {
+            return invalid(format!(
+                "the modules total {} bytes; at most {MAX_CODE_BYTES} are allowed",
+                self.source_bytes()
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (name, content) in &self.modules {
+            if name.is_empty() || name.contains('\0') || name.len() > 1024 {
+                return invalid(format!("bad module name {name:?}: use a non-empty path like `lib/util.js`"));
+            }
+            if !seen.insert(name.as_str()) {
+                return invalid(format!("module `{name}` is defined twice"));
+            }
+            if let ModuleContent::Json(text) = content {
+                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                    return invalid(format!("module `{name}` is not valid JSON: {e}"));
+                }
+            }
+        }
+        match self.modules.iter().find(|(n, _)| *n == self.main_module) {
+            None => invalid(format!(
+                "the main module `{}` is not among the modules ({})",
+                self.main_module,
+                self.modules.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+            Some((_, ModuleContent::Js(_))) => Ok(()),
+            Some(_) => invalid(format!("the main module `{}` must be a JS module", self.main_module)),
+        }
+    }
+
+    pub(crate) fn to_source(&self) -> crate::bindings::WorkerSource {
+        use crate::bindings::{Module, ModuleKind};
+        crate::bindings::WorkerSource {
+            main_module: self.main_module.clone(),
+            modules: self
+                .modules
+                .iter()
+                .map(|(name, content)| {
+                    let (kind, bytes) = match content {
+                        ModuleContent::Js(s) => (ModuleKind::Js, s.as_bytes().to_vec()),
+                        ModuleContent::Text(s) => (ModuleKind::Text, s.as_bytes().to_vec()),
+                        ModuleContent::Json(s) => (ModuleKind::Json, s.as_bytes().to_vec()),
+                        ModuleContent::Data(b) => (ModuleKind::Data, b.clone()),
+                    };
+                    Module {
+                        name: name.clone(),
+                        kind,
+                        content: bytes,
+                    }
+                })
+                .collect(),
+            env_json: Value::Object(self.env.clone()).to_string(),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The wasmtime side: one engine, one precompiled engine component, pre-instantiated once.
+//!
+//! The engine component (QuickJS + prelude, pre-initialized by wizer at build time) is embedded in
+//! this crate. On first use it is compiled with Cranelift and the result cached on disk, keyed by
+//! the component's hash, the wasmtime version and the engine's compilation settings; later starts
+//! deserialize it in about a millisecond. Nothing is compiled on the request path.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::bindings;
+use crate::config::Config;
+use crate::instance::InstanceState;
+
+/// The pre-initialized engine component, built by `make engine`.
+pub(crate) static ENGINE_WASM: &[u8] = include_bytes!(env!("WASM_SANDBOX_ENGINE_PATH"));
+
+/// Engine-wide state shared by every worker of a loader.
+pub(crate) struct EngineHost {
+    pub engine: wasmtime::Engine,
+    pub pre: bindings::EnginePre<InstanceState>,
+    pub config: Config,
+    _ticker: EpochTicker,
+}
+
+impl EngineHost {
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        let engine = wasmtime::Engine::new(&wasmtime_config(&config)?)?;
+        let component = load_component(&engine, &config)?;
+        let mut linker: Linker<InstanceState> = Linker::new(&engine);
+        // WASI with an empty context: no files, no env, no args, no sockets, stdio discarded.
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        bindings::Engine::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+        let pre = bindings::EnginePre::new(linker.instantiate_pre(&component)?)?;
+        let ticker = EpochTicker::start(engine.clone(), config.epoch_tick);
+        Ok(EngineHost {
+            engine,
+            pre,
+            config,
+            _ticker: ticker,
+        })
+    }
+}
+
+fn wasmtime_config(config: &Config) -> anyhow::Result<wasmtime::Config> {
+    let mut c = wasmtime::Config::new();
+    c.wasm_component_model(true);
+    c.epoch_interruption(true);
+    c.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    // Instances start as copy-on-write mappings of the snapshot's memory image.
+    c.memory_init_cow(true);
+    let n = config.max_instances.max(1);
+    let mut pool = PoolingAllocationConfig::default();
+    // One engine component instance = 1 component instance with a few core instances (the
+    // guest module plus wit-component's shim/fixup modules), one memory and a few tables.
+    pool.total_component_instances(n)
+        .total_core_instances(n.saturating_mul(4))
+        .total_memories(n)
+        .total_tables(n.saturating_mul(2))
+        // Async calls run on fibers: one stack per instance that can be in a call at once.
+        .total_stacks(n)
+        .max_core_instances_per_component(8)
+        .max_memories_per_component(2)
+        .max_tables_per_component(4)
+        .table_elements(20_000)
+        .max_memory_size(config.max_memory_per_instance as usize)
+        // Keep a little memory resident in reused slots instead of returning it to the kernel
+        // on every instance teardown: fewer page faults on the next instantiate.
+        .linear_memory_keep_resident(256 * 1024)
+        .table_keep_resident(64 * 1024);
+    c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Ok(c)
+}
+
+/// The cache key of the compiled engine: component bytes + wasmtime version + settings.
+fn cache_key(engine: &wasmtime::Engine) -> String {
+    let mut h = Sha256::new();
+    h.update(ENGINE_WASM);
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let mut settings = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut settings);
+    h.update(settings.finish().to_le_bytes());
+    hex::encode(&h.finalize()[..12])
+}
+
+fn load_component(engine: &wasmtime::Engine, config: &Config) -> anyhow::Result<Component> {
+    let dir = config.resolved_cache_dir();
+    let path = dir.join(format!("engine-{}.cwasm", cache_key(engine)));
+    if path.exists() {
+        // SAFETY: the file is one this library wrote (atomically) into its own cache directory,
+        // under a name that binds it to this exact component, wasmtime build and configuration;
+        // wasmtime checks the version and settings again on load. The cache directory must not
+        // be writable by anyone else (it holds native code).
+        match unsafe { Component::deserialize_file(engine, &path) } {
+            Ok(c) => return Ok(c),
+            Err(e) => tracing::warn!(path = %path.display(), error = %e, "cached engine unusable; recompiling"),
+        }
+    }
+    let compiled = compile_with_progress(engine, config.progress, &path)?;
+    if let Err(e) = write_atomically(&dir, &path, &compiled) {
+        tracing::warn!(dir = %dir.display(), error = %e, "could not cache the compiled engine; it will be compiled again next start");
+    }
+    // SAFETY: `compiled` was produced by `precompile_component` on this very engine just now.
+    Ok(unsafe { Component::deserialize(engine, &compiled) }?)
+}
+
+fn compile_with_progress(engine: &wasmtime::Engine, progress: bool, path: &Path) -> anyhow::Result<Vec<u8>> {
+    let started = Instant::now();
+    tracing::info!(cache = %path.display(), "compiling the engine component (first start only)");
+    let done = Arc::new(AtomicBool::new(false));
+    let ticker = progress.then(|| {
+        eprint!(
+            "wasm-sandbox: compiling the engine component for this machine (first start only; cached as {}) ",
+            path.display()
+        );
+        let done = done.clone();
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(500));
+                if !done.load(Ordering::Relaxed) {
+                    eprint!(".");
+                }
+            }
+        })
+    });
+    let result = engine.precompile_component(ENGINE_WASM);
+    done.store(true, Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+        eprintln!(" done in {:.1}s", started.elapsed().as_secs_f64());
+    }
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "engine component compiled");
+    result.map_err(anyhow::Error::from).context("compiling the engine component")
+}
+
+fn write_atomically(dir: &Path, path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".tmp-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn rand_suffix() -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    Instant::now().hash(&mut h);
+    std::thread::current().id().hash(&mut h);
+    h.finish()
+}
+
+/// Increments the engine's epoch every tick on a dedicated thread; stops when dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: wasmtime::Engine, tick: Duration) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("wasm-sandbox-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("spawning the epoch ticker thread");
+        EpochTicker {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

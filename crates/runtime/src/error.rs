@@ -1,0 +1,110 @@
+//! The errors the library reports. Every variant says what went wrong in words a person can act on.
+
+use std::time::Duration;
+
+/// Why loading or calling a worker failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The `WorkerCode` itself is unusable (no main module, a module that is not valid UTF-8 or
+    /// JSON, a bad name...). Caught before any sandbox is created.
+    #[error("invalid worker code: {0}")]
+    InvalidCode(String),
+    /// A module failed to parse. The message starts with `module:line:column`.
+    #[error("syntax error: {message}")]
+    Syntax {
+        /// `worker.js:3:14: SyntaxError: unexpected token in expression: ')'`
+        message: String,
+    },
+    /// A module threw while being evaluated, or the handler threw or rejected.
+    #[error("uncaught exception: {message}{}", stack.as_deref().map(|s| format!("\n{s}")).unwrap_or_default())]
+    Exception {
+        /// `TypeError: x is not a function`
+        message: String,
+        /// The JS stack, `    at handler (worker.js:3:7)` lines.
+        stack: Option<String>,
+    },
+    /// The main module has no default export.
+    #[error("{0}")]
+    NoDefaultExport(String),
+    /// The entrypoint has no `fetch` handler, or there is no export of that name.
+    #[error("{0}")]
+    NoHandler(String),
+    /// The handler returned something other than a `Response`.
+    #[error("{0}")]
+    BadReturn(String),
+    /// The handler's promise waits on nothing that could ever settle it.
+    #[error("{0}")]
+    NeverSettled(String),
+    /// The request used more CPU time than its limit. The instance was discarded.
+    #[error("cpu time limit of {} ms exceeded", .limit.as_millis())]
+    CpuTimeExceeded {
+        /// The limit that was exceeded.
+        limit: Duration,
+    },
+    /// The instance tried to grow its memory past its limit. The instance was discarded.
+    #[error("memory limit of {} MiB exceeded", .limit / (1024 * 1024))]
+    MemoryExceeded {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The request took longer (wall-clock) than its limit. The instance was discarded.
+    #[error("wall time limit of {} ms exceeded", .limit.as_millis())]
+    WallTimeExceeded {
+        /// The limit that was exceeded.
+        limit: Duration,
+    },
+    /// The script recursed so deeply that the wasm stack ran out. The instance was discarded.
+    #[error("stack overflow: the script recursed too deeply (the wasm call stack is exhausted)")]
+    StackOverflow,
+    /// Every sandbox slot of the pooling allocator is in use; try again later.
+    #[error("no sandbox capacity left: all {0} instance slots are in use")]
+    Capacity(u32),
+    /// The sandbox trapped for another reason (an engine bug, most likely). Only that instance
+    /// is affected.
+    #[error("the sandbox crashed: {0}")]
+    Trap(String),
+    /// A host-side failure (I/O, configuration, engine compilation).
+    #[error(transparent)]
+    Host(#[from] anyhow::Error),
+}
+
+impl Error {
+    /// A short, stable name for the kind of failure (`exception`, `exceededCpu`, ...), shaped
+    /// after Cloudflare's trace outcomes where one exists.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Error::InvalidCode(_) => "invalidCode",
+            Error::Syntax { .. } => "syntaxError",
+            Error::Exception { .. } => "exception",
+            Error::NoDefaultExport(_) | Error::NoHandler(_) => "noHandler",
+            Error::BadReturn(_) => "badReturn",
+            Error::NeverSettled(_) => "neverSettled",
+            Error::CpuTimeExceeded { .. } => "exceededCpu",
+            Error::MemoryExceeded { .. } => "exceededMemory",
+            Error::WallTimeExceeded { .. } => "exceededWallTime",
+            Error::StackOverflow => "exceededStack",
+            Error::Capacity(_) => "overloaded",
+            Error::Trap(_) => "crashed",
+            Error::Host(_) => "internalError",
+        }
+    }
+
+    /// Whether the error was caused by the script (as opposed to the host or its capacity).
+    pub fn is_script_error(&self) -> bool {
+        !matches!(self, Error::Capacity(_) | Error::Host(_))
+    }
+}
+
+/// Library result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A limit breach raised inside the sandbox (from the epoch callback or the memory limiter); it
+/// travels through wasmtime as the trap's error and is turned into an [`Error`] afterwards.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LimitTrap {
+    #[error("cpu time limit exceeded")]
+    Cpu,
+    #[error("memory limit exceeded")]
+    Memory,
+}

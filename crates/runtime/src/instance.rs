@@ -1,0 +1,313 @@
+//! One sandbox: a wasmtime `Store` with an engine instance in it, its limits and its meters.
+//!
+//! `InstanceState` is the per-store data; [`Sandbox`] owns the store and the instance's bindings.
+//! Limits are enforced here:
+//! - CPU: every poll of a call into the guest is timed ([`CpuMeter`]); the epoch-deadline callback
+//!   (run every tick while wasm executes) compares the time used with the limit, traps when it is
+//!   exceeded and otherwise yields to the async runtime, so a busy sandbox never starves others;
+//! - memory: a `ResourceLimiter` refuses growth past the limit by trapping;
+//! - wall time: a timeout around the whole call (the sandbox is dropped when it fires).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::{self, LogLevel};
+use crate::config::Limits;
+use crate::engine::EngineHost;
+use crate::error::{Error, LimitTrap, Result};
+use crate::trace::{Level, LogLine};
+
+/// Most console output kept per request; beyond it lines are dropped and one marker is added.
+const MAX_LOG_BYTES: usize = 1024 * 1024;
+
+/// Per-store data.
+pub(crate) struct InstanceState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    memory: MemoryLimiter,
+    logs: Vec<LogLine>,
+    log_bytes: usize,
+    logs_truncated: bool,
+}
+
+impl WasiView for InstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl bindings::sandbox::worker::types::Host for InstanceState {}
+
+impl bindings::sandbox::worker::host::Host for InstanceState {
+    fn console(&mut self, level: LogLevel, message: String) -> wasmtime::Result<()> {
+        if self.logs_truncated {
+            return Ok(());
+        }
+        if self.log_bytes + message.len() > MAX_LOG_BYTES {
+            self.logs_truncated = true;
+            self.logs.push(LogLine::new(
+                Level::Warn,
+                format!("[wasm-sandbox] console output beyond {MAX_LOG_BYTES} bytes was dropped"),
+            ));
+            return Ok(());
+        }
+        self.log_bytes += message.len();
+        let level = match level {
+            LogLevel::Debug => Level::Debug,
+            LogLevel::Info => Level::Info,
+            LogLevel::Log => Level::Log,
+            LogLevel::Warn => Level::Warn,
+            LogLevel::Error => Level::Error,
+        };
+        self.logs.push(LogLine::new(level, message));
+        Ok(())
+    }
+}
+
+struct MemoryLimiter {
+    limit: usize,
+    current: usize,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            return Err(wasmtime::Error::new(LimitTrap::Memory));
+        }
+        self.current = self.current.max(desired).max(current);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+/// CPU time used by calls into one sandbox: the sum of the time spent inside `poll` of the call
+/// futures, so time waiting on timers or host I/O does not count.
+#[derive(Default)]
+pub(crate) struct CpuMeter {
+    origin: once_origin::Origin,
+    used_ns: AtomicU64,
+    /// When the current poll started (ns since `origin`, +1 so that 0 means "not polling").
+    poll_started: AtomicU64,
+}
+
+mod once_origin {
+    use std::time::Instant;
+    pub struct Origin(pub Instant);
+    impl Default for Origin {
+        fn default() -> Self {
+            Origin(Instant::now())
+        }
+    }
+}
+
+impl CpuMeter {
+    fn now_ns(&self) -> u64 {
+        self.origin.0.elapsed().as_nanos() as u64
+    }
+
+    /// CPU time used so far, the poll in progress included.
+    pub fn used(&self) -> Duration {
+        let mut ns = self.used_ns.load(Ordering::Relaxed);
+        let started = self.poll_started.load(Ordering::Relaxed);
+        if started != 0 {
+            ns += self.now_ns().saturating_sub(started - 1);
+        }
+        Duration::from_nanos(ns)
+    }
+
+    fn reset(&self) {
+        self.used_ns.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Wraps a future and charges the time spent in its `poll` to a [`CpuMeter`].
+struct Metered<'a, F> {
+    inner: Pin<&'a mut F>,
+    meter: &'a CpuMeter,
+}
+
+impl<F: Future> Future for Metered<'_, F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let start = self.meter.now_ns();
+        self.meter.poll_started.store(start + 1, Ordering::Relaxed);
+        let out = self.inner.as_mut().poll(cx);
+        let end = self.meter.now_ns();
+        self.meter.poll_started.store(0, Ordering::Relaxed);
+        self.meter.used_ns.fetch_add(end - start, Ordering::Relaxed);
+        out
+    }
+}
+
+/// One live engine instance and its store.
+pub(crate) struct Sandbox {
+    store: Store<InstanceState>,
+    engine: bindings::Engine,
+    meter: Arc<CpuMeter>,
+    /// Module state exists in this instance (its worker was loaded).
+    pub loaded: bool,
+}
+
+/// What one call into a sandbox produced besides its result.
+pub(crate) struct CallReport {
+    pub logs: Vec<LogLine>,
+    pub cpu_time: Duration,
+    /// The sandbox can be reused (no trap, no timeout).
+    pub reusable: bool,
+}
+
+impl Sandbox {
+    /// A fresh instance from the pre-instantiated engine (copy-on-write snapshot memory).
+    pub async fn new(host: &EngineHost, limits: &Limits) -> Result<Self> {
+        let memory_limit = limits.memory_bytes.min(host.config.max_memory_per_instance) as usize;
+        let state = InstanceState {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            memory: MemoryLimiter {
+                limit: memory_limit,
+                current: 0,
+            },
+            logs: Vec::new(),
+            log_bytes: 0,
+            logs_truncated: false,
+        };
+        let mut store = Store::new(&host.engine, state);
+        store.limiter(|s| &mut s.memory);
+        let meter = Arc::new(CpuMeter::default());
+        let cpu_limit = limits.cpu_time;
+        let m = meter.clone();
+        store.epoch_deadline_callback(move |_| {
+            if m.used() > cpu_limit {
+                Err(wasmtime::Error::new(LimitTrap::Cpu))
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store.set_epoch_deadline(1);
+        let engine = {
+            let fut = host.pre.instantiate_async(&mut store);
+            let mut fut = std::pin::pin!(fut);
+            Metered {
+                inner: fut.as_mut(),
+                meter: &meter,
+            }
+            .await
+        };
+        let engine = match engine {
+            Ok(e) => e,
+            Err(e) => {
+                let msg = format!("{e:#}");
+                if msg.contains("maximum concurrent") || msg.contains("pooling allocator") || msg.contains("limit of") {
+                    return Err(Error::Capacity(host.config.max_instances));
+                }
+                return Err(Error::Host(anyhow::anyhow!("instantiating the engine: {msg}")));
+            }
+        };
+        Ok(Sandbox {
+            store,
+            engine,
+            meter,
+            loaded: false,
+        })
+    }
+
+    /// Bytes of linear memory this instance has (its footprint for cache accounting).
+    pub fn memory_bytes(&self) -> usize {
+        self.store.data().memory.current
+    }
+
+    /// Run `f` against this sandbox under `limits`: CPU metered and capped, wall time capped.
+    /// `reset_meter` starts a new CPU budget (false: keep charging the current one).
+    pub async fn call<T, F>(&mut self, limits: &Limits, reset_meter: bool, f: F) -> (Result<T>, CallReport)
+    where
+        F: for<'a> FnOnce(
+            &'a bindings::Engine,
+            &'a mut Store<InstanceState>,
+        ) -> Pin<Box<dyn Future<Output = wasmtime::Result<Result<T, bindings::JsError>>> + Send + 'a>>,
+    {
+        if reset_meter {
+            self.meter.reset();
+        }
+        self.store.set_epoch_deadline(1);
+        let meter = self.meter.clone();
+        let result = {
+            let fut = f(&self.engine, &mut self.store);
+            let mut fut = std::pin::pin!(fut);
+            let metered = Metered {
+                inner: fut.as_mut(),
+                meter: &meter,
+            };
+            tokio::time::timeout(limits.wall_time, metered).await
+        };
+        let state = self.store.data_mut();
+        let logs = std::mem::take(&mut state.logs);
+        state.log_bytes = 0;
+        state.logs_truncated = false;
+        let cpu_time = meter.used();
+        let (result, reusable) = match result {
+            Err(_elapsed) => (Err(Error::WallTimeExceeded { limit: limits.wall_time }), false),
+            Ok(Err(trap)) => (Err(trap_to_error(trap, limits)), false),
+            Ok(Ok(Err(js))) => (Err(js_to_error(js)), true),
+            Ok(Ok(Ok(v))) => (Ok(v), true),
+        };
+        (
+            result,
+            CallReport {
+                logs,
+                cpu_time,
+                reusable,
+            },
+        )
+    }
+}
+
+fn trap_to_error(trap: wasmtime::Error, limits: &Limits) -> Error {
+    if let Some(limit) = trap.downcast_ref::<LimitTrap>() {
+        return match limit {
+            LimitTrap::Cpu => Error::CpuTimeExceeded { limit: limits.cpu_time },
+            LimitTrap::Memory => Error::MemoryExceeded { limit: limits.memory_bytes },
+        };
+    }
+    if let Some(t) = trap.downcast_ref::<wasmtime::Trap>() {
+        if *t == wasmtime::Trap::StackOverflow {
+            return Error::StackOverflow;
+        }
+    }
+    Error::Trap(format!("{trap:#}"))
+}
+
+pub(crate) fn js_to_error(e: bindings::JsError) -> Error {
+    use bindings::ErrorKind as K;
+    match e.kind {
+        K::Syntax => Error::Syntax { message: e.message },
+        K::Exception => Error::Exception {
+            message: e.message,
+            stack: e.stack,
+        },
+        K::NoDefaultExport => Error::NoDefaultExport(e.message),
+        K::NoHandler => Error::NoHandler(e.message),
+        K::BadReturn => Error::BadReturn(e.message),
+        K::NeverSettled => Error::NeverSettled(e.message),
+        K::InvalidWorker => Error::InvalidCode(e.message),
+        K::Internal => Error::Trap(format!("engine error: {}", e.message)),
+    }
+}
+
+/// Wall-clock start of a call, for reports.
+pub(crate) fn now() -> Instant {
+    Instant::now()
+}

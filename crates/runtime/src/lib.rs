@@ -1,0 +1,45 @@
+//! # wasm-sandbox
+//!
+//! Run untrusted, Workers-style JavaScript — `export default { async fetch(request, env, ctx) {…} }`
+//! — each script in its own WebAssembly sandbox: a QuickJS engine component, pre-initialized at
+//! build time, instantiated from a pooling allocator with copy-on-write memory.
+//!
+//! - [`Loader`] makes workers: [`Loader::load`] (one-off) and [`Loader::get`] (cached by id; the
+//!   code closure runs only on a miss), as Cloudflare's Worker Loader does.
+//! - [`Worker::entrypoint`] + [`Entrypoint::fetch`] turn an `http::Request` into the script's
+//!   `http::Response`.
+//! - Limits ([`Limits`]: CPU time, memory, wall time) are enforced by the host; a script that
+//!   breaks one loses its instance and gets a named [`Error`]; nothing else notices.
+//! - Nothing is granted by default: no files, environment, sockets or outbound HTTP.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wasm_sandbox::Error> {
+//! use wasm_sandbox::{Config, Loader, WorkerCode};
+//! let loader = Loader::new(Config::default()).await?;
+//! let worker = loader.load(WorkerCode::js(
+//!     "worker.js",
+//!     r#"export default { async fetch(req, env) { return Response.json({ path: new URL(req.url).pathname }); } }"#,
+//! ))?;
+//! let req = http::Request::get("https://worker/hello").body(bytes::Bytes::new()).unwrap();
+//! let resp = worker.entrypoint(None).fetch(req).await?;
+//! assert_eq!(resp.body(), r#"{"path":"/hello"}"#);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod bindings;
+mod code;
+mod config;
+mod engine;
+mod error;
+mod instance;
+mod loader;
+mod trace;
+mod worker;
+
+pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
+pub use config::{Config, Limits};
+pub use error::{Error, Result};
+pub use loader::{CacheStats, Loader};
+pub use trace::{Level, LogLine, Trace};
+pub use worker::{Entrypoint, Invocation, StatusText, Worker};

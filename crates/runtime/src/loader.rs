@@ -1,0 +1,188 @@
+//! The [`Loader`]: makes workers from code, and caches them by id (Cloudflare's Worker Loader).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use crate::code::WorkerCode;
+use crate::config::Config;
+use crate::engine::EngineHost;
+use crate::error::{Error, Result};
+use crate::worker::Worker;
+
+/// Loads workers. Create one per process (it owns the engine, its pool and the worker cache) and
+/// share it: it is cheap to clone.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), wasm_sandbox::Error> {
+/// use wasm_sandbox::{Config, Loader, WorkerCode};
+/// let loader = Loader::new(Config::default()).await?;
+/// let code = r#"export default { fetch(req) { return new Response("Hello from a dynamic Worker!"); } }"#;
+/// let worker = loader.load(WorkerCode::js("worker.js", code))?;
+/// let request = http::Request::get("https://worker/").body(bytes::Bytes::new()).unwrap();
+/// let response = worker.entrypoint(None).fetch(request).await?;
+/// assert_eq!(response.body(), "Hello from a dynamic Worker!");
+/// // Cached by id: the closure only runs when "tenant-123" is not cached.
+/// let cached = loader.get("tenant-123", || async { Ok(WorkerCode::js("worker.js", code)) }).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Loader {
+    inner: Arc<LoaderInner>,
+}
+
+struct LoaderInner {
+    host: Arc<EngineHost>,
+    cache: Mutex<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<String, Entry>,
+    clock: u64,
+    evictions: u64,
+}
+
+struct Entry {
+    cell: Arc<OnceCell<Worker>>,
+    last_used: u64,
+}
+
+/// A snapshot of the worker cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Workers cached now.
+    pub workers: usize,
+    /// Their footprint (warm instance memory + source), bytes.
+    pub bytes: u64,
+    /// Workers evicted since the loader started.
+    pub evictions: u64,
+}
+
+impl Loader {
+    /// Start a loader: build the engine, load (or compile once and cache) the engine component,
+    /// pre-instantiate it and start the epoch ticker.
+    pub async fn new(config: Config) -> Result<Self> {
+        let host = tokio::task::spawn_blocking(move || EngineHost::new(config))
+            .await
+            .map_err(|e| Error::Host(anyhow::anyhow!("engine setup panicked: {e}")))??;
+        Ok(Loader {
+            inner: Arc::new(LoaderInner {
+                host: Arc::new(host),
+                cache: Mutex::new(Cache::default()),
+            }),
+        })
+    }
+
+    /// The configuration this loader runs with.
+    pub fn config(&self) -> &Config {
+        &self.inner.host.config
+    }
+
+    /// A new worker for `code`, never cached and never shared: every call gives a fresh one.
+    /// The code is checked here; its modules are evaluated on its first request.
+    pub fn load(&self, code: WorkerCode) -> Result<Worker> {
+        Worker::new(self.inner.host.clone(), None, code)
+    }
+
+    /// The worker cached under `id`; `code` is called only when there is none (a miss), and its
+    /// worker is cached. Concurrent calls for one id share a single `code` call. Cached workers
+    /// keep their warm instances (module state persists) until evicted, least recently used
+    /// first, beyond [`Config::cache_max_workers`] or [`Config::cache_max_bytes`].
+    pub async fn get<F, Fut>(&self, id: &str, code: F) -> Result<Worker>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = anyhow::Result<WorkerCode>>,
+    {
+        self.get_traced(id, code).await.map(|(w, _)| w)
+    }
+
+    /// Like [`get`](Self::get), also telling whether `code` was called (`true` on a miss).
+    pub async fn get_traced<F, Fut>(&self, id: &str, code: F) -> Result<(Worker, bool)>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = anyhow::Result<WorkerCode>>,
+    {
+        let cell = {
+            let mut cache = self.inner.cache.lock().unwrap();
+            cache.clock += 1;
+            let now = cache.clock;
+            let entry = cache.entries.entry(id.to_owned()).or_insert_with(|| Entry {
+                cell: Arc::new(OnceCell::new()),
+                last_used: now,
+            });
+            entry.last_used = now;
+            entry.cell.clone()
+        };
+        let mut fresh = false;
+        let worker = cell
+            .get_or_try_init(|| async {
+                fresh = true;
+                let code = code().await.map_err(Error::Host)?;
+                Worker::new(self.inner.host.clone(), Some(id.to_owned()), code)
+            })
+            .await;
+        let worker = match worker {
+            Ok(w) => w.clone(),
+            Err(e) => {
+                // Forget the failed entry so the next call tries again.
+                let mut cache = self.inner.cache.lock().unwrap();
+                if cache.entries.get(id).is_some_and(|e| Arc::ptr_eq(&e.cell, &cell)) {
+                    cache.entries.remove(id);
+                }
+                return Err(e);
+            }
+        };
+        self.evict(Some(id));
+        Ok((worker, fresh))
+    }
+
+    /// Drop the cached worker for `id`, if any. Returns whether there was one.
+    pub fn forget(&self, id: &str) -> bool {
+        self.inner.cache.lock().unwrap().entries.remove(id).is_some()
+    }
+
+    /// How many workers are cached, their footprint, and evictions so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        let cache = self.inner.cache.lock().unwrap();
+        CacheStats {
+            workers: cache.entries.len(),
+            bytes: cache
+                .entries
+                .values()
+                .filter_map(|e| e.cell.get())
+                .map(|w| w.footprint_bytes())
+                .sum(),
+            evictions: cache.evictions,
+        }
+    }
+
+    /// Evict least-recently-used workers until the cache is within its bounds. `keep` (the id
+    /// just used) is never evicted.
+    fn evict(&self, keep: Option<&str>) {
+        let config = &self.inner.host.config;
+        let mut cache = self.inner.cache.lock().unwrap();
+        let mut bytes: u64 = cache
+            .entries
+            .values()
+            .filter_map(|e| e.cell.get())
+            .map(|w| w.footprint_bytes())
+            .sum();
+        while cache.entries.len() > config.cache_max_workers.max(1) || bytes > config.cache_max_bytes {
+            let victim = cache
+                .entries
+                .iter()
+                .filter(|(id, e)| Some(id.as_str()) != keep && e.cell.initialized())
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(id, _)| id.clone());
+            let Some(victim) = victim else { break };
+            if let Some(e) = cache.entries.remove(&victim) {
+                bytes -= e.cell.get().map(|w| w.footprint_bytes()).unwrap_or(0);
+                cache.evictions += 1;
+                tracing::debug!(id = %victim, "evicted cached worker");
+            }
+        }
+    }
+}

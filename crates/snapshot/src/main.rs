@@ -1,0 +1,73 @@
+//! Build-time tool: pre-initialize the engine guest with wasmtime-wizer.
+//!
+//! `wasm-sandbox-snapshot IN.wasm OUT.wasm` instantiates the engine component, calls its
+//! `wizer-initialize` export (which creates the QuickJS runtime and context and evaluates the Web
+//! API prelude) and writes a component whose memory starts from that state. The instance gets an
+//! empty WASI context: no files, no environment, no arguments, no network. The export is kept
+//! (`keep_init_func`) because instantiating the snapshot needs it to exist; calling it again is
+//! harmless (it rebuilds the same state).
+
+use anyhow::{Context, Result};
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+struct InitState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for InitState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, input, output] = args.as_slice() else {
+        anyhow::bail!("usage: wasm-sandbox-snapshot IN.wasm OUT.wasm");
+    };
+    let started = std::time::Instant::now();
+    let wasm = std::fs::read(input).with_context(|| format!("reading {input}"))?;
+
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    let engine = Engine::new(&config)?;
+    let mut linker: Linker<InitState> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    // The host's own import (console) is not called during initialization; a no-op suffices.
+    linker
+        .instance("sandbox:worker/host@0.1.0")?
+        .func_new("console", |_, _, _, _| Ok(()))?;
+    let mut store = Store::new(
+        &engine,
+        InitState {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+        },
+    );
+
+    let mut wizer = wasmtime_wizer::Wizer::new();
+    wizer.init_func("wizer-initialize").keep_init_func(true);
+    let (snapshot, _) = wizer
+        .run_component(&mut store, &wasm, async |store, component| {
+            linker.instantiate_async(store, component).await
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
+        .context("pre-initializing the engine component")?;
+
+    std::fs::write(output, &snapshot).with_context(|| format!("writing {output}"))?;
+    eprintln!(
+        "snapshot: {input} ({} KiB) -> {output} ({} KiB) in {:.1}s",
+        wasm.len() / 1024,
+        snapshot.len() / 1024,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

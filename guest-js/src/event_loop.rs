@@ -1,0 +1,59 @@
+//! The event loop: drive a promise to completion.
+//!
+//! Each turn runs every pending job (microtasks), then looks at the promise. While it is pending,
+//! the loop sleeps until the next timer is due (a blocking `wasi:clocks` wait, which the host
+//! turns into an async sleep, so it costs no CPU time) and fires the due timers. When the promise
+//! is pending with no jobs and no timers left, nothing can ever settle it: that is an error, not
+//! a hang. Wall-time and CPU limits are the host's job.
+
+use javy::quickjs::{promise::PromiseState, Ctx, Function, Object, Promise, Value};
+
+use crate::sandbox::worker::types::{ErrorKind, JsError};
+use crate::{describe, describe_value, error};
+
+pub fn drive<'js>(
+    ctx: &Ctx<'js>,
+    internals: &Object<'js>,
+    promise: Promise<'js>,
+) -> Result<Value<'js>, JsError> {
+    let next_timer: Function<'js> = internals.get("nextTimer").map_err(|e| describe(ctx, e))?;
+    let run_timers: Function<'js> = internals.get("runTimers").map_err(|e| describe(ctx, e))?;
+    loop {
+        run_jobs(ctx);
+        match promise.state() {
+            PromiseState::Resolved => {
+                return promise
+                    .result::<Value<'js>>()
+                    .expect("settled")
+                    .map_err(|e| describe(ctx, e));
+            }
+            PromiseState::Rejected => {
+                // Mark it handled and take the reason.
+                let reason = match promise.result::<Value<'js>>() {
+                    Some(Err(e)) if e.is_exception() => ctx.catch(),
+                    _ => Value::new_undefined(ctx.clone()),
+                };
+                return Err(describe_value(ctx, reason));
+            }
+            PromiseState::Pending => {}
+        }
+        let due: f64 = next_timer.call(()).map_err(|e| describe(ctx, e))?;
+        if due < 0.0 {
+            return Err(error(
+                ErrorKind::NeverSettled,
+                "the handler's promise never settled: no pending timers, jobs or I/O are left that could settle it",
+            ));
+        }
+        let now = crate::natives::monotonic_nanos() as f64 / 1_000_000.0;
+        if due > now {
+            std::thread::sleep(std::time::Duration::from_micros(((due - now) * 1000.0).ceil() as u64));
+        }
+        run_timers.call::<_, ()>(()).map_err(|e| describe(ctx, e))?;
+    }
+}
+
+/// Run microtasks until none are left. (Promise jobs never throw; user callbacks queued with
+/// `queueMicrotask` are wrapped by the prelude, which reports what they throw.)
+fn run_jobs(ctx: &Ctx<'_>) {
+    while ctx.execute_pending_job() {}
+}

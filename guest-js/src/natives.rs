@@ -1,0 +1,237 @@
+//! The native helpers the JS prelude is built on. Everything here is reachable only through the
+//! prelude's closures (the `native` object is never exposed as a global).
+
+use javy::quickjs::{
+    function::Opt, ArrayBuffer, Ctx, Exception, Function, Object, Result, TypedArray, Value,
+};
+
+use crate::sandbox::worker::host::{self, LogLevel};
+
+/// Build the `native` object handed to the prelude's setup function.
+pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
+    let native = Object::new(ctx.clone())?;
+
+    native.set(
+        "console",
+        Function::new(ctx.clone(), |level: String, message: String| {
+            let level = match level.as_str() {
+                "debug" => LogLevel::Debug,
+                "info" => LogLevel::Info,
+                "warn" => LogLevel::Warn,
+                "error" => LogLevel::Error,
+                _ => LogLevel::Log,
+            };
+            host::console(level, &message);
+        })?,
+    )?;
+
+    // Monotonic milliseconds (timers, performance.now). Never snapshotted: read on each call.
+    native.set(
+        "now",
+        Function::new(ctx.clone(), || {
+            let nanos = monotonic_nanos();
+            nanos as f64 / 1_000_000.0
+        })?,
+    )?;
+
+    native.set(
+        "randomFill",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, target: TypedArray<'js, u8>| -> Result<()> {
+            let raw = target
+                .as_raw()
+                .ok_or_else(|| Exception::throw_type(&ctx, "buffer is detached"))?;
+            // SAFETY: the typed array is alive for this call and we are the only code touching
+            // its bytes while filling them (single-threaded guest).
+            let bytes = unsafe { std::slice::from_raw_parts_mut(raw.ptr.as_ptr(), raw.len) };
+            getrandom::fill(bytes)
+                .map_err(|e| Exception::throw_internal(&ctx, &format!("random source failed: {e}")))
+        })?,
+    )?;
+
+    native.set(
+        "utf8Encode",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, text: String| -> Result<TypedArray<'js, u8>> {
+            // The prelude passes well-formed strings (String.prototype.toWellFormed).
+            TypedArray::new(ctx, text.into_bytes())
+        })?,
+    )?;
+
+    native.set(
+        "utf8Decode",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, data: Value<'js>, fatal: Opt<bool>| -> Result<String> {
+                let bytes = bytes_of(&ctx, &data)?;
+                let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+                if fatal.0.unwrap_or(false) {
+                    std::str::from_utf8(bytes)
+                        .map(str::to_owned)
+                        .map_err(|_| Exception::throw_type(&ctx, "The encoded data was not valid for encoding utf-8"))
+                } else {
+                    Ok(String::from_utf8_lossy(bytes).into_owned())
+                }
+            },
+        )?,
+    )?;
+
+    // WHATWG URL parsing via the `url` crate: [href, protocol, username, password, host,
+    // hostname, port, pathname, search, hash, origin], or null when the input is not a URL.
+    native.set(
+        "urlParse",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, input: String, base: Opt<String>| -> Result<Value<'js>> {
+                let parsed = match base.0 {
+                    Some(base) => url::Url::parse(&base).and_then(|b| b.join(&input)),
+                    None => url::Url::parse(&input),
+                };
+                match parsed {
+                    Ok(u) => url_parts(&ctx, &u),
+                    Err(_) => Ok(Value::new_null(ctx)),
+                }
+            },
+        )?,
+    )?;
+
+    // Set one component of a URL (the URL setters): returns the new parts, or null when the
+    // setter refuses the value (as the WHATWG setters silently do).
+    native.set(
+        "urlSet",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, href: String, part: String, value: String| -> Result<Value<'js>> {
+                let Ok(mut u) = url::Url::parse(&href) else {
+                    return Ok(Value::new_null(ctx));
+                };
+                let ok = match part.as_str() {
+                    "href" => match url::Url::parse(&value) {
+                        Ok(n) => {
+                            u = n;
+                            true
+                        }
+                        Err(_) => return Err(Exception::throw_type(&ctx, &format!("Invalid URL: {value}"))),
+                    },
+                    "protocol" => u.set_scheme(value.trim_end_matches(':')).is_ok(),
+                    "username" => u.set_username(&value).is_ok(),
+                    "password" => u.set_password(Some(&value).filter(|v| !v.is_empty()).map(|v| &**v)).is_ok(),
+                    "host" => url::quirks::set_host(&mut u, &value).is_ok(),
+                    "hostname" => url::quirks::set_hostname(&mut u, &value).is_ok(),
+                    "port" => url::quirks::set_port(&mut u, &value).is_ok(),
+                    "pathname" => {
+                        url::quirks::set_pathname(&mut u, &value);
+                        true
+                    }
+                    "search" => {
+                        url::quirks::set_search(&mut u, &value);
+                        true
+                    }
+                    "hash" => {
+                        url::quirks::set_hash(&mut u, &value);
+                        true
+                    }
+                    _ => false,
+                };
+                if ok {
+                    url_parts(&ctx, &u)
+                } else {
+                    Ok(Value::new_null(ctx))
+                }
+            },
+        )?,
+    )?;
+
+    Ok(native)
+}
+
+fn url_parts<'js>(ctx: &Ctx<'js>, u: &url::Url) -> Result<Value<'js>> {
+    use url::quirks;
+    let parts = javy::quickjs::Array::new(ctx.clone())?;
+    let values = [
+        quirks::href(u),
+        quirks::protocol(u),
+        quirks::username(u),
+        quirks::password(u),
+        quirks::host(u),
+        quirks::hostname(u),
+        quirks::port(u),
+        quirks::pathname(u),
+        quirks::search(u),
+        quirks::hash(u),
+    ];
+    for (i, v) in values.iter().enumerate() {
+        parts.set(i, *v)?;
+    }
+    parts.set(values.len(), quirks::origin(u))?;
+    Ok(parts.into_value())
+}
+
+/// The bytes behind an ArrayBuffer or any ArrayBuffer view (typed array, DataView).
+fn bytes_of<'a, 'js>(ctx: &Ctx<'js>, data: &'a Value<'js>) -> Result<&'a [u8]> {
+    if data.is_undefined() || data.is_null() {
+        return Ok(&[]);
+    }
+    if let Some(obj) = data.as_object() {
+        if let Some(ab) = obj.as_array_buffer() {
+            return ab
+                .as_bytes()
+                .ok_or_else(|| Exception::throw_type(ctx, "buffer is detached"));
+        }
+        if let Ok(view) = TypedArray::<u8>::from_object(obj.clone()) {
+            let raw = view
+                .as_raw()
+                .ok_or_else(|| Exception::throw_type(ctx, "buffer is detached"))?;
+            // SAFETY: the view (and its buffer) outlive the borrow of `data`.
+            return Ok(unsafe { std::slice::from_raw_parts(raw.ptr.as_ptr(), raw.len) });
+        }
+        // Other views (Uint16Array, DataView...): reach their buffer through JS properties.
+        let buffer: Option<ArrayBuffer<'js>> = obj.get("buffer").ok();
+        let offset: Option<usize> = obj.get("byteOffset").ok();
+        let length: Option<usize> = obj.get("byteLength").ok();
+        if let (Some(buffer), Some(offset), Some(length)) = (buffer, offset, length) {
+            let raw = buffer
+                .as_raw()
+                .ok_or_else(|| Exception::throw_type(ctx, "buffer is detached"))?;
+            if offset.checked_add(length).is_some_and(|end| end <= raw.len) {
+                // SAFETY: bounds checked above; the buffer outlives this call.
+                return Ok(unsafe {
+                    std::slice::from_raw_parts(raw.ptr.as_ptr().add(offset), length)
+                });
+            }
+        }
+    }
+    Err(Exception::throw_type(
+        ctx,
+        "expected an ArrayBuffer, a TypedArray or a DataView",
+    ))
+}
+
+/// Monotonic clock reading in nanoseconds (wasi:clocks/monotonic-clock via std).
+pub fn monotonic_nanos() -> u64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    // Instant has no absolute reading in std; keep a process-wide (per-instance) origin that is
+    // taken lazily, after the snapshot restore (init never calls this).
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    let origin = *ORIGIN.get_or_init(Instant::now);
+    origin.elapsed().as_nanos() as u64
+}
+
+/// A JS string literal (double-quoted, escaped) for `text`.
+pub fn js_string_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
