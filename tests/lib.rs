@@ -1,1 +1,39 @@
-//! placeholder
+//! Helpers shared by the end-to-end tests: a loader with a small pool, request builders.
+
+use bytes::Bytes;
+use wasm_sandbox::{Config, Loader, Result, WorkerCode};
+
+/// A loader sized for tests (a few dozen instance slots: tests run in parallel in one process).
+pub async fn loader() -> Loader {
+    loader_with(Config::default()).await
+}
+
+/// A loader from `config`, with the pool shrunk to test size unless the test set it.
+pub async fn loader_with(mut config: Config) -> Loader {
+    if config.max_instances == Config::default().max_instances {
+        config.max_instances = 32;
+    }
+    config.progress = false;
+    Loader::new(config).await.expect("loader")
+}
+
+/// `GET url` with an empty body.
+pub fn get(url: &str) -> http::Request<Bytes> {
+    http::Request::get(url).body(Bytes::new()).unwrap()
+}
+
+/// Load `source` as a one-off `worker.js` and send it `GET https://worker/`.
+pub async fn run_js(loader: &Loader, source: &str) -> Result<http::Response<Bytes>> {
+    let worker = loader.load(WorkerCode::js("worker.js", source))?;
+    worker.entrypoint(None).fetch(get("https://worker/")).await
+}
+
+/// The body as UTF-8 text.
+pub fn text(response: &http::Response<Bytes>) -> String {
+    String::from_utf8(response.body().to_vec()).expect("utf-8 body")
+}
+
+/// The body parsed as JSON.
+pub fn json(response: &http::Response<Bytes>) -> serde_json::Value {
+    serde_json::from_slice(response.body()).expect("json body")
+}

@@ -19,5 +19,8 @@ fn main() {
     }
     let path = path.canonicalize().unwrap();
     println!("cargo:rerun-if-changed={}", path.display());
-    println!("cargo:rustc-env=WASM_SANDBOX_ENGINE_PATH={}", path.display());
+    println!(
+        "cargo:rustc-env=WASM_SANDBOX_ENGINE_PATH={}",
+        path.display()
+    );
 }

@@ -46,7 +46,9 @@ pub fn drive<'js>(
         }
         let now = crate::natives::monotonic_nanos() as f64 / 1_000_000.0;
         if due > now {
-            std::thread::sleep(std::time::Duration::from_micros(((due - now) * 1000.0).ceil() as u64));
+            std::thread::sleep(std::time::Duration::from_micros(
+                ((due - now) * 1000.0).ceil() as u64,
+            ));
         }
         run_timers.call::<_, ()>(()).map_err(|e| describe(ctx, e))?;
     }

@@ -10,15 +10,16 @@
 //! until the next timer, until the handler's promise settles or nothing is left to wait for.
 
 mod event_loop;
+mod loader;
 mod natives;
 
 use std::cell::RefCell;
 
-use javy::quickjs::{
-    Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value,
-};
+use javy::quickjs::{Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value};
 
-use exports::sandbox::worker::guest::{Guest as WorkerGuest, HttpRequest, HttpResponse, JsError, WorkerSource};
+use exports::sandbox::worker::guest::{
+    Guest as WorkerGuest, HttpRequest, HttpResponse, JsError, WorkerSource,
+};
 use sandbox::worker::types::{ErrorKind, ModuleKind};
 
 wit_bindgen::generate!({
@@ -142,7 +143,7 @@ fn describe_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> JsError {
                 .get::<_, Option<String>>("stack")
                 .ok()
                 .flatten()
-                .map(|s| s.trim_end().to_string())
+                .map(|s| user_frames(&s))
                 .filter(|s| !s.is_empty());
             let kind = kind.unwrap_or(if name == "SyntaxError" {
                 ErrorKind::Syntax
@@ -176,6 +177,16 @@ fn describe_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> JsError {
     )
 }
 
+/// The stack without the engine's own frames (the prelude, native calls), which say nothing
+/// to the script's author.
+fn user_frames(stack: &str) -> String {
+    stack
+        .lines()
+        .filter(|l| !l.contains("eval_script") && !l.trim_end().ends_with("(native)"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A syntax error's message, led by its `module:line:column`.
 fn syntax_error(ctx: &Ctx<'_>, err: javy::quickjs::Error, module: &str) -> JsError {
     let mut e = describe(ctx, err);
@@ -197,8 +208,12 @@ fn syntax_error(ctx: &Ctx<'_>, err: javy::quickjs::Error, module: &str) -> JsErr
 /// The synthetic ES module source for a non-JS module (text, json, data).
 fn module_source(m: &sandbox::worker::types::Module) -> Result<String, JsError> {
     let as_text = || {
-        String::from_utf8(m.content.clone())
-            .map_err(|_| error(ErrorKind::InvalidWorker, format!("module `{}` is not valid UTF-8", m.name)))
+        String::from_utf8(m.content.clone()).map_err(|_| {
+            error(
+                ErrorKind::InvalidWorker,
+                format!("module `{}` is not valid UTF-8", m.name),
+            )
+        })
     };
     Ok(match m.kind {
         ModuleKind::Js => as_text()?,
@@ -209,7 +224,9 @@ fn module_source(m: &sandbox::worker::types::Module) -> Result<String, JsError> 
         // The host validated the JSON; JSON is a subset of JS expressions (with U+2028/9 escaped).
         ModuleKind::Json => format!(
             "export default ({});",
-            as_text()?.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
+            as_text()?
+                .replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029")
         ),
         ModuleKind::Data => format!(
             "export default globalThis[Symbol.for('sandbox.internals')].dataModule({});",
@@ -233,28 +250,32 @@ impl WorkerGuest for Component {
                 for m in source.modules.iter().filter(|m| m.kind == ModuleKind::Data) {
                     let buf = javy::quickjs::ArrayBuffer::new(ctx.clone(), m.content.clone())
                         .map_err(|e| describe(&ctx, e))?;
-                    let register: Function<'_> =
-                        internals.get("setDataModule").map_err(|e| describe(&ctx, e))?;
+                    let register: Function<'_> = internals
+                        .get("setDataModule")
+                        .map_err(|e| describe(&ctx, e))?;
                     register
                         .call::<_, ()>((m.name.as_str(), buf))
                         .map_err(|e| describe(&ctx, e))?;
                 }
-                let mut main = None;
+                let mut sources = std::collections::HashMap::new();
                 for m in &source.modules {
-                    let src = module_source(m)?;
-                    let declared = Module::declare(ctx.clone(), m.name.as_str(), src)
-                        .map_err(|e| syntax_error(&ctx, e, &m.name))?;
-                    if m.name == source.main_module {
-                        main = Some(declared);
-                    }
+                    sources.insert(m.name.clone(), module_source(m)?);
                 }
-                let main = main.ok_or_else(|| {
+                let main_source = sources.get(&source.main_module).cloned().ok_or_else(|| {
                     error(
                         ErrorKind::InvalidWorker,
-                        format!("main module `{}` is not among the modules", source.main_module),
+                        format!(
+                            "main module `{}` is not among the modules",
+                            source.main_module
+                        ),
                     )
                 })?;
-                let (evaluated, promise) = main.eval().map_err(|e| syntax_error(&ctx, e, &source.main_module))?;
+                loader::install(&ctx, sources);
+                let main = Module::declare(ctx.clone(), source.main_module.as_str(), main_source)
+                    .map_err(|e| syntax_error(&ctx, e, &source.main_module))?;
+                let (evaluated, promise) = main
+                    .eval()
+                    .map_err(|e| syntax_error(&ctx, e, &source.main_module))?;
                 event_loop::drive(&ctx, &internals, promise)?;
                 let namespace = evaluated.namespace().map_err(|e| describe(&ctx, e))?;
                 let set_worker: Function<'_> =
@@ -274,13 +295,17 @@ impl WorkerGuest for Component {
     fn fetch(entrypoint: Option<String>, request: HttpRequest) -> Result<HttpResponse, JsError> {
         with_engine(|engine| {
             if !engine.loaded {
-                return Err(error(ErrorKind::InvalidWorker, "no worker is loaded in this instance"));
+                return Err(error(
+                    ErrorKind::InvalidWorker,
+                    "no worker is loaded in this instance",
+                ));
             }
             let internals = engine.internals.clone();
             engine.runtime.context().with(|ctx| {
                 let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
-                let dispatch: Function<'_> =
-                    internals.get("dispatchFetch").map_err(|e| describe(&ctx, e))?;
+                let dispatch: Function<'_> = internals
+                    .get("dispatchFetch")
+                    .map_err(|e| describe(&ctx, e))?;
                 let headers = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
                 for (i, (k, v)) in request.headers.iter().enumerate() {
                     let pair = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
@@ -289,7 +314,9 @@ impl WorkerGuest for Component {
                     headers.set(i, pair).map_err(|e| describe(&ctx, e))?;
                 }
                 let body = match request.body {
-                    Some(b) => Some(TypedArray::<u8>::new(ctx.clone(), b).map_err(|e| describe(&ctx, e))?),
+                    Some(b) => {
+                        Some(TypedArray::<u8>::new(ctx.clone(), b).map_err(|e| describe(&ctx, e))?)
+                    }
                     None => None,
                 };
                 let promise: Promise<'_> = dispatch
@@ -304,7 +331,12 @@ impl WorkerGuest for Component {
 
 /// `[status, statusText, [[name, value]...], Uint8Array]` (built by the prelude) -> the WIT record.
 fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<HttpResponse, JsError> {
-    let bad = |what: &str| error(ErrorKind::Internal, format!("malformed response from dispatch: {what}"));
+    let bad = |what: &str| {
+        error(
+            ErrorKind::Internal,
+            format!("malformed response from dispatch: {what}"),
+        )
+    };
     let arr = value.into_array().ok_or_else(|| bad("not an array"))?;
     let status: u16 = arr.get(0).map_err(|e| describe(ctx, e))?;
     let status_text: String = arr.get(1).map_err(|e| describe(ctx, e))?;
@@ -318,7 +350,10 @@ fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<HttpResponse, JsE
         ));
     }
     let body: TypedArray<'_, u8> = arr.get(3).map_err(|e| describe(ctx, e))?;
-    let body = body.as_bytes().ok_or_else(|| bad("detached body"))?.to_vec();
+    let body = body
+        .as_bytes()
+        .ok_or_else(|| bad("detached body"))?
+        .to_vec();
     Ok(HttpResponse {
         status,
         status_text,

@@ -36,24 +36,31 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
 
     native.set(
         "randomFill",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, target: TypedArray<'js, u8>| -> Result<()> {
-            let raw = target
-                .as_raw()
-                .ok_or_else(|| Exception::throw_type(&ctx, "buffer is detached"))?;
-            // SAFETY: the typed array is alive for this call and we are the only code touching
-            // its bytes while filling them (single-threaded guest).
-            let bytes = unsafe { std::slice::from_raw_parts_mut(raw.ptr.as_ptr(), raw.len) };
-            getrandom::fill(bytes)
-                .map_err(|e| Exception::throw_internal(&ctx, &format!("random source failed: {e}")))
-        })?,
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, target: TypedArray<'js, u8>| -> Result<()> {
+                let raw = target
+                    .as_raw()
+                    .ok_or_else(|| Exception::throw_type(&ctx, "buffer is detached"))?;
+                // SAFETY: the typed array is alive for this call and we are the only code touching
+                // its bytes while filling them (single-threaded guest).
+                let bytes = unsafe { std::slice::from_raw_parts_mut(raw.ptr.as_ptr(), raw.len) };
+                getrandom::fill(bytes).map_err(|e| {
+                    Exception::throw_internal(&ctx, &format!("random source failed: {e}"))
+                })
+            },
+        )?,
     )?;
 
     native.set(
         "utf8Encode",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, text: String| -> Result<TypedArray<'js, u8>> {
-            // The prelude passes well-formed strings (String.prototype.toWellFormed).
-            TypedArray::new(ctx, text.into_bytes())
-        })?,
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, text: String| -> Result<TypedArray<'js, u8>> {
+                // The prelude passes well-formed strings (String.prototype.toWellFormed).
+                TypedArray::new(ctx, text.into_bytes())
+            },
+        )?,
     )?;
 
     native.set(
@@ -64,9 +71,12 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
                 let bytes = bytes_of(&ctx, &data)?;
                 let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
                 if fatal.0.unwrap_or(false) {
-                    std::str::from_utf8(bytes)
-                        .map(str::to_owned)
-                        .map_err(|_| Exception::throw_type(&ctx, "The encoded data was not valid for encoding utf-8"))
+                    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
+                        Exception::throw_type(
+                            &ctx,
+                            "The encoded data was not valid for encoding utf-8",
+                        )
+                    })
                 } else {
                     Ok(String::from_utf8_lossy(bytes).into_owned())
                 }
@@ -109,11 +119,18 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
                             u = n;
                             true
                         }
-                        Err(_) => return Err(Exception::throw_type(&ctx, &format!("Invalid URL: {value}"))),
+                        Err(_) => {
+                            return Err(Exception::throw_type(
+                                &ctx,
+                                &format!("Invalid URL: {value}"),
+                            ))
+                        }
                     },
                     "protocol" => u.set_scheme(value.trim_end_matches(':')).is_ok(),
                     "username" => u.set_username(&value).is_ok(),
-                    "password" => u.set_password(Some(&value).filter(|v| !v.is_empty()).map(|v| &**v)).is_ok(),
+                    "password" => u
+                        .set_password(Some(&value).filter(|v| !v.is_empty()).map(|v| &**v))
+                        .is_ok(),
                     "host" => url::quirks::set_host(&mut u, &value).is_ok(),
                     "hostname" => url::quirks::set_hostname(&mut u, &value).is_ok(),
                     "port" => url::quirks::set_port(&mut u, &value).is_ok(),

@@ -1,1 +1,8 @@
+//! End-to-end tests of the crate API against the real engine component.
 
+mod basics;
+mod errors;
+mod limits;
+mod loader;
+mod modules;
+mod web_api;

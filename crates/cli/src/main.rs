@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use wasm_sandbox::{Config, Limits, Loader, ModuleContent, StatusText, WorkerCode};
 
 #[derive(Parser)]
-#[command(name = "wasm-sandbox", version, about = "Run untrusted Workers-style JavaScript in WebAssembly sandboxes")]
+#[command(
+    name = "wasm-sandbox",
+    version,
+    about = "Run untrusted Workers-style JavaScript in WebAssembly sandboxes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,9 +92,11 @@ fn main() -> ExitCode {
 }
 
 fn module_from_path(name: &str, path: &PathBuf) -> Result<ModuleContent> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading module {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading module {}", path.display()))?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let text = |b: Vec<u8>| String::from_utf8(b).with_context(|| format!("module {name} is not UTF-8"));
+    let text =
+        |b: Vec<u8>| String::from_utf8(b).with_context(|| format!("module {name} is not UTF-8"));
     Ok(match ext {
         "js" | "mjs" => ModuleContent::Js(text(bytes)?),
         "json" => ModuleContent::Json(text(bytes)?),
@@ -100,7 +106,8 @@ fn module_from_path(name: &str, path: &PathBuf) -> Result<ModuleContent> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
-    let source = std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let source = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
     let main_name = args
         .file
         .file_name()
@@ -128,7 +135,9 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         wall_time: Duration::from_millis(args.wall_ms),
     });
 
-    let mut request = http::Request::builder().method(args.method.as_str()).uri(args.url.as_str());
+    let mut request = http::Request::builder()
+        .method(args.method.as_str())
+        .uri(args.url.as_str());
     for h in &args.headers {
         let Some((k, v)) = h.split_once(':') else {
             bail!("--header {h:?}: expected 'Name: value'");
@@ -137,7 +146,9 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     }
     let body = match &args.data {
         None => Bytes::new(),
-        Some(d) if d.starts_with('@') => Bytes::from(std::fs::read(&d[1..]).with_context(|| format!("reading {}", &d[1..]))?),
+        Some(d) if d.starts_with('@') => {
+            Bytes::from(std::fs::read(&d[1..]).with_context(|| format!("reading {}", &d[1..]))?)
+        }
         Some(d) => Bytes::from(d.clone()),
     };
     let request = request.body(body).context("building the request")?;

@@ -107,7 +107,9 @@ impl WorkerCode {
         let mut seen = std::collections::HashSet::new();
         for (name, content) in &self.modules {
             if name.is_empty() || name.contains('\0') || name.len() > 1024 {
-                return invalid(format!("bad module name {name:?}: use a non-empty path like `lib/util.js`"));
+                return invalid(format!(
+                    "bad module name {name:?}: use a non-empty path like `lib/util.js`"
+                ));
             }
             if !seen.insert(name.as_str()) {
                 return invalid(format!("module `{name}` is defined twice"));
@@ -122,10 +124,17 @@ impl WorkerCode {
             None => invalid(format!(
                 "the main module `{}` is not among the modules ({})",
                 self.main_module,
-                self.modules.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                self.modules
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Some((_, ModuleContent::Js(_))) => Ok(()),
-            Some(_) => invalid(format!("the main module `{}` must be a JS module", self.main_module)),
+            Some(_) => invalid(format!(
+                "the main module `{}` must be a JS module",
+                self.main_module
+            )),
         }
     }
 

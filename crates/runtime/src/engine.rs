@@ -101,7 +101,9 @@ fn load_component(engine: &wasmtime::Engine, config: &Config) -> anyhow::Result<
         // be writable by anyone else (it holds native code).
         match unsafe { Component::deserialize_file(engine, &path) } {
             Ok(c) => return Ok(c),
-            Err(e) => tracing::warn!(path = %path.display(), error = %e, "cached engine unusable; recompiling"),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "cached engine unusable; recompiling")
+            }
         }
     }
     let compiled = compile_with_progress(engine, config.progress, &path)?;
@@ -112,7 +114,11 @@ fn load_component(engine: &wasmtime::Engine, config: &Config) -> anyhow::Result<
     Ok(unsafe { Component::deserialize(engine, &compiled) }?)
 }
 
-fn compile_with_progress(engine: &wasmtime::Engine, progress: bool, path: &Path) -> anyhow::Result<Vec<u8>> {
+fn compile_with_progress(
+    engine: &wasmtime::Engine,
+    progress: bool,
+    path: &Path,
+) -> anyhow::Result<Vec<u8>> {
     let started = Instant::now();
     tracing::info!(cache = %path.display(), "compiling the engine component (first start only)");
     let done = Arc::new(AtomicBool::new(false));
@@ -137,8 +143,13 @@ fn compile_with_progress(engine: &wasmtime::Engine, progress: bool, path: &Path)
         let _ = t.join();
         eprintln!(" done in {:.1}s", started.elapsed().as_secs_f64());
     }
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "engine component compiled");
-    result.map_err(anyhow::Error::from).context("compiling the engine component")
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "engine component compiled"
+    );
+    result
+        .map_err(anyhow::Error::from)
+        .context("compiling the engine component")
 }
 
 fn write_atomically(dir: &Path, path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {

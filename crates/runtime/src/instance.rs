@@ -81,7 +81,12 @@ struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             return Err(wasmtime::Error::new(LimitTrap::Memory));
         }
@@ -89,7 +94,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -211,10 +221,15 @@ impl Sandbox {
             Ok(e) => e,
             Err(e) => {
                 let msg = format!("{e:#}");
-                if msg.contains("maximum concurrent") || msg.contains("pooling allocator") || msg.contains("limit of") {
+                if msg.contains("maximum concurrent")
+                    || msg.contains("pooling allocator")
+                    || msg.contains("limit of")
+                {
                     return Err(Error::Capacity(host.config.max_instances));
                 }
-                return Err(Error::Host(anyhow::anyhow!("instantiating the engine: {msg}")));
+                return Err(Error::Host(anyhow::anyhow!(
+                    "instantiating the engine: {msg}"
+                )));
             }
         };
         Ok(Sandbox {
@@ -232,12 +247,19 @@ impl Sandbox {
 
     /// Run `f` against this sandbox under `limits`: CPU metered and capped, wall time capped.
     /// `reset_meter` starts a new CPU budget (false: keep charging the current one).
-    pub async fn call<T, F>(&mut self, limits: &Limits, reset_meter: bool, f: F) -> (Result<T>, CallReport)
+    pub async fn call<T, F>(
+        &mut self,
+        limits: &Limits,
+        reset_meter: bool,
+        f: F,
+    ) -> (Result<T>, CallReport)
     where
         F: for<'a> FnOnce(
             &'a bindings::Engine,
             &'a mut Store<InstanceState>,
-        ) -> Pin<Box<dyn Future<Output = wasmtime::Result<Result<T, bindings::JsError>>> + Send + 'a>>,
+        ) -> Pin<
+            Box<dyn Future<Output = wasmtime::Result<Result<T, bindings::JsError>>> + Send + 'a>,
+        >,
     {
         if reset_meter {
             self.meter.reset();
@@ -259,7 +281,12 @@ impl Sandbox {
         state.logs_truncated = false;
         let cpu_time = meter.used();
         let (result, reusable) = match result {
-            Err(_elapsed) => (Err(Error::WallTimeExceeded { limit: limits.wall_time }), false),
+            Err(_elapsed) => (
+                Err(Error::WallTimeExceeded {
+                    limit: limits.wall_time,
+                }),
+                false,
+            ),
             Ok(Err(trap)) => (Err(trap_to_error(trap, limits)), false),
             Ok(Ok(Err(js))) => (Err(js_to_error(js)), true),
             Ok(Ok(Ok(v))) => (Ok(v), true),
@@ -278,8 +305,12 @@ impl Sandbox {
 fn trap_to_error(trap: wasmtime::Error, limits: &Limits) -> Error {
     if let Some(limit) = trap.downcast_ref::<LimitTrap>() {
         return match limit {
-            LimitTrap::Cpu => Error::CpuTimeExceeded { limit: limits.cpu_time },
-            LimitTrap::Memory => Error::MemoryExceeded { limit: limits.memory_bytes },
+            LimitTrap::Cpu => Error::CpuTimeExceeded {
+                limit: limits.cpu_time,
+            },
+            LimitTrap::Memory => Error::MemoryExceeded {
+                limit: limits.memory_bytes,
+            },
         };
     }
     if let Some(t) = trap.downcast_ref::<wasmtime::Trap>() {

@@ -129,7 +129,11 @@ impl Loader {
             Err(e) => {
                 // Forget the failed entry so the next call tries again.
                 let mut cache = self.inner.cache.lock().unwrap();
-                if cache.entries.get(id).is_some_and(|e| Arc::ptr_eq(&e.cell, &cell)) {
+                if cache
+                    .entries
+                    .get(id)
+                    .is_some_and(|e| Arc::ptr_eq(&e.cell, &cell))
+                {
                     cache.entries.remove(id);
                 }
                 return Err(e);
@@ -141,7 +145,13 @@ impl Loader {
 
     /// Drop the cached worker for `id`, if any. Returns whether there was one.
     pub fn forget(&self, id: &str) -> bool {
-        self.inner.cache.lock().unwrap().entries.remove(id).is_some()
+        self.inner
+            .cache
+            .lock()
+            .unwrap()
+            .entries
+            .remove(id)
+            .is_some()
     }
 
     /// How many workers are cached, their footprint, and evictions so far.
@@ -170,7 +180,9 @@ impl Loader {
             .filter_map(|e| e.cell.get())
             .map(|w| w.footprint_bytes())
             .sum();
-        while cache.entries.len() > config.cache_max_workers.max(1) || bytes > config.cache_max_bytes {
+        while cache.entries.len() > config.cache_max_workers.max(1)
+            || bytes > config.cache_max_bytes
+        {
             let victim = cache
                 .entries
                 .iter()

@@ -158,7 +158,11 @@ impl Entrypoint {
         Invocation { result, trace }
     }
 
-    async fn run(&self, request: http::Request<Bytes>, trace: &mut Trace) -> Result<http::Response<Bytes>> {
+    async fn run(
+        &self,
+        request: http::Request<Bytes>,
+        trace: &mut Trace,
+    ) -> Result<http::Response<Bytes>> {
         let request = to_wit_request(request);
         let limits = self.worker.inner.limits;
         let mut sandbox = self.worker.checkout(trace).await?;
@@ -167,7 +171,12 @@ impl Entrypoint {
             let source = self.worker.inner.source.clone();
             let (result, report) = sandbox
                 .call(&limits, true, move |engine, store| {
-                    Box::pin(async move { engine.sandbox_worker_guest().call_load(store, &source).await })
+                    Box::pin(async move {
+                        engine
+                            .sandbox_worker_guest()
+                            .call_load(store, &source)
+                            .await
+                    })
                 })
                 .await;
             trace.logs.extend(report.logs);
@@ -206,19 +215,32 @@ fn to_wit_request(request: http::Request<Bytes>) -> HttpRequest {
             .and_then(|h| h.to_str().ok())
             .filter(|h| !h.is_empty() && h.parse::<http::uri::Authority>().is_ok())
             .unwrap_or("worker");
-        let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         format!("https://{host}{path}")
     };
     let headers = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     HttpRequest {
         method: parts.method.as_str().to_owned(),
         url,
         headers,
-        body: if body.is_empty() { None } else { Some(body.to_vec()) },
+        body: if body.is_empty() {
+            None
+        } else {
+            Some(body.to_vec())
+        },
     }
 }
 
