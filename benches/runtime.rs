@@ -1,1 +1,57 @@
-fn main() {}
+//! criterion benches of the in-process paths:
+//! - `instantiate`: a bare sandbox from the pre-instantiated engine, dropped (no script);
+//! - `load_fetch_unique`: `load()` + first `fetch` of code never seen before (cold path:
+//!   instantiate + evaluate the module + run the handler);
+//! - `fetch_cached`: `fetch` on a worker from `get()` (warm instance, module already evaluated).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion};
+use wasm_sandbox::{Config, Loader, WorkerCode};
+use wasm_sandbox_benches::{unique_script, HELLO};
+
+fn request() -> http::Request<Bytes> {
+    http::Request::get("https://worker/")
+        .body(Bytes::new())
+        .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let loader = rt.block_on(Loader::new(Config::default())).unwrap();
+
+    c.bench_function("instantiate", |b| {
+        b.to_async(&rt)
+            .iter(|| async { loader.probe().await.unwrap() })
+    });
+
+    let counter = AtomicU64::new(0);
+    c.bench_function("load_fetch_unique", |b| {
+        b.to_async(&rt).iter(|| async {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let worker = loader
+                .load(WorkerCode::js("worker.js", unique_script(n)))
+                .unwrap();
+            let resp = worker.entrypoint(None).fetch(request()).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+
+    let cached = rt
+        .block_on(loader.get("bench", || async { Ok(WorkerCode::js("worker.js", HELLO)) }))
+        .unwrap();
+    c.bench_function("fetch_cached", |b| {
+        b.to_async(&rt).iter(|| async {
+            let resp = cached.entrypoint(None).fetch(request()).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+}
+
+criterion_group!(runtime, benches);
+criterion_main!(runtime);

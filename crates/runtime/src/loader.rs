@@ -143,6 +143,17 @@ impl Loader {
         Ok((worker, fresh))
     }
 
+    /// Create one sandbox from the pre-instantiated engine and drop it: the bare instantiate
+    /// path (pool slot, copy-on-write memory, store) with no script. A health check, and the
+    /// baseline the benches compare against. Returns how long it took.
+    pub async fn probe(&self) -> Result<std::time::Duration> {
+        let started = std::time::Instant::now();
+        let sandbox =
+            crate::instance::Sandbox::new(&self.inner.host, &self.inner.host.config.limits).await?;
+        drop(sandbox);
+        Ok(started.elapsed())
+    }
+
     /// Drop the cached worker for `id`, if any. Returns whether there was one.
     pub fn forget(&self, id: &str) -> bool {
         self.inner
