@@ -1,4 +1,7 @@
-//! Helpers shared by the end-to-end tests: a loader with a small pool, request builders.
+//! Helpers shared by the end-to-end tests: a loader with a small pool, request builders, a real
+//! daemon process.
+
+pub mod daemon;
 
 use bytes::Bytes;
 use wasm_sandbox::{Config, Loader, Result, WorkerCode};

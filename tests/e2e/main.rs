@@ -5,4 +5,5 @@ mod errors;
 mod limits;
 mod loader;
 mod modules;
+mod serve;
 mod web_api;

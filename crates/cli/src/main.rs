@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
 use wasm_sandbox::{Config, Limits, Loader, ModuleContent, StatusText, WorkerCode};
+use wasm_sandbox_server::{Daemon, ServerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +29,37 @@ enum Command {
     /// Exits 0 when the script produced a response (whatever its status), 1 when it failed
     /// (syntax error, exception, limit...), with the error on stderr.
     Run(RunArgs),
+    /// Run the daemon: the HTTP API (`/api/run`, `/api/get/{id}`, `/workers/{id}`...).
+    ///
+    /// Settings come from the config file (TOML; every key optional, defaults documented in the
+    /// README), then these flags. The registry token comes from the file's `token` or the
+    /// WASM_SANDBOX_TOKEN environment variable; it is required when listening beyond loopback.
+    /// Logs go to stderr (RUST_LOG filters them, default `info`). SIGINT/SIGTERM shut down
+    /// gracefully.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8787]. Port 0 picks a free port.
+    #[arg(long)]
+    listen: Option<String>,
+    /// A TOML config file.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where the registry database lives [default: $XDG_DATA_HOME/wasm-sandbox or
+    /// ~/.local/share/wasm-sandbox].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Requests running workers at once before answering 503 [default: 64].
+    #[arg(long)]
+    max_concurrent_requests: Option<usize>,
+    /// Request body size limit in bytes [default: 10485760].
+    #[arg(long)]
+    max_body_bytes: Option<usize>,
+    /// Log as JSON lines instead of text.
+    #[arg(long)]
+    log_json: bool,
 }
 
 #[derive(clap::Args)]
@@ -80,6 +112,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run(args).await,
+            Command::Serve(args) => serve(args).await,
         }
     });
     match result {
@@ -89,6 +122,46 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    if args.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    let mut config = match &args.config {
+        Some(path) => ServerConfig::from_file(path)?,
+        None => ServerConfig::default(),
+    };
+    if let Some(l) = args.listen {
+        config.listen = l;
+    }
+    if let Some(d) = args.data_dir {
+        config.data_dir = Some(d);
+    }
+    if let Some(n) = args.max_concurrent_requests {
+        config.max_concurrent_requests = n;
+    }
+    if let Some(n) = args.max_body_bytes {
+        config.max_body_bytes = n;
+    }
+    if let Ok(token) = std::env::var("WASM_SANDBOX_TOKEN") {
+        if !token.is_empty() {
+            config.token = Some(token);
+        }
+    }
+    let daemon = Daemon::bind(config).await?;
+    // A line a supervisor (or a test) can wait for; carries the real port when 0 was asked.
+    eprintln!("wasm-sandbox: listening on http://{}", daemon.local_addr());
+    daemon.run(wasm_sandbox_server::shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn module_from_path(name: &str, path: &PathBuf) -> Result<ModuleContent> {

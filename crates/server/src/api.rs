@@ -1,0 +1,266 @@
+//! The JSON shapes of the HTTP API and their translation to the crate's types.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use wasm_sandbox::{Limits, ModuleContent, WorkerCode};
+
+use crate::config::ServerConfig;
+
+/// The worker run when `code` is empty or missing (Cloudflare's example).
+pub const DEFAULT_CODE: &str =
+    r#"export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };"#;
+
+/// A worker as JSON: `/api/run`, `/api/get/{id}` and `PUT /workers/{id}` take this.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkerSpec {
+    /// Source of `worker.js` (the whole worker, for the simple case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Name of the main module (with `modules`); defaults to `worker.js`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_module: Option<String>,
+    /// Modules by name: a string (type from the extension: .json → json, .txt/.html/.md/.csv/
+    /// .svg/.css → text, anything else → js) or `{"js"|"text": "..."}`, `{"json": <value>}`,
+    /// `{"data": "<base64>"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modules: Option<Map<String, Value>>,
+    /// Plain JSON values, the worker's `env`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_flags: Option<Vec<String>>,
+    /// `{"cpuMs", "memoryMb", "wallMs"}`, each optional, each capped by the daemon's ceilings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsSpec>,
+    /// Outbound policy. Only `null` (no outbound access) exists until outbound HTTP lands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_outbound: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LimitsSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_ms: Option<u64>,
+}
+
+/// The request `/api/run` and `/api/get/{id}` send to the worker.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RequestSpec {
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub headers: Option<Vec<(String, String)>>,
+    pub body: Option<String>,
+    pub body_base64: Option<String>,
+}
+
+/// The body of `/api/run` and `/api/get/{id}`: a worker plus, optionally, the request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunBody {
+    #[serde(flatten)]
+    pub worker: WorkerSpec,
+    #[serde(default)]
+    pub request: Option<RequestSpec>,
+}
+
+impl RunBody {
+    /// Whether only Cloudflare's fields were used (then the reply is exactly theirs).
+    pub fn is_basic(&self) -> bool {
+        let w = &self.worker;
+        self.request.is_none()
+            && w.main_module.is_none()
+            && w.modules.is_none()
+            && w.env.is_none()
+            && w.compatibility_date.is_none()
+            && w.compatibility_flags.is_none()
+            && w.limits.is_none()
+            && w.global_outbound.is_none()
+    }
+}
+
+impl WorkerSpec {
+    /// Build the crate's `WorkerCode`, applying the daemon's defaults and ceilings.
+    pub fn to_code(&self, config: &ServerConfig) -> Result<WorkerCode, String> {
+        if let Some(outbound) = &self.global_outbound {
+            if !outbound.is_null() {
+                return Err("globalOutbound: only null (no outbound network access) is supported by this daemon yet".into());
+            }
+        }
+        let mut code = match (&self.modules, &self.code) {
+            (Some(_), Some(_)) => {
+                return Err("give either `code` or `modules` (with `mainModule`), not both".into())
+            }
+            (Some(modules), None) => {
+                let main = self
+                    .main_module
+                    .clone()
+                    .unwrap_or_else(|| "worker.js".into());
+                let mut list = Vec::with_capacity(modules.len());
+                for (name, value) in modules {
+                    list.push((name.clone(), module_content(name, value)?));
+                }
+                WorkerCode {
+                    main_module: main,
+                    modules: list,
+                    ..Default::default()
+                }
+            }
+            (None, code) => {
+                let src = code
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty())
+                    .unwrap_or(DEFAULT_CODE);
+                let main = self
+                    .main_module
+                    .clone()
+                    .unwrap_or_else(|| "worker.js".into());
+                WorkerCode::js(main, src)
+            }
+        };
+        code.env = self.env.clone().unwrap_or_default();
+        code.compatibility_date = Some(
+            self.compatibility_date
+                .clone()
+                .unwrap_or_else(|| config.compatibility_date.clone()),
+        );
+        code.compatibility_flags = self.compatibility_flags.clone().unwrap_or_default();
+        code.limits = Some(self.limits(config)?);
+        Ok(code)
+    }
+
+    fn limits(&self, config: &ServerConfig) -> Result<Limits, String> {
+        let d = config.limits;
+        let c = config.ceilings;
+        let spec = self.limits.unwrap_or_default();
+        let pick =
+            |name: &str, asked: Option<u64>, default: u64, ceiling: u64| -> Result<u64, String> {
+                match asked {
+                    None => Ok(default),
+                    Some(0) => Err(format!("limits.{name} must be at least 1")),
+                    Some(v) if v > ceiling => Err(format!(
+                        "limits.{name} = {v} is above this daemon's ceiling of {ceiling}"
+                    )),
+                    Some(v) => Ok(v),
+                }
+            };
+        Ok(Limits {
+            cpu_time: Duration::from_millis(pick("cpuMs", spec.cpu_ms, d.cpu_ms, c.cpu_ms)?),
+            memory_bytes: pick("memoryMb", spec.memory_mb, d.memory_mb, c.memory_mb)? << 20,
+            wall_time: Duration::from_millis(pick("wallMs", spec.wall_ms, d.wall_ms, c.wall_ms)?),
+        })
+    }
+}
+
+fn module_content(name: &str, value: &Value) -> Result<ModuleContent, String> {
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match value {
+        Value::String(s) => Ok(match ext {
+            "json" => ModuleContent::Json(s.clone()),
+            "txt" | "html" | "md" | "csv" | "svg" | "css" => ModuleContent::Text(s.clone()),
+            _ => ModuleContent::Js(s.clone()),
+        }),
+        Value::Object(o) if o.len() == 1 => {
+            let (kind, v) = o.iter().next().unwrap();
+            match (kind.as_str(), v) {
+                ("js" | "esModule", Value::String(s)) => Ok(ModuleContent::Js(s.clone())),
+                ("text", Value::String(s)) => Ok(ModuleContent::Text(s.clone())),
+                ("json", v) => Ok(ModuleContent::Json(v.to_string())),
+                ("data", Value::String(b64)) => base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map(ModuleContent::Data)
+                    .map_err(|e| format!("module `{name}`: `data` must be base64: {e}")),
+                _ => Err(format!(
+                    "module `{name}`: expected {{\"js\"|\"text\": string}}, {{\"json\": value}} or {{\"data\": base64 string}}"
+                )),
+            }
+        }
+        _ => Err(format!(
+            "module `{name}`: expected a string or an object like {{\"text\": \"...\"}}"
+        )),
+    }
+}
+
+impl RequestSpec {
+    /// The `http::Request` this describes (default `GET https://worker/`).
+    pub fn to_request(&self) -> Result<http::Request<Bytes>, String> {
+        let body = match (&self.body, &self.body_base64) {
+            (Some(_), Some(_)) => {
+                return Err("request: give `body` or `bodyBase64`, not both".into())
+            }
+            (Some(b), None) => Bytes::from(b.clone()),
+            (None, Some(b)) => Bytes::from(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map_err(|e| format!("request.bodyBase64 is not base64: {e}"))?,
+            ),
+            (None, None) => Bytes::new(),
+        };
+        let url = self.url.as_deref().unwrap_or("https://worker/");
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| format!("request.url {url:?}: {e}"))?;
+        if uri.scheme().is_none() || uri.authority().is_none() {
+            return Err(format!(
+                "request.url {url:?} must be absolute, like https://worker/path"
+            ));
+        }
+        let method = self.method.as_deref().unwrap_or("GET");
+        let mut req = http::Request::builder()
+            .method(
+                http::Method::from_bytes(method.as_bytes())
+                    .map_err(|_| format!("request.method {method:?} is not a method"))?,
+            )
+            .uri(uri);
+        for (k, v) in self.headers.iter().flatten() {
+            let name = http::HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| format!("request header name {k:?} is invalid"))?;
+            let value = http::HeaderValue::from_str(v)
+                .map_err(|_| format!("request header {k}: value {v:?} is invalid"))?;
+            req = req.header(name, value);
+        }
+        req.body(body).map_err(|e| format!("request: {e}"))
+    }
+}
+
+/// A successful `/api/run` reply. Only `ok`, `status` and `output` for a basic request.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReply {
+    pub ok: bool,
+    pub status: u16,
+    pub output: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headers: Option<Vec<(String, String)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_base64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logs: Option<Vec<wasm_sandbox::LogLine>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fresh: Option<bool>,
+}
+
+/// Encode a body for a reply: `(output, outputBase64)`.
+pub fn body_fields(body: &[u8]) -> (String, Option<String>) {
+    match std::str::from_utf8(body) {
+        Ok(s) => (s.to_owned(), None),
+        Err(_) => (
+            String::from_utf8_lossy(body).into_owned(),
+            Some(base64::engine::general_purpose::STANDARD.encode(body)),
+        ),
+    }
+}

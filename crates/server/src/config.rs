@@ -1,0 +1,237 @@
+//! The daemon's configuration: a TOML file whose every setting has a documented default; flags
+//! override it. Checked (with errors that say how to fix them) before the port is bound.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// Everything `wasm-sandbox serve` can be told. Defaults (what an absent key means):
+///
+/// ```toml
+/// listen = "127.0.0.1:8787"          # address to listen on
+/// data_dir = "~/.local/share/wasm-sandbox"  # registry database (and later: KV, files)
+/// # token = "..."                    # bearer token for registry writes; required when `listen`
+/// #                                  # is not a loopback address (or set WASM_SANDBOX_TOKEN)
+/// max_concurrent_requests = 64       # requests running workers at once; beyond: 503 + Retry-After
+/// max_body_bytes = 10485760          # request body limit (10 MiB); beyond: 413
+/// header_read_timeout_ms = 10000     # a client must send its headers within this
+/// body_read_timeout_ms = 30000       # ...and its body within this (else 408)
+/// shutdown_grace_ms = 10000          # on SIGINT/SIGTERM, in-flight requests get this long
+/// compatibility_date = "2026-11-01"  # default compatibilityDate for /api/run
+///
+/// [limits]                           # per-request defaults for every worker
+/// cpu_ms = 50
+/// memory_mb = 128
+/// wall_ms = 30000
+///
+/// [ceilings]                         # what a worker's own `limits` may ask for, at most
+/// cpu_ms = 1000
+/// memory_mb = 512
+/// wall_ms = 120000
+///
+/// [engine]
+/// max_instances = 1000               # sandboxes alive at once (pooling allocator slots)
+/// cache_max_workers = 1000           # workers kept warm by /api/get and the registry
+/// cache_max_mb = 2048                # memory those warm workers may hold
+/// warm_instances_per_worker = 1
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub data_dir: Option<PathBuf>,
+    pub token: Option<String>,
+    pub max_concurrent_requests: usize,
+    pub max_body_bytes: usize,
+    pub header_read_timeout_ms: u64,
+    pub body_read_timeout_ms: u64,
+    pub shutdown_grace_ms: u64,
+    pub compatibility_date: String,
+    pub limits: LimitsConfig,
+    pub ceilings: LimitsConfig,
+    pub engine: EngineConfig,
+}
+
+/// Per-request limits, in friendly units.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub cpu_ms: u64,
+    pub memory_mb: u64,
+    pub wall_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    pub max_instances: u32,
+    pub cache_max_workers: usize,
+    pub cache_max_mb: u64,
+    pub warm_instances_per_worker: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8787".into(),
+            data_dir: None,
+            token: None,
+            max_concurrent_requests: 64,
+            max_body_bytes: 10 * 1024 * 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            shutdown_grace_ms: 10_000,
+            compatibility_date: "2026-11-01".into(),
+            limits: LimitsConfig::default(),
+            ceilings: LimitsConfig {
+                cpu_ms: 1_000,
+                memory_mb: 512,
+                wall_ms: 120_000,
+            },
+            engine: EngineConfig::default(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let d = wasm_sandbox::Limits::default();
+        LimitsConfig {
+            cpu_ms: d.cpu_time.as_millis() as u64,
+            memory_mb: d.memory_bytes >> 20,
+            wall_ms: d.wall_time.as_millis() as u64,
+        }
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        let d = wasm_sandbox::Config::default();
+        EngineConfig {
+            max_instances: d.max_instances,
+            cache_max_workers: d.cache_max_workers,
+            cache_max_mb: d.cache_max_bytes >> 20,
+            warm_instances_per_worker: d.warm_instances_per_worker,
+        }
+    }
+}
+
+impl LimitsConfig {
+    pub fn to_limits(self) -> wasm_sandbox::Limits {
+        wasm_sandbox::Limits {
+            cpu_time: Duration::from_millis(self.cpu_ms),
+            memory_bytes: self.memory_mb << 20,
+            wall_time: Duration::from_millis(self.wall_ms),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Read a TOML file (absent keys take their defaults).
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the config file {}", path.display()))?;
+        toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "config file {}: {}\n(every key is optional; see `wasm-sandbox serve --help` and the README for the settings and their defaults)",
+                path.display(),
+                e.to_string().trim_end()
+            )
+        })
+    }
+
+    /// The data directory: the configured one, else `$XDG_DATA_HOME/wasm-sandbox`, else
+    /// `$HOME/.local/share/wasm-sandbox`, else `./wasm-sandbox-data`.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(d) = &self.data_dir {
+            return d.clone();
+        }
+        if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+            return PathBuf::from(d).join("wasm-sandbox");
+        }
+        if let Some(h) = std::env::var_os("HOME") {
+            return PathBuf::from(h).join(".local/share/wasm-sandbox");
+        }
+        PathBuf::from("wasm-sandbox-data")
+    }
+
+    /// Check everything; the error says what is wrong and how to fix it.
+    pub fn validate(&self) -> Result<SocketAddr> {
+        let addr: SocketAddr = self.listen.parse().with_context(|| {
+            format!(
+                "listen = {:?} is not an address: use IP:PORT, e.g. 127.0.0.1:8787 or [::1]:8787 (port 0 picks a free port)",
+                self.listen
+            )
+        })?;
+        if !addr.ip().is_loopback() && self.token.as_deref().unwrap_or("").is_empty() {
+            bail!(
+                "refusing to listen on {addr} without a token: registry writes must be authenticated beyond loopback. \
+                 Set `token` in the config file or WASM_SANDBOX_TOKEN, or listen on 127.0.0.1"
+            );
+        }
+        if let Some(t) = &self.token {
+            if t.len() < 16 {
+                bail!(
+                    "token is {} characters long: use at least 16 random characters",
+                    t.len()
+                );
+            }
+        }
+        let positive = |name: &str, v: u64| -> Result<()> {
+            if v == 0 {
+                bail!("{name} = 0: it must be at least 1");
+            }
+            Ok(())
+        };
+        positive(
+            "max_concurrent_requests",
+            self.max_concurrent_requests as u64,
+        )?;
+        positive("max_body_bytes", self.max_body_bytes as u64)?;
+        positive("header_read_timeout_ms", self.header_read_timeout_ms)?;
+        positive("body_read_timeout_ms", self.body_read_timeout_ms)?;
+        positive("engine.max_instances", self.engine.max_instances as u64)?;
+        positive(
+            "engine.cache_max_workers",
+            self.engine.cache_max_workers as u64,
+        )?;
+        for (section, l) in [("limits", self.limits), ("ceilings", self.ceilings)] {
+            positive(&format!("{section}.cpu_ms"), l.cpu_ms)?;
+            positive(&format!("{section}.memory_mb"), l.memory_mb)?;
+            positive(&format!("{section}.wall_ms"), l.wall_ms)?;
+        }
+        for (name, limit, ceiling) in [
+            ("cpu_ms", self.limits.cpu_ms, self.ceilings.cpu_ms),
+            ("memory_mb", self.limits.memory_mb, self.ceilings.memory_mb),
+            ("wall_ms", self.limits.wall_ms, self.ceilings.wall_ms),
+        ] {
+            if limit > ceiling {
+                bail!("limits.{name} = {limit} is above ceilings.{name} = {ceiling}: lower the limit or raise the ceiling");
+            }
+        }
+        if self.engine.max_instances as usize <= self.max_concurrent_requests {
+            bail!(
+                "engine.max_instances = {} must be larger than max_concurrent_requests = {} (warm workers hold instances too)",
+                self.engine.max_instances,
+                self.max_concurrent_requests
+            );
+        }
+        Ok(addr)
+    }
+
+    /// The runtime configuration this daemon config implies.
+    pub fn engine_config(&self) -> wasm_sandbox::Config {
+        wasm_sandbox::Config {
+            limits: self.limits.to_limits(),
+            max_memory_per_instance: self.ceilings.memory_mb << 20,
+            max_instances: self.engine.max_instances,
+            cache_max_workers: self.engine.cache_max_workers,
+            cache_max_bytes: self.engine.cache_max_mb << 20,
+            warm_instances_per_worker: self.engine.warm_instances_per_worker,
+            ..wasm_sandbox::Config::default()
+        }
+    }
+}

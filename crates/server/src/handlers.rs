@@ -1,0 +1,557 @@
+//! Routing and the request handlers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde_json::json;
+use tokio::sync::OwnedSemaphorePermit;
+use wasm_sandbox::{Error, Invocation, StatusText, Worker};
+
+use crate::api::{body_fields, RunBody, RunReply, WorkerSpec};
+use crate::registry::{check_id, Registered};
+use crate::AppState;
+
+type Reply = Response<Full<Bytes>>;
+
+/// What a handler tells the request log besides the status.
+#[derive(Default)]
+struct LogInfo {
+    worker: Option<String>,
+    outcome: Option<&'static str>,
+}
+
+pub(crate) async fn handle(
+    state: Arc<AppState>,
+    req: http::Request<Incoming>,
+    peer: SocketAddr,
+) -> Reply {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut info = LogInfo::default();
+    let reply = route(&state, req, &mut info).await;
+    tracing::info!(
+        %peer,
+        %method,
+        path = %path,
+        worker = info.worker.as_deref().unwrap_or("-"),
+        status = reply.status().as_u16(),
+        duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+        outcome = info.outcome.unwrap_or("-"),
+        "request"
+    );
+    reply
+}
+
+async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut LogInfo) -> Reply {
+    let path = req.uri().path().to_owned();
+    let segments: Vec<&str> = path.trim_start_matches('/').splitn(3, '/').collect();
+    match (req.method(), segments.as_slice()) {
+        (&Method::GET, ["healthz"]) => health(state).await,
+        (&Method::POST, ["api", "run"]) => api_run(state, req, None, info).await,
+        (&Method::POST, ["api", "get", id]) if !id.is_empty() => {
+            let id = id.to_string();
+            api_run(state, req, Some(id), info).await
+        }
+        (_, ["workers", id]) => {
+            let id = id.to_string();
+            registry_route(state, req, &id, info).await
+        }
+        (_, ["workers", id, _rest]) => {
+            let id = id.to_string();
+            forward(state, req, &id, info).await
+        }
+        _ => text(StatusCode::NOT_FOUND, "Not found"),
+    }
+}
+
+fn text(status: StatusCode, body: impl Into<Bytes>) -> Reply {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=UTF-8"),
+    );
+    r
+}
+
+fn json_reply(status: StatusCode, value: &impl serde::Serialize) -> Reply {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// `{"ok": false, "error": "..."}`, in that key order (Cloudflare's example host's shape).
+#[derive(serde::Serialize)]
+struct ErrorReply {
+    ok: bool,
+    error: String,
+}
+
+fn api_error(status: StatusCode, message: impl std::fmt::Display) -> Reply {
+    json_reply(
+        status,
+        &ErrorReply {
+            ok: false,
+            error: message.to_string(),
+        },
+    )
+}
+
+fn saturated(json: bool) -> Reply {
+    let mut r = if json {
+        api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the daemon is at its concurrency limit; retry shortly",
+        )
+    } else {
+        text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the daemon is at its concurrency limit; retry shortly",
+        )
+    };
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// A permit to run a worker, or `None` when saturated.
+fn permit(state: &AppState) -> Option<OwnedSemaphorePermit> {
+    state.permits.clone().try_acquire_owned().ok()
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    TooLarge(usize),
+    Timeout(Duration),
+    Broken(String),
+}
+
+impl BodyError {
+    fn reply(&self, json: bool) -> Reply {
+        let (status, msg) = match self {
+            BodyError::TooLarge(max) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is larger than {max} bytes"),
+            ),
+            BodyError::Timeout(t) => (
+                StatusCode::REQUEST_TIMEOUT,
+                format!("request body not received within {} ms", t.as_millis()),
+            ),
+            BodyError::Broken(e) => (
+                StatusCode::BAD_REQUEST,
+                format!("reading the request body: {e}"),
+            ),
+        };
+        if json {
+            api_error(status, msg)
+        } else {
+            text(status, msg)
+        }
+    }
+}
+
+async fn read_body(
+    state: &AppState,
+    body: Incoming,
+    headers: &http::HeaderMap,
+) -> Result<Bytes, BodyError> {
+    let max = state.config.max_body_bytes;
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > max as u64 {
+            return Err(BodyError::TooLarge(max));
+        }
+    }
+    let timeout = Duration::from_millis(state.config.body_read_timeout_ms);
+    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+        Err(_) => Err(BodyError::Timeout(timeout)),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge(max)),
+        Ok(Err(e)) => Err(BodyError::Broken(e.to_string())),
+    }
+}
+
+async fn health(state: &AppState) -> Reply {
+    let stats = state.loader.cache_stats();
+    json_reply(
+        StatusCode::OK,
+        &json!({
+            "ok": true,
+            "cachedWorkers": stats.workers,
+            "cachedBytes": stats.bytes,
+            "evictions": stats.evictions,
+            "availablePermits": state.permits.available_permits(),
+        }),
+    )
+}
+
+/// `POST /api/run` and `POST /api/get/{id}`.
+async fn api_run(
+    state: &Arc<AppState>,
+    req: http::Request<Incoming>,
+    id: Option<String>,
+    info: &mut LogInfo,
+) -> Reply {
+    if let Some(id) = &id {
+        if let Err(e) = check_id(id) {
+            return api_error(StatusCode::BAD_REQUEST, e);
+        }
+        info.worker = Some(id.clone());
+    }
+    let Some(_permit) = permit(state) else {
+        return saturated(true);
+    };
+    let (parts, body) = req.into_parts();
+    let body = match read_body(state, body, &parts.headers).await {
+        Ok(b) => b,
+        Err(e) => return e.reply(true),
+    };
+    let run: RunBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RunBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => return api_error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
+        }
+    };
+    let request = match run.request.as_ref().map(|r| r.to_request()).transpose() {
+        Ok(r) => r.unwrap_or_else(|| {
+            http::Request::get("https://worker/")
+                .body(Bytes::new())
+                .unwrap()
+        }),
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+    };
+    let code = match run.worker.to_code(&state.config) {
+        Ok(c) => c,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+    };
+    let (worker, fresh) = match &id {
+        None => match state.loader.load(code) {
+            Ok(w) => (w, None),
+            Err(e) => return api_failure(e, info),
+        },
+        Some(id) => match state
+            .loader
+            .get_traced(&format!("api:{id}"), || async move { Ok(code) })
+            .await
+        {
+            Ok((w, fresh)) => (w, Some(fresh)),
+            Err(e) => return api_failure(e, info),
+        },
+    };
+    let invocation = worker.entrypoint(None).fetch_traced(request).await;
+    info.outcome = Some(invocation.trace.outcome);
+    let Invocation { result, trace } = invocation;
+    let response = match result {
+        Ok(r) => r,
+        Err(e) => return api_failure(e, info),
+    };
+    let (output, output_base64) = body_fields(response.body());
+    let extended = !run.is_basic() || id.is_some();
+    let reply = RunReply {
+        ok: true,
+        status: response.status().as_u16(),
+        output,
+        status_text: extended.then(|| {
+            response
+                .extensions()
+                .get::<StatusText>()
+                .map(|s| s.0.clone())
+                .unwrap_or_default()
+        }),
+        headers: extended.then(|| {
+            response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect()
+        }),
+        output_base64: if extended { output_base64 } else { None },
+        logs: extended.then_some(trace.logs),
+        fresh,
+    };
+    json_reply(StatusCode::OK, &reply)
+}
+
+fn api_failure(e: Error, info: &mut LogInfo) -> Reply {
+    info.outcome = Some(e.outcome());
+    match e {
+        Error::Capacity(_) => {
+            let mut r = api_error(StatusCode::SERVICE_UNAVAILABLE, &e);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
+        Error::Host(_) => {
+            tracing::error!(error = %e, "host error");
+            api_error(StatusCode::INTERNAL_SERVER_ERROR, &e)
+        }
+        e => api_error(StatusCode::BAD_REQUEST, &e),
+    }
+}
+
+fn authorized(state: &AppState, headers: &http::HeaderMap) -> bool {
+    let Some(token) = state.config.token.as_deref().filter(|t| !t.is_empty()) else {
+        return true; // loopback-only daemon without a token
+    };
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    // Constant-time comparison.
+    given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+fn metadata(record: &Registered) -> serde_json::Value {
+    json!({
+        "ok": true,
+        "id": record.id,
+        "version": record.version,
+        "createdMs": record.created_ms,
+        "updatedMs": record.updated_ms,
+        "mainModule": record.spec.main_module.clone().unwrap_or_else(|| "worker.js".into()),
+        "modules": record.spec.modules.as_ref().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_else(|| vec!["worker.js".into()]),
+        "compatibilityDate": record.spec.compatibility_date,
+        "limits": record.spec.limits,
+    })
+}
+
+/// `PUT|GET|DELETE /workers/{id}`.
+async fn registry_route(
+    state: &Arc<AppState>,
+    req: http::Request<Incoming>,
+    id: &str,
+    info: &mut LogInfo,
+) -> Reply {
+    if let Err(e) = check_id(id) {
+        return api_error(StatusCode::BAD_REQUEST, e);
+    }
+    info.worker = Some(id.to_owned());
+    let method = req.method().clone();
+    if (method == Method::PUT || method == Method::DELETE) && !authorized(state, req.headers()) {
+        let mut r = api_error(
+            StatusCode::UNAUTHORIZED,
+            "registry writes need `Authorization: Bearer <token>`",
+        );
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return r;
+    }
+    let registry = &state.registry;
+    match method {
+        Method::GET => match registry.get(id) {
+            Ok(Some(record)) => json_reply(StatusCode::OK, &metadata(&record)),
+            Ok(None) => api_error(
+                StatusCode::NOT_FOUND,
+                format!("no worker `{id}` is registered"),
+            ),
+            Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+        },
+        Method::PUT => {
+            let (parts, body) = req.into_parts();
+            let body = match read_body(state, body, &parts.headers).await {
+                Ok(b) => b,
+                Err(e) => return e.reply(true),
+            };
+            let spec: WorkerSpec = match serde_json::from_slice(&body) {
+                Ok(s) => s,
+                Err(e) => return api_error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
+            };
+            // Check it now: a worker that cannot load is refused at registration.
+            if let Err(e) = spec
+                .to_code(&state.config)
+                .map_err(|e| e.to_string())
+                .and_then(|c| state.loader.load(c).map(drop).map_err(|e| e.to_string()))
+            {
+                return api_error(StatusCode::BAD_REQUEST, e);
+            }
+            let previous = registry.get(id).ok().flatten();
+            match registry.put(id, spec) {
+                Ok((record, created)) => {
+                    if let Some(p) = previous {
+                        state.loader.forget(&cache_key(&p));
+                    }
+                    let status = if created {
+                        StatusCode::CREATED
+                    } else {
+                        StatusCode::OK
+                    };
+                    json_reply(status, &metadata(&record))
+                }
+                Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+            }
+        }
+        Method::DELETE => {
+            let previous = registry.get(id).ok().flatten();
+            match registry.delete(id) {
+                Ok(true) => {
+                    if let Some(p) = previous {
+                        state.loader.forget(&cache_key(&p));
+                    }
+                    json_reply(StatusCode::OK, &json!({ "ok": true, "deleted": id }))
+                }
+                Ok(false) => api_error(
+                    StatusCode::NOT_FOUND,
+                    format!("no worker `{id}` is registered"),
+                ),
+                Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+            }
+        }
+        _ => {
+            let mut r = api_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "use PUT, GET or DELETE on /workers/{id}, or any method on /workers/{id}/{path}",
+            );
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, PUT, DELETE"));
+            r
+        }
+    }
+}
+
+fn cache_key(record: &Registered) -> String {
+    format!("reg:{}:{}", record.id, record.version)
+}
+
+async fn registered_worker(state: &AppState, id: &str) -> Result<Worker, Reply> {
+    let record = match state.registry.get(id) {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return Err(text(
+                StatusCode::NOT_FOUND,
+                format!("no worker `{id}` is registered"),
+            ))
+        }
+        Err(e) => return Err(text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))),
+    };
+    let spec = record.spec.clone();
+    let config = state.config.clone();
+    state
+        .loader
+        .get(&cache_key(&record), || async move {
+            spec.to_code(&config).map_err(anyhow::Error::msg)
+        })
+        .await
+        .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// Headers that describe one hop, not the message: never forwarded either way.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// `ANY /workers/{id}/{path...}`: the worker sees the path after its id.
+async fn forward(
+    state: &Arc<AppState>,
+    req: http::Request<Incoming>,
+    id: &str,
+    info: &mut LogInfo,
+) -> Reply {
+    if let Err(e) = check_id(id) {
+        return text(StatusCode::BAD_REQUEST, e);
+    }
+    info.worker = Some(id.to_owned());
+    let Some(_permit) = permit(state) else {
+        return saturated(false);
+    };
+    let (parts, body) = req.into_parts();
+    let body = match read_body(state, body, &parts.headers).await {
+        Ok(b) => b,
+        Err(e) => return e.reply(false),
+    };
+    let worker = match registered_worker(state, id).await {
+        Ok(w) => w,
+        Err(reply) => return reply,
+    };
+    let prefix_len = "/workers/".len() + id.len();
+    let rest = &parts.uri.path()[prefix_len..];
+    let path_and_query = match parts.uri.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.to_owned(),
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.parse::<http::uri::Authority>().is_ok())
+        .unwrap_or("worker");
+    let mut builder = http::Request::builder()
+        .method(parts.method.clone())
+        .uri(format!("http://{host}{path_and_query}"));
+    for (k, v) in parts.headers.iter() {
+        if !HOP_BY_HOP.contains(&k.as_str()) {
+            builder = builder.header(k, v);
+        }
+    }
+    let request = match builder.body(body) {
+        Ok(r) => r,
+        Err(e) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("cannot forward this request: {e}"),
+            )
+        }
+    };
+    let invocation = worker.entrypoint(None).fetch_traced(request).await;
+    info.outcome = Some(invocation.trace.outcome);
+    match invocation.result {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            let mut reply = Response::new(Full::new(body));
+            *reply.status_mut() = parts.status;
+            for (k, v) in parts.headers.iter() {
+                if !HOP_BY_HOP.contains(&k.as_str()) && k != header::CONTENT_LENGTH {
+                    reply.headers_mut().append(k, v.clone());
+                }
+            }
+            reply
+        }
+        Err(e) => {
+            let status = match e {
+                Error::Capacity(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let mut r = text(status, format!("worker `{id}` failed: {e}"));
+            if let Ok(v) = HeaderValue::from_str(e.outcome()) {
+                r.headers_mut().insert("x-wasm-sandbox-outcome", v);
+            }
+            r
+        }
+    }
+}

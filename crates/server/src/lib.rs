@@ -1,0 +1,158 @@
+//! The wasm-sandbox daemon: an HTTP API over the [`wasm_sandbox`] crate.
+//!
+//! - `POST /api/run` — run a one-off worker (Cloudflare's example host contract);
+//! - `POST /api/get/{id}` — the `LOADER.get(id, cb)` pattern: the code is used only on a miss;
+//! - `PUT|GET|DELETE /workers/{id}` — the registry (file-backed; survives restarts);
+//! - `ANY /workers/{id}/{path...}` — forward the raw request to a registered worker's `fetch`;
+//! - `GET /healthz`.
+//!
+//! Connections are served by hyper with a header-read timeout; requests that run workers are
+//! bounded by a semaphore (`503` + `Retry-After` when saturated); bodies are size-limited (`413`)
+//! and read under a timeout (`408`). Shutdown is graceful: stop accepting, let in-flight requests
+//! finish within the grace period. The settings (with defaults) are documented on [`ServerConfig`].
+
+mod api;
+pub mod config;
+mod handlers;
+mod registry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use wasm_sandbox::Loader;
+
+pub use config::ServerConfig;
+
+/// Shared by every connection.
+pub(crate) struct AppState {
+    pub loader: Loader,
+    pub registry: registry::Registry,
+    pub config: ServerConfig,
+    pub permits: Arc<Semaphore>,
+}
+
+/// A bound, ready daemon.
+pub struct Daemon {
+    state: Arc<AppState>,
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+impl Daemon {
+    /// Check the configuration, open the registry, start the engine and bind the port — in that
+    /// order, so a bad setting fails before anything listens.
+    pub async fn bind(config: ServerConfig) -> Result<Self> {
+        let addr = config.validate()?;
+        let registry = registry::Registry::open(&config.data_dir())?;
+        let loader = Loader::new(config.engine_config())
+            .await
+            .context("starting the engine")?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding {addr} (is another process listening there?)"))?;
+        let addr = listener.local_addr()?;
+        let permits = Arc::new(Semaphore::new(config.max_concurrent_requests));
+        Ok(Daemon {
+            state: Arc::new(AppState {
+                loader,
+                registry,
+                config,
+                permits,
+            }),
+            listener,
+            addr,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serve until `shutdown` resolves, then stop accepting and give in-flight requests up to
+    /// `shutdown_grace_ms` to finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let Daemon {
+            state,
+            listener,
+            addr,
+        } = self;
+        let graceful = GracefulShutdown::new();
+        let header_timeout = Duration::from_millis(state.config.header_read_timeout_ms);
+        tracing::info!(%addr, data_dir = %state.config.data_dir().display(), "listening");
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Out of file descriptors and the like: back off instead of spinning.
+                            tracing::warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    let service = service_fn(move |req| {
+                        let state = state.clone();
+                        async move { Ok::<_, std::convert::Infallible>(handlers::handle(state, req, peer).await) }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(header_timeout)
+                        .serve_connection(TokioIo::new(stream), service);
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        if let Err(e) = conn.await {
+                            tracing::debug!(%peer, error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                _ = &mut shutdown => break,
+            }
+        }
+        drop(listener);
+        let grace = Duration::from_millis(state.config.shutdown_grace_ms);
+        tracing::info!(
+            grace_ms = grace.as_millis() as u64,
+            "shutting down: waiting for in-flight requests"
+        );
+        match tokio::time::timeout(grace, graceful.shutdown()).await {
+            Ok(()) => tracing::info!("all connections closed"),
+            Err(_) => tracing::warn!("grace period over: closing the remaining connections"),
+        }
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,555 @@
+//! The daemon over real HTTP on 127.0.0.1 (ephemeral ports), one process per test.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use wasm_sandbox_tests::daemon::{TempDir, TestDaemon};
+
+const SEED: &str =
+    r#"export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };"#;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn post_json(d: &TestDaemon, path: &str, body: &Value) -> (u16, Value) {
+    let r = client().post(d.url(path)).json(body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn seed_contract_to_the_byte() {
+    let dir = TempDir::new("seed");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let r = client()
+        .post(d.url("/api/run"))
+        .json(&json!({ "code": SEED }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"ok":true,"status":200,"output":"Hello from a dynamic Worker!"}"#
+    );
+    // Empty or missing code runs the default worker.
+    for body in [json!({ "code": "" }), json!({})] {
+        let r = client()
+            .post(d.url("/api/run"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.text().await.unwrap(),
+            r#"{"ok":true,"status":200,"output":"Hello from a dynamic Worker!"}"#
+        );
+    }
+    let r = client().post(d.url("/api/run")).send().await.unwrap();
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"ok":true,"status":200,"output":"Hello from a dynamic Worker!"}"#
+    );
+}
+
+#[tokio::test]
+async fn failures_are_400_with_the_message_and_unknown_paths_404() {
+    let dir = TempDir::new("fail");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let r = client()
+        .post(d.url("/api/run"))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.starts_with(r#"{"ok":false,"error":"bad JSON body"#),
+        "{text}"
+    );
+
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": "export default { fetch() { return new Response(1 +); } };" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(v["error"].as_str().unwrap().contains("worker.js:1:"), "{v}");
+    assert!(v["error"].as_str().unwrap().contains("SyntaxError"), "{v}");
+
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": "export default { fetch() { throw new TypeError('bad input'); } };" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(v["ok"], false);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("TypeError: bad input"),
+        "{v}"
+    );
+
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": SEED, "limits": { "cpuMs": 999999 } }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(v["error"].as_str().unwrap().contains("ceiling"), "{v}");
+
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/api/run"),
+        ("POST", "/api/nope"),
+        ("GET", "/workers"),
+    ] {
+        let r = client()
+            .request(method.parse().unwrap(), d.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{method} {path}");
+        assert_eq!(r.text().await.unwrap(), "Not found");
+    }
+    let r = client().get(d.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn extended_fields_request_and_reply() {
+    let dir = TempDir::new("ext");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({
+            "mainModule": "main.js",
+            "modules": {
+                "main.js": "import cfg from './cfg.json'; import t from './t.txt'; import b from './b.bin';\nexport default { async fetch(req, env) { console.log('hi', env.NAME); return new Response(JSON.stringify({ m: req.method, u: req.url, h: req.headers.get('x-k'), body: await req.text(), cfg, t, b: [...new Uint8Array(b)] }), { status: 202, statusText: 'Accepted-ish', headers: { 'x-out': '1' } }); } };",
+                "cfg.json": { "json": { "a": [1, 2] } },
+                "t.txt": "text module",
+                "b.bin": { "data": "AAEC" }
+            },
+            "env": { "NAME": "agent" },
+            "compatibilityDate": "2026-01-01",
+            "request": { "method": "PUT", "url": "https://example.test/x?y=1", "headers": [["x-k", "v"]], "body": "payload" }
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["status"], 202);
+    assert_eq!(v["statusText"], "Accepted-ish");
+    assert!(
+        v["headers"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(["x-out", "1"])),
+        "{v}"
+    );
+    assert_eq!(v["logs"][0]["level"], "log");
+    assert_eq!(v["logs"][0]["message"], "hi agent");
+    let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        out,
+        json!({ "m": "PUT", "u": "https://example.test/x?y=1", "h": "v", "body": "payload", "cfg": { "a": [1, 2] }, "t": "text module", "b": [0, 1, 2] })
+    );
+
+    // A binary body comes back as outputBase64 too.
+    let (_, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": "export default { fetch() { return new Response(new Uint8Array([255, 0, 1])); } };", "request": { "bodyBase64": "AA==", "method": "POST" } }),
+    )
+    .await;
+    assert_eq!(v["outputBase64"], "/wAB");
+}
+
+#[tokio::test]
+async fn api_get_is_fresh_once_then_cached() {
+    let dir = TempDir::new("get");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let counter = json!({ "code": "let n = 0; export default { fetch() { return new Response(String(++n)); } };" });
+    let (_, v) = post_json(&d, "/api/get/tenant-1", &counter).await;
+    assert_eq!(
+        (v["fresh"].clone(), v["output"].clone()),
+        (json!(true), json!("1"))
+    );
+    let (_, v) = post_json(
+        &d,
+        "/api/get/tenant-1",
+        &json!({ "code": "this code is not used on a hit" }),
+    )
+    .await;
+    assert_eq!(
+        (v["fresh"].clone(), v["output"].clone()),
+        (json!(false), json!("2"))
+    );
+    let (_, v) = post_json(&d, "/api/get/tenant-2", &counter).await;
+    assert_eq!(
+        (v["fresh"].clone(), v["output"].clone()),
+        (json!(true), json!("1"))
+    );
+}
+
+const ECHO: &str = r#"export default { async fetch(req) {
+  const u = new URL(req.url);
+  const body = new Uint8Array(await req.arrayBuffer());
+  return new Response(body, { status: 207, headers: {
+    "x-method": req.method, "x-path": u.pathname + u.search, "x-in": req.headers.get("x-in") || "",
+    "x-len": String(body.length), "set-cookie": "a=1",
+  } });
+} };"#;
+
+#[tokio::test]
+async fn registry_forwards_raw_requests_and_survives_a_restart() {
+    let dir = TempDir::new("reg");
+    {
+        let d = TestDaemon::start(&dir.0, &[], &[]);
+        let r = client()
+            .put(d.url("/workers/echo"))
+            .json(&json!({ "code": ECHO }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let meta: Value = client()
+            .get(d.url("/workers/echo"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(meta["id"], "echo");
+        assert_eq!(meta["version"], 1);
+
+        let body: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+        let r = client()
+            .patch(d.url("/workers/echo/a/b?x=1&y=%20"))
+            .header("x-in", "hello")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 207);
+        assert_eq!(r.headers()["x-method"], "PATCH");
+        assert_eq!(r.headers()["x-path"], "/a/b?x=1&y=%20");
+        assert_eq!(r.headers()["x-in"], "hello");
+        assert_eq!(r.headers()["x-len"], "5000");
+        assert_eq!(r.headers()["set-cookie"], "a=1");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), body.as_slice());
+
+        // A registration that cannot load is refused.
+        let r = client()
+            .put(d.url("/workers/broken"))
+            .json(&json!({ "code": 42 }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let r = client()
+            .put(d.url("/workers/.."))
+            .json(&json!({ "code": ECHO }))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status() == 400 || r.status() == 404);
+    }
+    // A new process on the same data dir still has it.
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let r = client()
+        .post(d.url("/workers/echo/after-restart"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 207);
+    assert_eq!(r.headers()["x-path"], "/after-restart");
+    // Replace, then delete.
+    let r = client()
+        .put(d.url("/workers/echo"))
+        .json(&json!({ "code": SEED }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        client()
+            .get(d.url("/workers/echo/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Hello from a dynamic Worker!"
+    );
+    assert_eq!(
+        client()
+            .delete(d.url("/workers/echo"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client()
+            .get(d.url("/workers/echo/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client()
+            .get(d.url("/workers/echo"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn cpu_limit_fails_the_loop_while_other_workers_answer() {
+    let dir = TempDir::new("cpu");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let looping = tokio::spawn({
+        let url = d.url("/api/run");
+        async move {
+            client().post(url).json(&json!({ "code": "export default { fetch() { while (true) {} } };", "limits": { "cpuMs": 300 } })).send().await.unwrap()
+        }
+    });
+    let mut ok = 0;
+    while !looping.is_finished() && ok < 200 {
+        let (status, v) = post_json(&d, "/api/run", &json!({ "code": SEED })).await;
+        assert_eq!(status, 200, "{v}");
+        ok += 1;
+    }
+    assert!(ok >= 1);
+    let r = looping.await.unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v,
+        json!({ "ok": false, "error": "cpu time limit of 300 ms exceeded" })
+    );
+}
+
+#[tokio::test]
+async fn saturation_is_503_with_retry_after_and_big_bodies_413() {
+    let dir = TempDir::new("sat");
+    let d = TestDaemon::start(
+        &dir.0,
+        &["--max-concurrent-requests", "1", "--max-body-bytes", "2000"],
+        &[],
+    );
+    let slow = tokio::spawn({
+        let url = d.url("/api/run");
+        async move {
+            client()
+                .post(url)
+                .json(&json!({ "code": "export default { async fetch() { await new Promise(r => setTimeout(r, 1500)); return new Response('slow'); } };" }))
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    // Give the slow request time to take the only permit, then probe.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut saw_503 = false;
+    for _ in 0..100 {
+        let r = client()
+            .post(d.url("/api/run"))
+            .json(&json!({ "code": SEED }))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 503 {
+            assert_eq!(r.headers()["retry-after"], "1");
+            saw_503 = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let slow = slow.await.unwrap();
+    assert_eq!(slow.status(), 200);
+    assert!(saw_503);
+    // Oversized body, with and without a content-length the server can check up front.
+    let big = "x".repeat(5000);
+    let r = client()
+        .post(d.url("/api/run"))
+        .body(format!(r#"{{"code": "{big}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let stream = futures_stream(big.into_bytes());
+    let r = client()
+        .post(d.url("/api/run"))
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
+
+fn futures_stream(
+    data: Vec<u8>,
+) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    struct Chunks(Vec<Vec<u8>>);
+    impl futures_core::Stream for Chunks {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(if self.0.is_empty() {
+                None
+            } else {
+                Some(Ok(self.0.remove(0)))
+            })
+        }
+    }
+    Chunks(data.chunks(500).map(|c| c.to_vec()).collect())
+}
+
+#[tokio::test]
+async fn graceful_shutdown_completes_an_in_flight_request() {
+    let dir = TempDir::new("shutdown");
+    let mut d = TestDaemon::start(&dir.0, &[], &[]);
+    let in_flight = tokio::spawn({
+        let url = d.url("/api/run");
+        async move {
+            client()
+                .post(url)
+                .json(&json!({ "code": "export default { async fetch() { await new Promise(r => setTimeout(r, 700)); return new Response('finished'); } };" }))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    d.terminate();
+    let body = in_flight.await.unwrap();
+    assert_eq!(body, r#"{"ok":true,"status":200,"output":"finished"}"#);
+    let status = d.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+    // It stopped accepting.
+    assert!(client().get(d.url("/healthz")).send().await.is_err());
+    let logs = d.drain_logs().join("\n");
+    assert!(logs.contains("SIGTERM"), "{logs}");
+}
+
+#[tokio::test]
+async fn registry_writes_need_the_token_and_non_loopback_needs_one() {
+    let dir = TempDir::new("auth");
+    let token = "a-test-token-of-decent-length";
+    let d = TestDaemon::start(&dir.0, &[], &[("WASM_SANDBOX_TOKEN", token)]);
+    let r = client()
+        .put(d.url("/workers/w"))
+        .json(&json!({ "code": SEED }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client()
+        .put(d.url("/workers/w"))
+        .bearer_auth("wrong-token-of-same-lengthxx")
+        .json(&json!({ "code": SEED }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client()
+        .put(d.url("/workers/w"))
+        .bearer_auth(token)
+        .json(&json!({ "code": SEED }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        client()
+            .delete(d.url("/workers/w"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    drop(d);
+    // Beyond loopback without a token: refused before binding anything.
+    let err = TestDaemon::try_start(&dir.0, &["--listen", "0.0.0.0:0"], &[])
+        .err()
+        .expect("must refuse");
+    assert!(err.contains("without a token"), "{err}");
+}
+
+#[tokio::test]
+async fn config_file_errors_say_how_to_fix_them() {
+    let dir = TempDir::new("cfg");
+    let err = TestDaemon::try_start(&dir.0, &["--listen", "nowhere"], &[])
+        .err()
+        .expect("must refuse");
+    assert!(err.contains("is not an address"), "{err}");
+    let cases = [
+        (
+            "[engine]\nmax_instances = 8\n",
+            "must be larger than max_concurrent_requests",
+        ),
+        ("max_concurrent_requests = 0\n", "at least 1"),
+        (
+            "[limits]\ncpu_ms = 5000\nmemory_mb = 128\nwall_ms = 1000\n",
+            "above ceilings.cpu_ms",
+        ),
+        ("no_such_setting = 1\n", "unknown field"),
+    ];
+    for (text, expected) in cases {
+        let path = dir.0.join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let err = TestDaemon::try_start(&dir.0, &["--config", path.to_str().unwrap()], &[])
+            .err()
+            .expect("must refuse");
+        assert!(err.contains(expected), "{text:?}: {err}");
+    }
+    // A valid file works, and flags override it.
+    let path = dir.0.join("config.toml");
+    std::fs::write(&path, "listen = \"127.0.0.1:1\"\nmax_body_bytes = 100\n[limits]\ncpu_ms = 20\nmemory_mb = 64\nwall_ms = 5000\n").unwrap();
+    let d = TestDaemon::start(
+        &dir.0,
+        &[
+            "--config",
+            path.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let r = client()
+        .post(d.url("/api/run"))
+        .body("x".repeat(200))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
