@@ -23,12 +23,15 @@ setup:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang-19 llvm-19 wasi-libc >/dev/null; \
 	fi
 
-## engine: the guest (QuickJS + prelude) for wasm32-wasip2, pre-initialized with wizer.
+## engine: the guest (QuickJS + prelude) for wasm32-wasip2, pre-initialized with wizer; and the
+## standalone (wasi:http/proxy) form of the guest that `wasm-sandbox compile` snapshots per worker.
 engine: setup
 	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target
+	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target/standalone --features standalone
 	cargo build --release -p wasm-sandbox-snapshot
 	@mkdir -p target/engine
 	./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $(ENGINE)
+	cp target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.wasm target/engine/standalone.wasm
 
 ## build: everything, release (the binary is target/release/wasm-sandbox).
 build: engine

@@ -8,14 +8,13 @@
 
 use javy::quickjs::{promise::PromiseState, Ctx, Function, Object, Promise, Value};
 
-use crate::sandbox::worker::types::{ErrorKind, JsError};
-use crate::{describe, describe_value, error};
+use crate::{describe, describe_value, error, Failure, Kind};
 
 pub fn drive<'js>(
     ctx: &Ctx<'js>,
     internals: &Object<'js>,
     promise: Promise<'js>,
-) -> Result<Value<'js>, JsError> {
+) -> Result<Value<'js>, Failure> {
     let next_timer: Function<'js> = internals.get("nextTimer").map_err(|e| describe(ctx, e))?;
     let run_timers: Function<'js> = internals.get("runTimers").map_err(|e| describe(ctx, e))?;
     loop {
@@ -40,7 +39,7 @@ pub fn drive<'js>(
         let due: f64 = next_timer.call(()).map_err(|e| describe(ctx, e))?;
         if due < 0.0 {
             return Err(error(
-                ErrorKind::NeverSettled,
+                Kind::NeverSettled,
                 "the handler's promise never settled: no pending timers, jobs or I/O are left that could settle it",
             ));
         }

@@ -5,31 +5,92 @@
 //! resulting memory is the snapshot every instance starts from. After a restore the instance is
 //! reseeded from `wasi:random` on its first call, so instances never share random sequences.
 //!
-//! Per worker the host calls `load` once (modules are declared, then the main module evaluated) and
-//! `fetch` once per request. The event loop lives in [`event_loop`]: it runs microtasks, then sleeps
-//! until the next timer, until the handler's promise settles or nothing is left to wait for.
+//! The engine logic here is world-independent ([`load`], [`fetch`]); two thin glues expose it:
+//! - `engine_world` (default): the `sandbox:worker/engine` world the wasm-sandbox host drives —
+//!   `load` once per instance, `fetch` per request, console lines to the host;
+//! - `standalone_world` (feature `standalone`): a `wasi:http/proxy` component whose snapshot
+//!   already holds one worker (`wasm-sandbox compile`); console lines go to stderr.
+//!
+//! The event loop lives in [`event_loop`]: it runs microtasks, then sleeps until the next timer,
+//! until the handler's promise settles or nothing is left to wait for.
 
 mod event_loop;
 mod loader;
 mod natives;
 
+#[cfg(not(feature = "standalone"))]
+mod engine_world;
+#[cfg(feature = "standalone")]
+mod standalone_world;
+
+#[cfg(not(feature = "standalone"))]
+pub(crate) use engine_world::console;
+#[cfg(feature = "standalone")]
+pub(crate) use standalone_world::console;
+
 use std::cell::RefCell;
 
 use javy::quickjs::{Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value};
 
-use exports::sandbox::worker::guest::{
-    Guest as WorkerGuest, HttpRequest, HttpResponse, JsError, WorkerSource,
-};
-use sandbox::worker::types::{ErrorKind, ModuleKind};
-
-wit_bindgen::generate!({
-    world: "engine",
-    path: "../wit",
-});
-
 /// The prelude: the Web API surface (Request, Response, Headers, URL, timers, console, ...),
 /// written in JS over a handful of natives. Evaluated once, at snapshot time.
 const PRELUDE: &str = include_str!("prelude.js");
+
+/// Why a load or a call failed (the WIT `error-kind`, world-independent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Syntax,
+    Exception,
+    NoDefaultExport,
+    NoHandler,
+    BadReturn,
+    NeverSettled,
+    InvalidWorker,
+    Internal,
+}
+
+/// A failure with its message and (for exceptions) the JS stack.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub kind: Kind,
+    pub message: String,
+    pub stack: Option<String>,
+}
+
+/// How a module's bytes are interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleType {
+    Js,
+    Text,
+    Json,
+    Data,
+}
+
+pub struct SourceModule {
+    pub name: String,
+    pub kind: ModuleType,
+    pub content: Vec<u8>,
+}
+
+pub struct Source {
+    pub main_module: String,
+    pub modules: Vec<SourceModule>,
+    pub env_json: String,
+}
+
+pub struct Request {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+pub struct Response {
+    pub status: u16,
+    pub status_text: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
 
 /// Everything the engine keeps between calls, inside this instance.
 struct Engine {
@@ -46,87 +107,96 @@ thread_local! {
     static SEEDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-struct Component;
-export!(Component);
-
-impl Component {
-    fn init_engine() -> Engine {
-        let mut config = javy::Config::default();
-        // QuickJS checks its own stack depth and throws `RangeError` well before the wasm stack
-        // or the shadow stack in linear memory runs out.
-        config.max_stack_size(256 * 1024);
-        let runtime = javy::Runtime::new(config).expect("QuickJS runtime");
-        let internals = runtime.context().with(|ctx| {
-            let native = natives::register(&ctx).expect("natives");
-            let setup: Function<'_> = ctx
-                .eval(PRELUDE)
-                .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
-            let internals: Object<'_> = setup
-                .call((native,))
-                .unwrap_or_else(|e| panic!("prelude setup: {}", describe(&ctx, e).message));
-            Persistent::save(&ctx, internals)
-        });
-        Engine {
-            runtime,
-            internals,
-            loaded: false,
-        }
+fn init_engine() -> Engine {
+    let mut config = javy::Config::default();
+    // QuickJS checks its own stack depth and throws `RangeError` before the wasm stack or the
+    // shadow stack in linear memory runs out (wasmtime's stack guard backs it up).
+    config.max_stack_size(256 * 1024);
+    let runtime = javy::Runtime::new(config).expect("QuickJS runtime");
+    let internals = runtime.context().with(|ctx| {
+        let native = natives::register(&ctx).expect("natives");
+        let setup: Function<'_> = ctx
+            .eval(PRELUDE)
+            .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
+        let internals: Object<'_> = setup
+            .call((native,))
+            .unwrap_or_else(|e| panic!("prelude setup: {}", describe(&ctx, e).message));
+        Persistent::save(&ctx, internals)
+    });
+    Engine {
+        runtime,
+        internals,
+        loaded: false,
     }
 }
 
-/// Reseed everything random from the host the first time this instance runs script code.
+/// Build-time initialization (wizer): the runtime, context and prelude.
+pub fn initialize() {
+    ENGINE.with(|cell| *cell.borrow_mut() = Some(init_engine()));
+}
+
+/// Reseed everything random from the host the first time this instance runs script code, and
+/// restart the monotonic clock origin (a snapshot must not carry the build machine's clock).
 fn ensure_seeded() {
     SEEDED.with(|seeded| {
         if !seeded.get() {
             let seed = getrandom::u64().unwrap_or(0x853c_49e6_748f_ea9b);
             fastrand::seed(seed);
+            natives::reset_clock();
             seeded.set(true);
         }
     });
 }
 
-fn with_engine<R>(f: impl FnOnce(&mut Engine) -> Result<R, JsError>) -> Result<R, JsError> {
+/// Forget that this instance was seeded: used right before a snapshot is taken, so that the
+/// restored instances reseed.
+#[cfg(feature = "standalone")]
+fn unseed() {
+    SEEDED.with(|s| s.set(false));
+}
+
+fn with_engine<R>(f: impl FnOnce(&mut Engine) -> Result<R, Failure>) -> Result<R, Failure> {
     ensure_seeded();
     ENGINE.with(|cell| {
         let mut guard = cell.borrow_mut();
         if guard.is_none() {
             // Not pre-initialized (e.g. a plain, un-snapshotted build): initialize lazily.
-            *guard = Some(Component::init_engine());
+            *guard = Some(init_engine());
         }
         f(guard.as_mut().expect("engine"))
     })
 }
 
-fn error(kind: ErrorKind, message: impl Into<String>) -> JsError {
-    JsError {
+fn error(kind: Kind, message: impl Into<String>) -> Failure {
+    Failure {
         kind,
         message: message.into(),
         stack: None,
     }
 }
 
-/// Turn the pending exception (after a failed rquickjs call) into a [`JsError`].
-fn describe(ctx: &Ctx<'_>, err: javy::quickjs::Error) -> JsError {
+/// Turn the pending exception (after a failed rquickjs call) into a [`Failure`].
+fn describe(ctx: &Ctx<'_>, err: javy::quickjs::Error) -> Failure {
     if !err.is_exception() {
-        return error(ErrorKind::Internal, err.to_string());
+        return error(Kind::Internal, err.to_string());
     }
     let value = ctx.catch();
     describe_value(ctx, value)
 }
 
 /// Describe a thrown (or rejected-with) JS value.
-fn describe_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> JsError {
+fn describe_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Failure {
     if let Some(obj) = value.as_object() {
         let kind = obj
             .get::<_, Option<String>>("__sandboxKind")
             .ok()
             .flatten()
             .map(|k| match k.as_str() {
-                "no-default-export" => ErrorKind::NoDefaultExport,
-                "no-handler" => ErrorKind::NoHandler,
-                "bad-return" => ErrorKind::BadReturn,
-                "invalid-worker" => ErrorKind::InvalidWorker,
-                _ => ErrorKind::Exception,
+                "no-default-export" => Kind::NoDefaultExport,
+                "no-handler" => Kind::NoHandler,
+                "bad-return" => Kind::BadReturn,
+                "invalid-worker" => Kind::InvalidWorker,
+                _ => Kind::Exception,
             });
         if obj.is_error() || kind.is_some() {
             let name: String = obj
@@ -146,19 +216,18 @@ fn describe_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> JsError {
                 .map(|s| user_frames(&s))
                 .filter(|s| !s.is_empty());
             let kind = kind.unwrap_or(if name == "SyntaxError" {
-                ErrorKind::Syntax
+                Kind::Syntax
             } else {
-                ErrorKind::Exception
+                Kind::Exception
             });
             let message = match kind {
-                ErrorKind::NoDefaultExport
-                | ErrorKind::NoHandler
-                | ErrorKind::BadReturn
-                | ErrorKind::InvalidWorker => message,
+                Kind::NoDefaultExport | Kind::NoHandler | Kind::BadReturn | Kind::InvalidWorker => {
+                    message
+                }
                 _ if message.is_empty() => name,
                 _ => format!("{name}: {message}"),
             };
-            return JsError {
+            return Failure {
                 kind,
                 message,
                 stack,
@@ -172,7 +241,7 @@ fn describe_value<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> JsError {
         .and_then(|s| s.call::<_, String>((value,)))
         .unwrap_or_else(|_| "<unprintable value>".into());
     error(
-        ErrorKind::Exception,
+        Kind::Exception,
         format!("Uncaught (thrown value) {internals_string}"),
     )
 }
@@ -188,12 +257,12 @@ fn user_frames(stack: &str) -> String {
 }
 
 /// A syntax error's message, led by its `module:line:column`.
-fn syntax_error(ctx: &Ctx<'_>, err: javy::quickjs::Error, module: &str) -> JsError {
+fn syntax_error(ctx: &Ctx<'_>, err: javy::quickjs::Error, module: &str) -> Failure {
     let mut e = describe(ctx, err);
-    if e.kind == ErrorKind::Exception && e.message.starts_with("SyntaxError") {
-        e.kind = ErrorKind::Syntax;
+    if e.kind == Kind::Exception && e.message.starts_with("SyntaxError") {
+        e.kind = Kind::Syntax;
     }
-    if e.kind == ErrorKind::Syntax {
+    if e.kind == Kind::Syntax {
         let location = e
             .stack
             .as_deref()
@@ -206,134 +275,134 @@ fn syntax_error(ctx: &Ctx<'_>, err: javy::quickjs::Error, module: &str) -> JsErr
 }
 
 /// The synthetic ES module source for a non-JS module (text, json, data).
-fn module_source(m: &sandbox::worker::types::Module) -> Result<String, JsError> {
+fn module_source(m: &SourceModule) -> Result<String, Failure> {
     let as_text = || {
         String::from_utf8(m.content.clone()).map_err(|_| {
             error(
-                ErrorKind::InvalidWorker,
+                Kind::InvalidWorker,
                 format!("module `{}` is not valid UTF-8", m.name),
             )
         })
     };
     Ok(match m.kind {
-        ModuleKind::Js => as_text()?,
-        ModuleKind::Text => {
+        ModuleType::Js => as_text()?,
+        ModuleType::Text => {
             let text = as_text()?;
             format!("export default {};", natives::js_string_literal(&text))
         }
         // The host validated the JSON; JSON is a subset of JS expressions (with U+2028/9 escaped).
-        ModuleKind::Json => format!(
+        ModuleType::Json => format!(
             "export default ({});",
             as_text()?
                 .replace('\u{2028}', "\\u2028")
                 .replace('\u{2029}', "\\u2029")
         ),
-        ModuleKind::Data => format!(
+        ModuleType::Data => format!(
             "export default globalThis[Symbol.for('sandbox.internals')].dataModule({});",
             natives::js_string_literal(&m.name)
         ),
     })
 }
 
-impl WorkerGuest for Component {
-    fn load(source: WorkerSource) -> Result<(), JsError> {
-        with_engine(|engine| {
-            if engine.loaded {
-                return Err(error(
-                    ErrorKind::InvalidWorker,
-                    "this instance already has a worker loaded",
-                ));
-            }
-            let internals = engine.internals.clone();
-            let result = engine.runtime.context().with(|ctx| -> Result<(), JsError> {
-                let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
-                for m in source.modules.iter().filter(|m| m.kind == ModuleKind::Data) {
-                    let buf = javy::quickjs::ArrayBuffer::new(ctx.clone(), m.content.clone())
-                        .map_err(|e| describe(&ctx, e))?;
-                    let register: Function<'_> = internals
-                        .get("setDataModule")
-                        .map_err(|e| describe(&ctx, e))?;
-                    register
-                        .call::<_, ()>((m.name.as_str(), buf))
-                        .map_err(|e| describe(&ctx, e))?;
-                }
-                let mut sources = std::collections::HashMap::new();
-                for m in &source.modules {
-                    sources.insert(m.name.clone(), module_source(m)?);
-                }
-                let main_source = sources.get(&source.main_module).cloned().ok_or_else(|| {
-                    error(
-                        ErrorKind::InvalidWorker,
-                        format!(
-                            "main module `{}` is not among the modules",
-                            source.main_module
-                        ),
-                    )
-                })?;
-                loader::install(&ctx, sources);
-                let main = Module::declare(ctx.clone(), source.main_module.as_str(), main_source)
-                    .map_err(|e| syntax_error(&ctx, e, &source.main_module))?;
-                let (evaluated, promise) = main
-                    .eval()
-                    .map_err(|e| syntax_error(&ctx, e, &source.main_module))?;
-                event_loop::drive(&ctx, &internals, promise)?;
-                let namespace = evaluated.namespace().map_err(|e| describe(&ctx, e))?;
-                let set_worker: Function<'_> =
-                    internals.get("setWorker").map_err(|e| describe(&ctx, e))?;
-                set_worker
-                    .call::<_, ()>((namespace, source.env_json.as_str()))
+/// Evaluate the worker's modules in this instance (once per instance).
+pub fn load(source: &Source) -> Result<(), Failure> {
+    with_engine(|engine| {
+        if engine.loaded {
+            return Err(error(
+                Kind::InvalidWorker,
+                "this instance already has a worker loaded",
+            ));
+        }
+        let internals = engine.internals.clone();
+        let result = engine.runtime.context().with(|ctx| -> Result<(), Failure> {
+            let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
+            for m in source.modules.iter().filter(|m| m.kind == ModuleType::Data) {
+                let buf = javy::quickjs::ArrayBuffer::new(ctx.clone(), m.content.clone())
                     .map_err(|e| describe(&ctx, e))?;
-                Ok(())
-            });
-            if result.is_ok() {
-                engine.loaded = true;
+                let register: Function<'_> = internals
+                    .get("setDataModule")
+                    .map_err(|e| describe(&ctx, e))?;
+                register
+                    .call::<_, ()>((m.name.as_str(), buf))
+                    .map_err(|e| describe(&ctx, e))?;
             }
-            result
-        })
-    }
+            let mut sources = std::collections::HashMap::new();
+            for m in &source.modules {
+                sources.insert(m.name.clone(), module_source(m)?);
+            }
+            let main_source = sources.get(&source.main_module).cloned().ok_or_else(|| {
+                error(
+                    Kind::InvalidWorker,
+                    format!(
+                        "main module `{}` is not among the modules",
+                        source.main_module
+                    ),
+                )
+            })?;
+            loader::install(&ctx, sources);
+            let main = Module::declare(ctx.clone(), source.main_module.as_str(), main_source)
+                .map_err(|e| syntax_error(&ctx, e, &source.main_module))?;
+            let (evaluated, promise) = main
+                .eval()
+                .map_err(|e| syntax_error(&ctx, e, &source.main_module))?;
+            event_loop::drive(&ctx, &internals, promise)?;
+            let namespace = evaluated.namespace().map_err(|e| describe(&ctx, e))?;
+            let set_worker: Function<'_> =
+                internals.get("setWorker").map_err(|e| describe(&ctx, e))?;
+            set_worker
+                .call::<_, ()>((namespace, source.env_json.as_str()))
+                .map_err(|e| describe(&ctx, e))?;
+            Ok(())
+        });
+        if result.is_ok() {
+            engine.loaded = true;
+        }
+        result
+    })
+}
 
-    fn fetch(entrypoint: Option<String>, request: HttpRequest) -> Result<HttpResponse, JsError> {
-        with_engine(|engine| {
-            if !engine.loaded {
-                return Err(error(
-                    ErrorKind::InvalidWorker,
-                    "no worker is loaded in this instance",
-                ));
+/// Call `fetch(request, env, ctx)` on the default or a named export and drive it to completion.
+pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Failure> {
+    with_engine(|engine| {
+        if !engine.loaded {
+            return Err(error(
+                Kind::InvalidWorker,
+                "no worker is loaded in this instance",
+            ));
+        }
+        let internals = engine.internals.clone();
+        engine.runtime.context().with(|ctx| {
+            let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
+            let dispatch: Function<'_> = internals
+                .get("dispatchFetch")
+                .map_err(|e| describe(&ctx, e))?;
+            let headers = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
+            for (i, (k, v)) in request.headers.iter().enumerate() {
+                let pair = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
+                pair.set(0, k.as_str()).map_err(|e| describe(&ctx, e))?;
+                pair.set(1, v.as_str()).map_err(|e| describe(&ctx, e))?;
+                headers.set(i, pair).map_err(|e| describe(&ctx, e))?;
             }
-            let internals = engine.internals.clone();
-            engine.runtime.context().with(|ctx| {
-                let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
-                let dispatch: Function<'_> = internals
-                    .get("dispatchFetch")
-                    .map_err(|e| describe(&ctx, e))?;
-                let headers = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
-                for (i, (k, v)) in request.headers.iter().enumerate() {
-                    let pair = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
-                    pair.set(0, k.as_str()).map_err(|e| describe(&ctx, e))?;
-                    pair.set(1, v.as_str()).map_err(|e| describe(&ctx, e))?;
-                    headers.set(i, pair).map_err(|e| describe(&ctx, e))?;
+            let body = match request.body {
+                Some(b) => {
+                    Some(TypedArray::<u8>::new(ctx.clone(), b).map_err(|e| describe(&ctx, e))?)
                 }
-                let body = match request.body {
-                    Some(b) => {
-                        Some(TypedArray::<u8>::new(ctx.clone(), b).map_err(|e| describe(&ctx, e))?)
-                    }
-                    None => None,
-                };
-                let promise: Promise<'_> = dispatch
-                    .call((entrypoint, request.method, request.url, headers, body))
-                    .map_err(|e| describe(&ctx, e))?;
-                let value = event_loop::drive(&ctx, &internals, promise)?;
-                response_from_js(&ctx, value)
-            })
+                None => None,
+            };
+            let promise: Promise<'_> = dispatch
+                .call((entrypoint, request.method, request.url, headers, body))
+                .map_err(|e| describe(&ctx, e))?;
+            let value = event_loop::drive(&ctx, &internals, promise)?;
+            response_from_js(&ctx, value)
         })
-    }
+    })
 }
 
 /// `[status, statusText, [[name, value]...], Uint8Array]` (built by the prelude) -> the WIT record.
-fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<HttpResponse, JsError> {
+fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<Response, Failure> {
     let bad = |what: &str| {
         error(
-            ErrorKind::Internal,
+            Kind::Internal,
             format!("malformed response from dispatch: {what}"),
         )
     };
@@ -354,16 +423,10 @@ fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<HttpResponse, JsE
         .as_bytes()
         .ok_or_else(|| bad("detached body"))?
         .to_vec();
-    Ok(HttpResponse {
+    Ok(Response {
         status,
         status_text,
         headers,
         body,
     })
-}
-
-impl Guest for Component {
-    fn wizer_initialize() {
-        ENGINE.with(|cell| *cell.borrow_mut() = Some(Component::init_engine()));
-    }
 }

@@ -5,8 +5,6 @@ use javy::quickjs::{
     function::Opt, ArrayBuffer, Ctx, Exception, Function, Object, Result, TypedArray, Value,
 };
 
-use crate::sandbox::worker::host::{self, LogLevel};
-
 /// Build the `native` object handed to the prelude's setup function.
 pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
     let native = Object::new(ctx.clone())?;
@@ -14,14 +12,7 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
     native.set(
         "console",
         Function::new(ctx.clone(), |level: String, message: String| {
-            let level = match level.as_str() {
-                "debug" => LogLevel::Debug,
-                "info" => LogLevel::Info,
-                "warn" => LogLevel::Warn,
-                "error" => LogLevel::Error,
-                _ => LogLevel::Log,
-            };
-            host::console(level, &message);
+            crate::console(&level, &message);
         })?,
     )?;
 
@@ -222,15 +213,26 @@ fn bytes_of<'a, 'js>(ctx: &Ctx<'js>, data: &'a Value<'js>) -> Result<&'a [u8]> {
     ))
 }
 
-/// Monotonic clock reading in nanoseconds (wasi:clocks/monotonic-clock via std).
+thread_local! {
+    /// Origin of the monotonic readings; reset after every snapshot restore (`reset_clock`).
+    static ORIGIN: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Start the monotonic clock afresh (called once per restored instance).
+pub fn reset_clock() {
+    ORIGIN.with(|o| o.set(Some(std::time::Instant::now())));
+}
+
+/// Monotonic clock reading in nanoseconds since this instance's origin (wasi:clocks via std).
 pub fn monotonic_nanos() -> u64 {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    // Instant has no absolute reading in std; keep a process-wide (per-instance) origin that is
-    // taken lazily, after the snapshot restore (init never calls this).
-    static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    let origin = *ORIGIN.get_or_init(Instant::now);
-    origin.elapsed().as_nanos() as u64
+    ORIGIN.with(|o| {
+        let origin = o.get().unwrap_or_else(|| {
+            let now = std::time::Instant::now();
+            o.set(Some(now));
+            now
+        });
+        origin.elapsed().as_nanos() as u64
+    })
 }
 
 /// A JS string literal (double-quoted, escaped) for `text`.

@@ -37,6 +37,25 @@ enum Command {
     /// Logs go to stderr (RUST_LOG filters them, default `info`). SIGINT/SIGTERM shut down
     /// gracefully.
     Serve(ServeArgs),
+    /// Compile a worker into a standalone, pre-initialized Wasm component (wasi:http/proxy) with
+    /// its modules evaluated in the snapshot: the portable form of an agent. Run it with
+    /// `wasm-sandbox run OUT.wasm`, or any wasi:http host (`wasmtime serve -S cli OUT.wasm`).
+    Compile(CompileArgs),
+}
+
+#[derive(clap::Args)]
+struct CompileArgs {
+    /// The main module.
+    file: PathBuf,
+    /// An extra module, `NAME=PATH` (repeatable; type from the extension, as for `run`).
+    #[arg(short = 'm', long = "module")]
+    modules: Vec<String>,
+    /// An `env` variable baked into the component, `NAME=VALUE` (repeatable).
+    #[arg(short = 'e', long = "env")]
+    env: Vec<String>,
+    /// Where to write the component.
+    #[arg(short = 'o', long)]
+    output: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -64,7 +83,8 @@ struct ServeArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// The main module (an ES module with `export default { fetch(request, env, ctx) {...} }`).
+    /// The main module (an ES module with `export default { fetch(request, env, ctx) {...} }`),
+    /// or a component made by `wasm-sandbox compile` (a `.wasm` file).
     file: PathBuf,
     /// Request method.
     #[arg(short = 'X', long, default_value = "GET")]
@@ -113,6 +133,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run(args).await,
             Command::Serve(args) => serve(args).await,
+            Command::Compile(args) => compile(args).await,
         }
     });
     match result {
@@ -178,36 +199,33 @@ fn module_from_path(name: &str, path: &PathBuf) -> Result<ModuleContent> {
     })
 }
 
-async fn run(args: RunArgs) -> Result<ExitCode> {
-    let source = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
-    let main_name = args
-        .file
+/// The worker from a main-module file, `NAME=PATH` modules and `NAME=VALUE` env entries.
+fn worker_code(file: &PathBuf, modules: &[String], env: &[String]) -> Result<WorkerCode> {
+    let source =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let main_name = file
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("worker.js")
         .to_string();
     let mut code = WorkerCode::js(main_name, source);
-    for spec in &args.modules {
+    for spec in modules {
         let Some((name, path)) = spec.split_once('=') else {
             bail!("--module {spec:?}: expected NAME=PATH, e.g. --module lib/util.js=./util.js");
         };
         let path = PathBuf::from(path);
         code = code.with_module(name, module_from_path(name, &path)?);
     }
-    for spec in &args.env {
+    for spec in env {
         let Some((name, value)) = spec.split_once('=') else {
             bail!("--env {spec:?}: expected NAME=VALUE");
         };
-        let value = serde_json_value(value);
-        code = code.with_env(name, value);
+        code = code.with_env(name, serde_json_value(value));
     }
-    code.limits = Some(Limits {
-        cpu_time: Duration::from_millis(args.cpu_ms),
-        memory_bytes: args.memory_mb << 20,
-        wall_time: Duration::from_millis(args.wall_ms),
-    });
+    Ok(code)
+}
 
+fn build_request(args: &RunArgs) -> Result<http::Request<Bytes>> {
     let mut request = http::Request::builder()
         .method(args.method.as_str())
         .uri(args.url.as_str());
@@ -224,8 +242,38 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         }
         Some(d) => Bytes::from(d.clone()),
     };
-    let request = request.body(body).context("building the request")?;
+    request.body(body).context("building the request")
+}
 
+/// A `.wasm` file that starts with the wasm magic: a component made by `compile`.
+fn is_component(path: &PathBuf) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .map(|_| &magic == b"\0asm")
+        .unwrap_or(false)
+}
+
+async fn run(args: RunArgs) -> Result<ExitCode> {
+    let request = build_request(&args)?;
+    if is_component(&args.file) {
+        let wasm = std::fs::read(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?;
+        let component = wasm_sandbox::standalone::StandaloneComponent::new(&wasm)?;
+        return match component.fetch(request).await {
+            Ok(response) => print_response(&args, &response),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(ExitCode::FAILURE)
+            }
+        };
+    }
+    let mut code = worker_code(&args.file, &args.modules, &args.env)?;
+    code.limits = Some(Limits {
+        cpu_time: Duration::from_millis(args.cpu_ms),
+        memory_bytes: args.memory_mb << 20,
+        wall_time: Duration::from_millis(args.wall_ms),
+    });
     let config = Config {
         max_instances: 4,
         cache_max_workers: 1,
@@ -239,13 +287,16 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
             eprintln!("[{}] {}", serde_level(line.level), line.message);
         }
     }
-    let response = match invocation.result {
-        Ok(r) => r,
+    match invocation.result {
+        Ok(response) => print_response(&args, &response),
         Err(e) => {
             eprintln!("error: {e}");
-            return Ok(ExitCode::FAILURE);
+            Ok(ExitCode::FAILURE)
         }
-    };
+    }
+}
+
+fn print_response(args: &RunArgs, response: &http::Response<Bytes>) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if args.include {
         let reason = response
@@ -263,6 +314,29 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     }
     out.write_all(response.body())?;
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn compile(args: CompileArgs) -> Result<ExitCode> {
+    let code = worker_code(&args.file, &args.modules, &args.env)?;
+    let started = std::time::Instant::now();
+    let wasm = match wasm_sandbox::standalone::compile(&code).await {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    std::fs::write(&args.output, &wasm)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    eprintln!(
+        "wasm-sandbox: wrote {} ({} KiB) in {:.2}s; run it with `wasm-sandbox run {}` or `wasmtime serve -S cli {}`",
+        args.output.display(),
+        wasm.len() / 1024,
+        started.elapsed().as_secs_f64(),
+        args.output.display(),
+        args.output.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

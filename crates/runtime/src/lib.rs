@@ -34,6 +34,7 @@ mod engine;
 mod error;
 mod instance;
 mod loader;
+pub mod standalone;
 mod trace;
 mod worker;
 

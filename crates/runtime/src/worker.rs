@@ -97,6 +97,45 @@ impl Worker {
         self.inner.idle.lock().unwrap().len()
     }
 
+    /// Make sure a warm instance with the modules evaluated exists, without sending a request:
+    /// surfaces syntax errors and load-time exceptions early, and takes the cold start off the
+    /// first request. Returns the trace of the evaluation (console lines, CPU time).
+    pub async fn prewarm(&self) -> Result<Trace> {
+        let mut trace = Trace::default();
+        let started = instance::now();
+        let mut sandbox = self.checkout(&mut trace).await?;
+        let result = self.ensure_loaded(&mut sandbox, &mut trace).await;
+        trace.wall_time = started.elapsed();
+        result?;
+        self.checkin(sandbox);
+        trace.outcome = "ok";
+        Ok(trace)
+    }
+
+    /// Evaluate the worker's modules in a fresh sandbox (no-op on a warm one). Counts toward the
+    /// current request's CPU budget.
+    async fn ensure_loaded(&self, sandbox: &mut Sandbox, trace: &mut Trace) -> Result<()> {
+        if sandbox.loaded {
+            return Ok(());
+        }
+        let source = self.inner.source.clone();
+        let (result, report) = sandbox
+            .call(&self.inner.limits, true, move |engine, store| {
+                Box::pin(async move {
+                    engine
+                        .sandbox_worker_guest()
+                        .call_load(store, &source)
+                        .await
+                })
+            })
+            .await;
+        trace.logs.extend(report.logs);
+        trace.cpu_time = report.cpu_time;
+        result?;
+        sandbox.loaded = true;
+        Ok(())
+    }
+
     /// Take a warm instance, or make one and evaluate the worker's modules in it.
     async fn checkout(&self, trace: &mut Trace) -> Result<Sandbox> {
         if let Some(sb) = self.inner.idle.lock().unwrap().pop() {
@@ -167,26 +206,11 @@ impl Entrypoint {
         let limits = self.worker.inner.limits;
         let mut sandbox = self.worker.checkout(trace).await?;
         // A fresh instance evaluates the modules first; that counts toward this request's CPU.
-        if !sandbox.loaded {
-            let source = self.worker.inner.source.clone();
-            let (result, report) = sandbox
-                .call(&limits, true, move |engine, store| {
-                    Box::pin(async move {
-                        engine
-                            .sandbox_worker_guest()
-                            .call_load(store, &source)
-                            .await
-                    })
-                })
-                .await;
-            trace.logs.extend(report.logs);
-            trace.cpu_time = report.cpu_time;
-            result?;
-            sandbox.loaded = true;
-        }
+        let fresh = !sandbox.loaded;
+        self.worker.ensure_loaded(&mut sandbox, trace).await?;
         let name = self.name.clone();
         let (result, report) = sandbox
-            .call(&limits, !trace.cold, move |engine, store| {
+            .call(&limits, !fresh, move |engine, store| {
                 Box::pin(async move {
                     engine
                         .sandbox_worker_guest()

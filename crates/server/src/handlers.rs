@@ -385,12 +385,17 @@ async fn registry_route(
                 Ok(s) => s,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
             };
-            // Check it now: a worker that cannot load is refused at registration.
-            if let Err(e) = spec
-                .to_code(&state.config)
-                .map_err(|e| e.to_string())
-                .and_then(|c| state.loader.load(c).map(drop).map_err(|e| e.to_string()))
-            {
+            // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
+            // refused at registration, with the reason.
+            let code = match spec.to_code(&state.config) {
+                Ok(c) => c,
+                Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+            };
+            let checked = match state.loader.load(code) {
+                Ok(worker) => worker.prewarm().await.map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = checked {
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             let previous = registry.get(id).ok().flatten();
