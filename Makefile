@@ -13,7 +13,7 @@ GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup engine build test test-unit run-example bench lint fmt clean
+.PHONY: setup engine build test serve run-example bench lint fmt clean
 
 ## setup: install what the build needs (rustup target, clang-19 + wasi-libc for the guest's C).
 setup:
@@ -40,6 +40,10 @@ build: engine
 ## test: the whole suite (release profile: one wasmtime build serves build, tests and benches).
 test: build
 	cargo test --release --workspace
+
+## serve: the daemon on 127.0.0.1:8787 with the embedded default config (ARGS="..." adds flags).
+serve: build
+	./target/release/wasm-sandbox serve $(ARGS)
 
 ## run-example: run the seed example through the CLI.
 run-example: build

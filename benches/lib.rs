@@ -12,3 +12,15 @@ pub fn unique_script(n: u64) -> String {
 export default {{ fetch(request) {{ return new Response("Hello from a dynamic Worker! " + ID); }} }};"#
     )
 }
+
+/// A small agent: a JSON module, some module state, an async handler.
+pub const AGENT: &str = r#"
+const table = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i * i]));
+let hits = 0;
+export default {
+  async fetch(request) {
+    hits++;
+    const url = new URL(request.url);
+    return Response.json({ hits, path: url.pathname, sum: Object.values(table).reduce((a, b) => a + b, 0) });
+  },
+};"#;

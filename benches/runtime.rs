@@ -53,5 +53,35 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(runtime, benches);
+/// The portable form against `load()` of the same source: a fresh instance of the compiled
+/// component (snapshot already holding the evaluated worker) + its first response, versus
+/// `load()` + first `fetch` (pooled engine instance, modules evaluated per worker).
+fn standalone(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let code = WorkerCode::js("agent.js", wasm_sandbox_benches::AGENT);
+    let wasm = rt.block_on(wasm_sandbox::standalone::compile(&code)).unwrap();
+    let component = wasm_sandbox::standalone::StandaloneComponent::new(&wasm).unwrap();
+    let loader = rt.block_on(Loader::new(Config::default())).unwrap();
+    let mut group = c.benchmark_group("same_source");
+    group.bench_function("standalone_instantiate_first_response", |b| {
+        b.to_async(&rt).iter(|| async {
+            let resp = component.fetch(request()).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+    group.bench_function("load_first_response", |b| {
+        b.to_async(&rt).iter(|| async {
+            let worker = loader.load(code.clone()).unwrap();
+            let resp = worker.entrypoint(None).fetch(request()).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(runtime, benches, standalone);
 criterion_main!(runtime);
