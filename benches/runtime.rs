@@ -63,7 +63,9 @@ fn standalone(c: &mut Criterion) {
         .build()
         .unwrap();
     let code = WorkerCode::js("agent.js", wasm_sandbox_benches::AGENT);
-    let wasm = rt.block_on(wasm_sandbox::standalone::compile(&code)).unwrap();
+    let wasm = rt
+        .block_on(wasm_sandbox::standalone::compile(&code))
+        .unwrap();
     let component = wasm_sandbox::standalone::StandaloneComponent::new(&wasm).unwrap();
     let loader = rt.block_on(Loader::new(Config::default())).unwrap();
     let mut group = c.benchmark_group("same_source");

@@ -163,3 +163,54 @@ impl WorkerCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_problem() {
+        assert!(WorkerCode::js("w.js", "x").validate().is_ok());
+        let dup = WorkerCode {
+            main_module: "w.js".into(),
+            modules: vec![
+                ("w.js".into(), ModuleContent::Js("a".into())),
+                ("w.js".into(), ModuleContent::Js("b".into())),
+            ],
+            ..Default::default()
+        };
+        assert!(dup
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("defined twice"));
+        let empty_name =
+            WorkerCode::js("w.js", "x").with_module("", ModuleContent::Text("t".into()));
+        assert!(empty_name
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("bad module name"));
+        let huge = WorkerCode::js("w.js", "x".repeat(MAX_CODE_BYTES + 1));
+        assert!(huge.validate().unwrap_err().to_string().contains("at most"));
+    }
+
+    #[test]
+    fn with_module_replaces_by_name() {
+        let code = WorkerCode::js("w.js", "a").with_module("w.js", ModuleContent::Js("b".into()));
+        assert_eq!(
+            code.modules,
+            vec![("w.js".to_string(), ModuleContent::Js("b".into()))]
+        );
+    }
+
+    #[test]
+    fn source_carries_env_and_kinds() {
+        let code = WorkerCode::js("w.js", "a")
+            .with_module("d.bin", ModuleContent::Data(vec![1]))
+            .with_env("K", serde_json::json!({"n": 1}));
+        let src = code.to_source();
+        assert_eq!(src.env_json, r#"{"K":{"n":1}}"#);
+        assert_eq!(src.modules[1].kind, crate::bindings::ModuleKind::Data);
+    }
+}

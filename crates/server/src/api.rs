@@ -264,3 +264,162 @@ pub fn body_fields(body: &[u8]) -> (String, Option<String>) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(v: Value) -> WorkerSpec {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn missing_or_empty_code_is_the_default_worker() {
+        let config = ServerConfig::default();
+        for s in [
+            json_spec("{}"),
+            json_spec(r#"{"code": ""}"#),
+            json_spec(r#"{"code": "  "}"#),
+        ] {
+            let code = s.to_code(&config).unwrap();
+            assert_eq!(code.main_module, "worker.js");
+            assert_eq!(
+                code.modules,
+                vec![(
+                    "worker.js".to_string(),
+                    ModuleContent::Js(DEFAULT_CODE.into())
+                )]
+            );
+        }
+    }
+
+    fn json_spec(text: &str) -> WorkerSpec {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn module_types_follow_the_shape_and_extension() {
+        let s = spec(serde_json::json!({
+            "mainModule": "m.js",
+            "modules": {
+                "m.js": "export default {}",
+                "a.json": "{\"x\": 1}",
+                "b.txt": "text",
+                "c.bin": {"data": "AAEC"},
+                "d.json": {"json": [1, 2]},
+                "e.js": {"text": "not js"},
+            }
+        }));
+        let code = s.to_code(&ServerConfig::default()).unwrap();
+        let get = |n: &str| {
+            code.modules
+                .iter()
+                .find(|(name, _)| name == n)
+                .unwrap()
+                .1
+                .clone()
+        };
+        assert_eq!(get("m.js"), ModuleContent::Js("export default {}".into()));
+        assert_eq!(get("a.json"), ModuleContent::Json("{\"x\": 1}".into()));
+        assert_eq!(get("b.txt"), ModuleContent::Text("text".into()));
+        assert_eq!(get("c.bin"), ModuleContent::Data(vec![0, 1, 2]));
+        assert_eq!(get("d.json"), ModuleContent::Json("[1,2]".into()));
+        assert_eq!(get("e.js"), ModuleContent::Text("not js".into()));
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        let config = ServerConfig::default();
+        let cases = [
+            (
+                serde_json::json!({"code": "x", "modules": {"a.js": "y"}}),
+                "not both",
+            ),
+            (
+                serde_json::json!({"modules": {"a.bin": {"data": "!!"}}}),
+                "base64",
+            ),
+            (
+                serde_json::json!({"modules": {"a.js": 5}}),
+                "expected a string",
+            ),
+            (
+                serde_json::json!({"modules": {"a.js": {"wasm": "x"}}}),
+                "expected",
+            ),
+            (serde_json::json!({"limits": {"cpuMs": 0}}), "at least 1"),
+            (
+                serde_json::json!({"limits": {"memoryMb": 100000}}),
+                "ceiling",
+            ),
+            (
+                serde_json::json!({"globalOutbound": {"allow": ["https://x"]}}),
+                "only null",
+            ),
+        ];
+        for (v, expected) in cases {
+            let err = spec(v.clone()).to_code(&config).unwrap_err();
+            assert!(err.contains(expected), "{v}: {err}");
+        }
+        assert!(serde_json::from_value::<WorkerSpec>(serde_json::json!({"cod": "x"})).is_err());
+    }
+
+    #[test]
+    fn limits_default_and_cap() {
+        let config = ServerConfig::default();
+        let code = spec(serde_json::json!({"limits": {"cpuMs": 200}}))
+            .to_code(&config)
+            .unwrap();
+        let limits = code.limits.unwrap();
+        assert_eq!(limits.cpu_time, Duration::from_millis(200));
+        assert_eq!(limits.memory_bytes, 128 << 20);
+    }
+
+    #[test]
+    fn request_spec_builds_the_request() {
+        let r: RequestSpec = serde_json::from_value(serde_json::json!({
+            "method": "PATCH", "url": "https://h.test/p?q", "headers": [["x-a", "1"]], "bodyBase64": "aGk="
+        }))
+        .unwrap();
+        let req = r.to_request().unwrap();
+        assert_eq!(req.method(), "PATCH");
+        assert_eq!(req.uri(), "https://h.test/p?q");
+        assert_eq!(req.headers()["x-a"], "1");
+        assert_eq!(req.body().as_ref(), b"hi");
+        for bad in [
+            serde_json::json!({"url": "/relative"}),
+            serde_json::json!({"method": "BAD METHOD"}),
+            serde_json::json!({"headers": [["bad name", "v"]]}),
+            serde_json::json!({"body": "a", "bodyBase64": "YQ=="}),
+        ] {
+            let r: RequestSpec = serde_json::from_value(bad.clone()).unwrap();
+            assert!(r.to_request().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn basic_bodies_get_the_exact_cloudflare_reply() {
+        let basic: RunBody = serde_json::from_str(r#"{"code": "x"}"#).unwrap();
+        assert!(basic.is_basic());
+        let extended: RunBody = serde_json::from_str(r#"{"code": "x", "env": {}}"#).unwrap();
+        assert!(!extended.is_basic());
+        let reply = RunReply {
+            ok: true,
+            status: 200,
+            output: "hi".into(),
+            status_text: None,
+            headers: None,
+            output_base64: None,
+            logs: None,
+            fresh: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&reply).unwrap(),
+            r#"{"ok":true,"status":200,"output":"hi"}"#
+        );
+        assert_eq!(
+            body_fields(b"\xff"),
+            ("\u{fffd}".to_string(), Some("/w==".to_string()))
+        );
+    }
+}

@@ -235,3 +235,52 @@ impl ServerConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_loopback() {
+        let c = ServerConfig::default();
+        let addr = c.validate().unwrap();
+        assert!(addr.ip().is_loopback());
+        assert_eq!(addr.port(), 8787);
+        assert_eq!(c.engine_config().limits, wasm_sandbox::Limits::default());
+    }
+
+    #[test]
+    fn partial_files_take_defaults() {
+        let c: ServerConfig = toml::from_str(
+            "max_body_bytes = 5\n[limits]\ncpu_ms = 10\nmemory_mb = 64\nwall_ms = 100\n",
+        )
+        .unwrap();
+        assert_eq!(c.max_body_bytes, 5);
+        assert_eq!(c.limits.cpu_ms, 10);
+        assert_eq!(c.listen, "127.0.0.1:8787");
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn errors_say_how_to_fix() {
+        let check = |text: &str, expected: &str| {
+            let err = match toml::from_str::<ServerConfig>(text) {
+                Err(e) => e.to_string(),
+                Ok(c) => c.validate().unwrap_err().to_string(),
+            };
+            assert!(err.contains(expected), "{text:?}: {err}");
+        };
+        check("listen = \"0.0.0.0:80\"", "without a token");
+        check("listen = \"0.0.0.0:80\"\ntoken = \"short\"", "at least 16");
+        check("listen = \"localhost\"", "IP:PORT");
+        check(
+            "[ceilings]\ncpu_ms = 10\nmemory_mb = 64\nwall_ms = 100",
+            "above ceilings",
+        );
+        check("bogus = 1", "unknown field");
+        check("max_body_bytes = \"big\"", "invalid type");
+        let ok: ServerConfig =
+            toml::from_str("listen = \"0.0.0.0:0\"\ntoken = \"0123456789abcdef\"").unwrap();
+        ok.validate().unwrap();
+    }
+}
