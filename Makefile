@@ -13,7 +13,10 @@ GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup engine build test serve run-example bench lint fmt clean
+.PHONY: setup engine build test serve run-example bench bench-compare workerd lint fmt clean
+
+# The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
+WORKERD_VERSION := 1.20261117.1
 
 ## setup: install what the build needs (rustup target, clang-19 + wasi-libc for the guest's C).
 setup:
@@ -51,7 +54,19 @@ run-example: build
 
 ## bench: criterion benches of the in-process paths.
 bench: build
-	cargo bench -p wasm-sandbox-benches
+	cargo bench -p wasm-sandbox-benches --bench runtime
+
+## workerd: install the pinned workerd from the npm registry into target/workerd (nothing global).
+workerd:
+	@if [ ! -x target/workerd/node_modules/.bin/workerd ] || ! target/workerd/node_modules/.bin/workerd --version >/dev/null 2>&1; then \
+		command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }; \
+		mkdir -p target/workerd && cd target/workerd && { [ -f package.json ] || echo '{"private":true}' > package.json; } && \
+		npm install --no-audit --no-fund --silent workerd@$(WORKERD_VERSION); \
+	fi
+
+## bench-compare: the side-by-side harness against workerd (results under benches/results/).
+bench-compare: build workerd
+	cargo bench -p wasm-sandbox-benches --bench compare
 
 lint: engine
 	cargo fmt --all -- --check

@@ -234,3 +234,28 @@ async fn engine_is_compiled_once_and_cached_on_disk() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_full_pool_evicts_idle_cached_workers_instead_of_refusing() {
+    let loader = loader_with(Config {
+        max_instances: 4,
+        cache_max_workers: 100,
+        ..Config::default()
+    })
+    .await;
+    for i in 0..12 {
+        let id = format!("id-{i}");
+        let w = loader
+            .get(&id, || async { Ok(WorkerCode::js("w.js", COUNTER)) })
+            .await
+            .unwrap();
+        assert_eq!(
+            text(&w.entrypoint(None).fetch(get("https://w/")).await.unwrap()),
+            "1",
+            "{id}"
+        );
+    }
+    let stats = loader.cache_stats();
+    assert!(stats.evictions >= 8, "{stats:?}");
+    assert!(stats.workers <= 4, "{stats:?}");
+}

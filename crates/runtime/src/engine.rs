@@ -28,6 +28,9 @@ pub(crate) struct EngineHost {
     pub engine: wasmtime::Engine,
     pub pre: bindings::EnginePre<InstanceState>,
     pub config: Config,
+    /// Called when the pool is full: frees idle warm instances (the loader evicts its least
+    /// recently used cached worker). Returns whether anything was freed.
+    pub relieve: std::sync::Mutex<Option<Box<dyn Fn() -> bool + Send + Sync>>>,
     _ticker: EpochTicker,
 }
 
@@ -45,6 +48,7 @@ impl EngineHost {
             engine,
             pre,
             config,
+            relieve: std::sync::Mutex::new(None),
             _ticker: ticker,
         })
     }

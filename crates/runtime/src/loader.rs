@@ -68,12 +68,16 @@ impl Loader {
         let host = tokio::task::spawn_blocking(move || EngineHost::new(config))
             .await
             .map_err(|e| Error::Host(anyhow::anyhow!("engine setup panicked: {e}")))??;
-        Ok(Loader {
-            inner: Arc::new(LoaderInner {
-                host: Arc::new(host),
-                cache: Mutex::new(Cache::default()),
-            }),
-        })
+        let inner = Arc::new(LoaderInner {
+            host: Arc::new(host),
+            cache: Mutex::new(Cache::default()),
+        });
+        let weak = Arc::downgrade(&inner);
+        *inner.host.relieve.lock().unwrap() = Some(Box::new(move || {
+            weak.upgrade()
+                .is_some_and(|inner| Loader { inner }.evict_lru(None))
+        }));
+        Ok(Loader { inner })
     }
 
     /// The configuration this loader runs with.
@@ -178,6 +182,25 @@ impl Loader {
                 .sum(),
             evictions: cache.evictions,
         }
+    }
+
+    /// Evict the least recently used cached worker that holds warm instances (pool pressure).
+    /// Returns whether one was evicted.
+    fn evict_lru(&self, keep: Option<&str>) -> bool {
+        let mut cache = self.inner.cache.lock().unwrap();
+        let victim = cache
+            .entries
+            .iter()
+            .filter(|(id, e)| {
+                Some(id.as_str()) != keep && e.cell.get().is_some_and(|w| w.warm_instances() > 0)
+            })
+            .min_by_key(|(_, e)| e.last_used)
+            .map(|(id, _)| id.clone());
+        let Some(victim) = victim else { return false };
+        cache.entries.remove(&victim);
+        cache.evictions += 1;
+        tracing::debug!(id = %victim, "evicted cached worker (instance pool full)");
+        true
     }
 
     /// Evict least-recently-used workers until the cache is within its bounds. `keep` (the id

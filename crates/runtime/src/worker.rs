@@ -145,7 +145,21 @@ impl Worker {
             return Ok(sb);
         }
         trace.cold = true;
-        Sandbox::new(&self.inner.host, &self.inner.limits).await
+        let host = &self.inner.host;
+        // A full pool is usually full of idle warm instances of cached workers: evict those (least
+        // recently used first) and try again, rather than refuse the request.
+        for _ in 0..8 {
+            match Sandbox::new(host, &self.inner.limits).await {
+                Err(Error::Capacity(_)) => {
+                    let freed = host.relieve.lock().unwrap().as_ref().is_some_and(|f| f());
+                    if !freed {
+                        break;
+                    }
+                }
+                other => return other,
+            }
+        }
+        Sandbox::new(host, &self.inner.limits).await
     }
 
     fn checkin(&self, sb: Sandbox) {

@@ -1,0 +1,729 @@
+//! Side by side with the isolate variant: the same client, the same scripts, the same routes,
+//! against Cloudflare's `workerd` (Dynamic Worker Loader) and `wasm-sandbox serve`, in one run.
+//!
+//! Run by `make bench-compare` (which installs the pinned workerd from npm into target/workerd).
+//! Everything talks to 127.0.0.1 only; every loop is bounded in count and in time.
+//!
+//! Scenarios: cold (unique code per request) latency and 2-client throughput; warm (`/api/get`
+//! on one id) latency and throughput; the HTTP floor (a static route); RSS per cached worker
+//! after 1,000 distinct ids; a CPU-bound script; an infinite loop and the p99 of other requests
+//! while it runs. Prints one table and writes results.json and latency.svg under
+//! benches/results/<date>/.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const SEED: &str =
+    r#"export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };"#;
+/// About 50 ms of V8 (JIT) time on these machines.
+const CPU_BOUND: &str = r#"export default { fetch() {
+  let h = 0;
+  for (let i = 0; i < 20000000; i++) { h = (h * 31 + i) | 0; }
+  return new Response(String(h));
+} };"#;
+const LOOP: &str = r#"export default { fetch() { while (true) {} } };"#;
+
+fn unique(n: u64) -> String {
+    format!(
+        r#"const ID = {n}; export default {{ fetch() {{ return new Response("Hello from a dynamic Worker! " + ID); }} }};"#
+    )
+}
+
+struct Server {
+    name: &'static str,
+    child: Child,
+    base: String,
+    static_path: &'static str,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_ready(base: &str, path: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(base.trim_start_matches("http://")).is_ok() {
+            let ok = Command::new("curl")
+                .args(["-sf", &format!("{base}{path}")])
+                .stdout(Stdio::null())
+                .status();
+            if ok.map(|s| s.success()).unwrap_or(false) {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{base} did not become ready");
+}
+
+fn start_workerd(root: &Path, work: &Path) -> Server {
+    let bin = std::env::var("WORKERD_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target/workerd/node_modules/.bin/workerd"));
+    assert!(
+        bin.exists(),
+        "workerd not found at {} (run `make bench-compare`)",
+        bin.display()
+    );
+    let port = free_port();
+    let config = std::fs::read_to_string(root.join("benches/compare/workerd.capnp.in"))
+        .unwrap()
+        .replace("@PORT@", &port.to_string());
+    std::fs::write(work.join("workerd.capnp"), config).unwrap();
+    std::fs::copy(
+        root.join("benches/compare/parent.js"),
+        work.join("parent.js"),
+    )
+    .unwrap();
+    let child = Command::new(bin)
+        .args(["serve", "--experimental", "workerd.capnp"])
+        .current_dir(work)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting workerd");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base, "/static");
+    Server {
+        name: "workerd",
+        child,
+        base,
+        static_path: "/static",
+    }
+}
+
+fn start_sandbox(root: &Path, work: &Path) -> Server {
+    let bin = std::env::var("WASM_SANDBOX_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target/release/wasm-sandbox"));
+    let port = free_port();
+    // Same defaults as `serve`, except a ceiling high enough for the CPU-bound scenario.
+    std::fs::write(
+        work.join("sandbox.toml"),
+        "[ceilings]\ncpu_ms = 60000\nmemory_mb = 512\nwall_ms = 120000\n",
+    )
+    .unwrap();
+    let child = Command::new(bin)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--config",
+            "sandbox.toml",
+            "--data-dir",
+            "sandbox-data",
+        ])
+        .current_dir(work)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting wasm-sandbox");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base, "/healthz");
+    Server {
+        name: "wasm-sandbox",
+        child,
+        base,
+        static_path: "/healthz",
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(4)
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// One request: (latency, ok).
+async fn post(client: &reqwest::Client, url: &str, body: &Value) -> (Duration, bool) {
+    let started = Instant::now();
+    let ok = match client.post(url).json(body).send().await {
+        Ok(r) => {
+            let status = r.status();
+            let text = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            status.is_success() && text.starts_with(br#"{"ok":true"#)
+        }
+        Err(_) => false,
+    };
+    (started.elapsed(), ok)
+}
+
+async fn get(client: &reqwest::Client, url: &str) -> (Duration, bool) {
+    let started = Instant::now();
+    let ok = match client.get(url).send().await {
+        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+        Err(_) => false,
+    };
+    (started.elapsed(), ok)
+}
+
+#[derive(Clone, Default)]
+struct Sample {
+    latencies_ms: Vec<f64>,
+    failures: usize,
+}
+
+impl Sample {
+    fn push(&mut self, (d, ok): (Duration, bool)) {
+        if ok {
+            self.latencies_ms.push(d.as_secs_f64() * 1000.0);
+        } else {
+            self.failures += 1;
+        }
+    }
+    fn pct(&self, p: f64) -> f64 {
+        let mut v = self.latencies_ms.clone();
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[((v.len() as f64 - 1.0) * p).round() as usize]
+    }
+}
+
+/// Process CPU time (user + system) in ms, from /proc.
+fn cpu_ms(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks * 1000.0 / 100.0 // USER_HZ = 100 on Linux
+}
+
+/// (Pss, Private_Dirty) in KiB: what the process really holds (RSS also counts shared clean
+/// pages once per mapping, e.g. every copy-on-write instance's view of the same image).
+fn pss_private_kib(pid: u32) -> (f64, f64) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let get = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (get("Pss:"), get("Private_Dirty:"))
+}
+
+fn rss_kib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// `clients` tasks send `total` requests between them (or stop at `deadline`); returns req/s.
+async fn throughput<F, Fut>(
+    clients: usize,
+    total: u64,
+    deadline: Duration,
+    make: F,
+) -> (f64, Sample)
+where
+    F: Fn(reqwest::Client, u64) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = (Duration, bool)> + Send,
+{
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let next = next.clone();
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let c = client();
+            let mut s = Sample::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total || started.elapsed() > deadline {
+                    break;
+                }
+                s.push(make(c.clone(), i).await);
+            }
+            s
+        }));
+    }
+    let mut all = Sample::default();
+    for t in tasks {
+        let s = t.await.unwrap();
+        all.latencies_ms.extend(s.latencies_ms);
+        all.failures += s.failures;
+    }
+    let n = all.latencies_ms.len() as f64;
+    (n / started.elapsed().as_secs_f64(), all)
+}
+
+struct Results {
+    rows: Vec<(String, String, f64, f64, bool)>, // (scenario, unit, workerd, sandbox, higher_is_better)
+    raw: serde_json::Map<String, Value>,
+    cdfs: Vec<(String, Vec<f64>)>,
+}
+
+async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    let run = format!("{}/api/run", server.base);
+    let c = client();
+    // Warm both paths up (engine caches, connection).
+    for i in 0..20 {
+        post(
+            &c,
+            &run,
+            &json!({ "code": unique(tag * 1_000_000 + 900_000 + i) }),
+        )
+        .await;
+    }
+
+    eprintln!("[{}] cold", server.name);
+    // 1. cold: unique code per request, sequential.
+    let pid = server.child.id();
+    let cpu0 = cpu_ms(pid);
+    let mut cold = Sample::default();
+    let n_cold = 300u64;
+    let t0 = Instant::now();
+    for i in 0..n_cold {
+        cold.push(post(&c, &run, &json!({ "code": unique(tag * 1_000_000 + i) })).await);
+        if t0.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+    }
+    let cold_cpu = (cpu_ms(pid) - cpu0) / cold.latencies_ms.len().max(1) as f64;
+    let run2 = run.clone();
+    let (cold_rps, _) = throughput(2, 1500, Duration::from_secs(10), move |c, i| {
+        let url = run2.clone();
+        async move {
+            post(
+                &c,
+                &url,
+                &json!({ "code": unique(tag * 1_000_000 + 100_000 + i) }),
+            )
+            .await
+        }
+    })
+    .await;
+    out.insert("cold".into(), json!({ "p50_ms": cold.pct(0.5), "p99_ms": cold.pct(0.99), "server_cpu_ms_per_req": cold_cpu, "rps_2_clients": cold_rps, "failures": cold.failures, "n": cold.latencies_ms.len() }));
+    res.cdfs.push((
+        format!("{} cold /api/run", server.name),
+        cold.latencies_ms.clone(),
+    ));
+
+    eprintln!("[{}] warm", server.name);
+    // 2. warm: the same id repeatedly.
+    let warm_url = format!("{}/api/get/warm-{tag}", server.base);
+    let counter = json!({ "code": "let n = 0; export default { fetch() { return new Response(String(++n)); } };" });
+    let mut warm = Sample::default();
+    post(&c, &warm_url, &counter).await;
+    let cpu0 = cpu_ms(pid);
+    for _ in 0..1000 {
+        warm.push(post(&c, &warm_url, &counter).await);
+    }
+    let warm_cpu = (cpu_ms(pid) - cpu0) / warm.latencies_ms.len().max(1) as f64;
+    let (wurl, wbody) = (warm_url.clone(), counter.clone());
+    let (warm_rps, _) = throughput(2, 6000, Duration::from_secs(10), move |c, _| {
+        let (u, b) = (wurl.clone(), wbody.clone());
+        async move { post(&c, &u, &b).await }
+    })
+    .await;
+    out.insert("warm".into(), json!({ "p50_ms": warm.pct(0.5), "p99_ms": warm.pct(0.99), "server_cpu_ms_per_req": warm_cpu, "rps_2_clients": warm_rps, "failures": warm.failures }));
+    res.cdfs.push((
+        format!("{} warm /api/get", server.name),
+        warm.latencies_ms.clone(),
+    ));
+
+    eprintln!("[{}] floor", server.name);
+    // 3. the HTTP floor.
+    let static_url = format!("{}{}", server.base, server.static_path);
+    let mut floor = Sample::default();
+    for _ in 0..1000 {
+        floor.push(get(&c, &static_url).await);
+    }
+    let su = static_url.clone();
+    let (floor_rps, _) = throughput(2, 8000, Duration::from_secs(10), move |c, _| {
+        let u = su.clone();
+        async move { get(&c, &u).await }
+    })
+    .await;
+    out.insert(
+        "floor".into(),
+        json!({ "p50_ms": floor.pct(0.5), "p99_ms": floor.pct(0.99), "rps_2_clients": floor_rps }),
+    );
+
+    eprintln!("[{}] memory", server.name);
+    // 4. memory per cached worker after 1,000 distinct ids.
+    let rss0 = rss_kib(pid);
+    let (pss0, priv0) = pss_private_kib(pid);
+    let mut mem_fail = 0;
+    for i in 0..1000u64 {
+        let url = format!("{}/api/get/mem-{tag}-{i}", server.base);
+        let (_, ok) = post(&c, &url, &json!({ "code": unique(i) })).await;
+        mem_fail += usize::from(!ok);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss1 = rss_kib(pid);
+    let (pss1, priv1) = pss_private_kib(pid);
+    out.insert("memory".into(), json!({
+        "rss_before_kib": rss0, "rss_after_kib": rss1, "kib_per_worker": (rss1 - rss0) / 1000.0,
+        "pss_kib_per_worker": (pss1 - pss0) / 1000.0, "private_dirty_kib_per_worker": (priv1 - priv0) / 1000.0,
+        "failures": mem_fail,
+    }));
+
+    eprintln!("[{}] cpu-bound", server.name);
+    // 5. CPU-bound script.
+    let mut cpu = Sample::default();
+    let mut cpu_err = None;
+    for _ in 0..5 {
+        let body = json!({ "code": CPU_BOUND, "limits": { "cpuMs": 60000, "wallMs": 120000 } });
+        let started = Instant::now();
+        let r = c.post(&run).json(&body).send().await;
+        match r {
+            Ok(r) if r.status().is_success() => {
+                let _ = r.bytes().await;
+                cpu.latencies_ms
+                    .push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok(r) => cpu_err = Some(r.text().await.unwrap_or_default()),
+            Err(e) => cpu_err = Some(e.to_string()),
+        }
+    }
+    out.insert(
+        "cpu_bound".into(),
+        json!({ "p50_ms": cpu.pct(0.5), "runs": cpu.latencies_ms, "error": cpu_err }),
+    );
+    out
+}
+
+/// The infinite loop: send it, and meanwhile measure warm requests; compare with an idle run.
+async fn infinite_loop(server: &Server, tag: u64) -> Value {
+    eprintln!("[{}] infinite loop", server.name);
+    let warm_url = format!("{}/api/get/loop-bystander-{tag}", server.base);
+    let body = json!({ "code": SEED });
+    let probe = |n: usize| {
+        let (u, b) = (warm_url.clone(), body.clone());
+        async move {
+            let c = reqwest::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(2))
+                .build()
+                .unwrap();
+            let mut s = Sample::default();
+            let started = Instant::now();
+            for sent in 0..n {
+                // Bounded in time too: a hung server costs at most ~8 s here; what was not sent
+                // counts as failed.
+                if started.elapsed() > Duration::from_secs(8) {
+                    s.failures += n - sent;
+                    break;
+                }
+                s.push(post(&c, &u, &b).await);
+            }
+            s
+        }
+    };
+    let idle = probe(300).await;
+    let run = format!("{}/api/run", server.base);
+    let looping = tokio::spawn(async move {
+        let c = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+        let mut outcomes = Vec::new();
+        let started = Instant::now();
+        // Keep a looping script in flight for ~3 s (or until the server stops answering).
+        while started.elapsed() < Duration::from_secs(3) {
+            let t = Instant::now();
+            match c.post(&run).json(&json!({ "code": LOOP })).send().await {
+                Ok(r) => outcomes.push(format!(
+                    "{} after {:.0} ms: {}",
+                    r.status(),
+                    t.elapsed().as_secs_f64() * 1000.0,
+                    r.text().await.unwrap_or_default()
+                )),
+                Err(e) => {
+                    outcomes.push(format!(
+                        "no answer after {:.0} ms ({})",
+                        t.elapsed().as_secs_f64() * 1000.0,
+                        if e.is_timeout() { "timeout" } else { "error" }
+                    ));
+                    break;
+                }
+            }
+        }
+        outcomes
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let busy = probe(300).await;
+    let outcomes = looping.await.unwrap();
+    json!({
+        "idle_p99_ms": idle.pct(0.99),
+        "during_loop_p99_ms": busy.pct(0.99),
+        "during_loop_failures": busy.failures,
+        "during_loop_ok": busy.latencies_ms.len(),
+        "loop_outcomes": outcomes.iter().take(3).collect::<Vec<_>>(),
+        "loop_requests": outcomes.len(),
+    })
+}
+
+fn svg(cdfs: &[(String, Vec<f64>)]) -> String {
+    let (w, h, l, r, t, b) = (900.0, 500.0, 70.0, 260.0, 30.0, 50.0);
+    let all: Vec<f64> = cdfs
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| *v > 0.0)
+        .collect();
+    let lo = all
+        .iter()
+        .cloned()
+        .fold(f64::INFINITY, f64::min)
+        .max(0.01)
+        .log10()
+        .floor();
+    let hi = all
+        .iter()
+        .cloned()
+        .fold(0.0, f64::max)
+        .log10()
+        .ceil()
+        .max(lo + 1.0);
+    let x = |v: f64| l + (v.max(10f64.powf(lo)).log10() - lo) / (hi - lo) * (w - l - r);
+    let y = |p: f64| t + (1.0 - p) * (h - t - b);
+    let colors = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c"];
+    let mut s = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>"#
+    );
+    s += &format!(
+        r#"<text x="{l}" y="18" font-size="14">Latency CDF over HTTP on 127.0.0.1 (log x, ms) — make bench-compare</text>"#
+    );
+    let mut e = lo;
+    while e <= hi {
+        let xv = x(10f64.powf(e));
+        s += &format!(
+            r##"<line x1="{xv}" y1="{t}" x2="{xv}" y2="{}" stroke="#ddd"/><text x="{xv}" y="{}" text-anchor="middle">{}</text>"##,
+            h - b,
+            h - b + 16.0,
+            10f64.powf(e)
+        );
+        e += 1.0;
+    }
+    for p in [0.0, 0.5, 0.9, 0.99, 1.0] {
+        let yv = y(p);
+        s += &format!(
+            r##"<line x1="{l}" y1="{yv}" x2="{}" y2="{yv}" stroke="#eee"/><text x="{}" y="{}" text-anchor="end">p{}</text>"##,
+            w - r,
+            l - 6.0,
+            yv + 4.0,
+            (p * 100.0) as u32
+        );
+    }
+    for (i, (name, v)) in cdfs.iter().enumerate() {
+        let mut v = v.clone();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let pts: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(j, ms)| format!("{:.1},{:.1}", x(*ms), y((j + 1) as f64 / v.len() as f64)))
+            .collect();
+        let c = colors[i % colors.len()];
+        s += &format!(
+            r#"<polyline fill="none" stroke="{c}" stroke-width="2" points="{}"/>"#,
+            pts.join(" ")
+        );
+        s += &format!(
+            r#"<rect x="{}" y="{}" width="14" height="4" fill="{c}"/><text x="{}" y="{}">{name}</text>"#,
+            w - r + 10.0,
+            t + 20.0 * i as f64,
+            w - r + 30.0,
+            t + 20.0 * i as f64 + 5.0
+        );
+    }
+    s + "</svg>"
+}
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = root.canonicalize().unwrap();
+    let stamp = std::process::Command::new("date")
+        .arg("+%Y-%m-%dT%H%M")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let out_dir = root.join("benches/results").join(&stamp);
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let work = std::env::temp_dir().join(format!("wasm-sandbox-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut res = Results {
+        rows: Vec::new(),
+        raw: serde_json::Map::new(),
+        cdfs: Vec::new(),
+    };
+    rt.block_on(async {
+        let sandbox = start_sandbox(&root, &work);
+        let s = measure(&sandbox, 2, &mut res).await;
+        let s_loop = infinite_loop(&sandbox, 2).await;
+        drop(sandbox);
+        let workerd = start_workerd(&root, &work);
+        let w = measure(&workerd, 1, &mut res).await;
+        // Last: it may hang workerd for good.
+        let w_loop = infinite_loop(&workerd, 1).await;
+        drop(workerd);
+        let g = |m: &serde_json::Map<String, Value>, a: &str, b: &str| {
+            m[a][b].as_f64().unwrap_or(f64::NAN)
+        };
+        for (name, unit, key, field, hib) in [
+            ("cold load → response, p50", "ms", "cold", "p50_ms", false),
+            ("cold load → response, p99", "ms", "cold", "p99_ms", false),
+            (
+                "cold server CPU per request",
+                "ms",
+                "cold",
+                "server_cpu_ms_per_req",
+                false,
+            ),
+            (
+                "cold throughput, 2 clients",
+                "req/s",
+                "cold",
+                "rps_2_clients",
+                true,
+            ),
+            ("warm get → response, p50", "ms", "warm", "p50_ms", false),
+            ("warm get → response, p99", "ms", "warm", "p99_ms", false),
+            (
+                "warm server CPU per request",
+                "ms",
+                "warm",
+                "server_cpu_ms_per_req",
+                false,
+            ),
+            (
+                "warm throughput, 2 clients",
+                "req/s",
+                "warm",
+                "rps_2_clients",
+                true,
+            ),
+            (
+                "HTTP floor (static route), p50",
+                "ms",
+                "floor",
+                "p50_ms",
+                false,
+            ),
+            (
+                "HTTP floor throughput, 2 clients",
+                "req/s",
+                "floor",
+                "rps_2_clients",
+                true,
+            ),
+            (
+                "RSS growth per cached worker (1,000 ids)",
+                "KiB",
+                "memory",
+                "kib_per_worker",
+                false,
+            ),
+            (
+                "PSS growth per cached worker (1,000 ids)",
+                "KiB",
+                "memory",
+                "pss_kib_per_worker",
+                false,
+            ),
+            (
+                "private dirty memory per cached worker",
+                "KiB",
+                "memory",
+                "private_dirty_kib_per_worker",
+                false,
+            ),
+            (
+                "CPU-bound script (~50 ms on V8), p50",
+                "ms",
+                "cpu_bound",
+                "p50_ms",
+                false,
+            ),
+        ] {
+            res.rows.push((
+                name.into(),
+                unit.into(),
+                g(&w, key, field),
+                g(&s, key, field),
+                hib,
+            ));
+        }
+        res.rows.push((
+            "other requests' p99 while a loop runs".into(),
+            "ms".into(),
+            w_loop["during_loop_p99_ms"].as_f64().unwrap_or(f64::NAN),
+            s_loop["during_loop_p99_ms"].as_f64().unwrap_or(f64::NAN),
+            false,
+        ));
+        res.raw.insert("workerd".into(), Value::Object(w));
+        res.raw.insert("wasm-sandbox".into(), Value::Object(s));
+        res.raw.insert(
+            "infinite_loop".into(),
+            json!({ "workerd": w_loop, "wasm-sandbox": s_loop }),
+        );
+    });
+    let mut table = String::from("| scenario | unit | workerd | wasm-sandbox | ratio (better = >1) |\n|---|---|---|---|---|\n");
+    for (name, unit, w, s, hib) in &res.rows {
+        let ratio = if *hib { s / w } else { w / s };
+        table += &format!("| {name} | {unit} | {w:.2} | {s:.2} | {ratio:.1}× |\n");
+    }
+    let lp = &res.raw["infinite_loop"];
+    table += &format!(
+        "\nInfinite loop — workerd: {} of {} bystander requests failed while it ran; first loop request: {}.\nwasm-sandbox: {} failed; first loop request: {}.\n",
+        lp["workerd"]["during_loop_failures"], 300, lp["workerd"]["loop_outcomes"][0], lp["wasm-sandbox"]["during_loop_failures"], lp["wasm-sandbox"]["loop_outcomes"][0]
+    );
+    let machine = format!(
+        "{} cores, {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        std::fs::read_to_string("/etc/debian_version")
+            .map(|v| format!("Debian {}", v.trim()))
+            .unwrap_or_default()
+    );
+    let header = format!("Side by side, {stamp}, {machine}, `make bench-compare`\n\n");
+    println!("{header}{table}");
+    res.raw.insert("machine".into(), json!(machine));
+    res.raw.insert("date".into(), json!(stamp));
+    std::fs::write(
+        out_dir.join("results.json"),
+        serde_json::to_string_pretty(&Value::Object(res.raw.clone())).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(out_dir.join("table.md"), format!("{header}{table}")).unwrap();
+    std::fs::write(out_dir.join("latency.svg"), svg(&res.cdfs)).unwrap();
+    println!("results: {}", out_dir.display());
+    let _ = std::fs::remove_dir_all(&work);
+}
