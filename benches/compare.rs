@@ -682,10 +682,14 @@ fn main() {
         }
         for (name, key) in [
             ("other requests' p99, idle", "idle_p99_ms"),
-            ("other requests' p99 while a loop runs", "during_loop_p99_ms"),
+            (
+                "other requests' p99 while a loop runs",
+                "during_loop_p99_ms",
+            ),
         ] {
             let f = |v: &Value| v[key].as_f64().unwrap_or(f64::NAN);
-            res.rows.push((name.into(), "ms".into(), f(&w_loop), f(&s_loop), false));
+            res.rows
+                .push((name.into(), "ms".into(), f(&w_loop), f(&s_loop), false));
         }
         res.raw.insert("workerd".into(), Value::Object(w));
         res.raw.insert("wasm-sandbox".into(), Value::Object(s));
