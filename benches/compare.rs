@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use wasm_sandbox_benches::proc_kib;
 
 const SEED: &str =
     r#"export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };"#;
@@ -217,23 +218,15 @@ fn cpu_ms(pid: u32) -> f64 {
 /// (Pss, Private_Dirty) in KiB: what the process really holds (RSS also counts shared clean
 /// pages once per mapping, e.g. every copy-on-write instance's view of the same image).
 fn pss_private_kib(pid: u32) -> (f64, f64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    let get = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (get("Pss:"), get("Private_Dirty:"))
+    let pid = pid.to_string();
+    (
+        proc_kib(&pid, "smaps_rollup", "Pss"),
+        proc_kib(&pid, "smaps_rollup", "Private_Dirty"),
+    )
 }
 
 fn rss_kib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(f64::NAN)
+    proc_kib(&pid.to_string(), "status", "VmRSS")
 }
 
 /// `clients` tasks send `total` requests between them (or stop at `deadline`); returns req/s.

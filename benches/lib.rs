@@ -24,3 +24,14 @@ export default {
     return Response.json({ hits, path: url.pathname, sum: Object.values(table).reduce((a, b) => a + b, 0) });
   },
 };"#;
+
+/// A `Key:  123 kB` value from `/proc/<pid>/<file>` (`pid` may be `self`), in KiB; NaN when absent.
+/// `status` has `VmRSS`; `smaps_rollup` has `Rss`, `Pss`, `Private_Dirty`, `Private_Clean`.
+pub fn proc_kib(pid: &str, file: &str, key: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|rest| rest.strip_prefix(':')))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}

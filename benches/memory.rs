@@ -3,86 +3,21 @@
 
 use bytes::Bytes;
 use wasm_sandbox::{Config, Loader, WorkerCode};
-use wasm_sandbox_benches::unique_script;
+use wasm_sandbox_benches::{proc_kib, unique_script};
 
-/// (Rss, Pss, Private_Dirty, Private_Clean) in KiB from /proc/self/smaps_rollup.
+/// (Rss, Pss, Private_Dirty, Private_Clean) of this process, KiB.
 fn rollup() -> (f64, f64, f64, f64) {
-    let text = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
-    let get = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-            .unwrap_or(f64::NAN)
-    };
+    let get = |key| proc_kib("self", "smaps_rollup", key);
     (
-        get("Rss:"),
-        get("Pss:"),
-        get("Private_Dirty:"),
-        get("Private_Clean:"),
+        get("Rss"),
+        get("Pss"),
+        get("Private_Dirty"),
+        get("Private_Clean"),
     )
 }
 
 fn rss_kib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap_or(f64::NAN)
-}
-
-/// Private dirty KiB per mapping (start address -> (size KiB, dirty KiB, name)).
-fn smaps() -> std::collections::BTreeMap<String, (u64, u64, String)> {
-    let text = std::fs::read_to_string("/proc/self/smaps").unwrap_or_default();
-    let mut out = std::collections::BTreeMap::new();
-    let mut current: Option<(String, u64, String)> = None;
-    for line in text.lines() {
-        let first = line.split_whitespace().next().unwrap_or("");
-        if first.contains('-') && !first.ends_with(':') {
-            let (a, b) = first.split_once('-').unwrap();
-            let size = (u64::from_str_radix(b, 16).unwrap_or(0)
-                - u64::from_str_radix(a, 16).unwrap_or(0))
-                / 1024;
-            let name = line
-                .split_whitespace()
-                .nth(5)
-                .unwrap_or("[anon]")
-                .to_string();
-            current = Some((a.to_string(), size, name));
-        } else if let Some(v) = line.strip_prefix("Private_Dirty:") {
-            if let Some((a, size, name)) = &current {
-                let kib: u64 = v.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0);
-                out.insert(a.clone(), (*size, kib, name.clone()));
-            }
-        }
-    }
-    out
-}
-
-fn diff(
-    before: &std::collections::BTreeMap<String, (u64, u64, String)>,
-    after: &std::collections::BTreeMap<String, (u64, u64, String)>,
-    n: usize,
-) {
-    let mut rows: Vec<(i64, u64, String)> = after
-        .iter()
-        .map(|(a, (size, dirty, name))| {
-            (
-                *dirty as i64 - before.get(a).map(|b| b.1 as i64).unwrap_or(0),
-                *size,
-                name.clone(),
-            )
-        })
-        .filter(|(d, _, _)| d.abs() > 256)
-        .collect();
-    rows.sort();
-    for (d, size, name) in rows.iter().rev().take(6) {
-        println!(
-            "  mapping {:>12} KiB {name}: {:+.1} KiB per worker",
-            size,
-            *d as f64 / n as f64
-        );
-    }
+    proc_kib("self", "status", "VmRSS")
 }
 
 fn main() {
@@ -101,7 +36,6 @@ fn main() {
         }
         let before = rss_kib();
         let r0 = rollup();
-        let maps0 = smaps();
         let mut held = Vec::new();
         for i in 0..N {
             let w = loader.load(WorkerCode::js("w.js", unique_script(1000 + i as u64))).unwrap();
@@ -109,7 +43,6 @@ fn main() {
             held.push(w);
         }
         let loaded = rss_kib();
-        diff(&maps0, &smaps(), N);
         for w in &held {
             w.entrypoint(None).fetch(http::Request::get("https://w/").body(Bytes::new()).unwrap()).await.unwrap();
         }

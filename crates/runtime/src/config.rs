@@ -7,8 +7,9 @@ use std::time::Duration;
 /// overridden per worker in [`WorkerCode::limits`](crate::WorkerCode).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// CPU time one request may use (module evaluation on a fresh instance included). Time spent
-    /// waiting (timers, host I/O) does not count. Default: 50 ms. Enforced with epoch deadlines;
+    /// CPU time one request may use (module evaluation on a fresh instance included), measured
+    /// with the thread CPU clock while the sandbox runs. Time spent waiting (timers, host I/O) or
+    /// preempted by other processes does not count. Default: 50 ms. Enforced with epoch deadlines;
     /// the precision is one epoch tick ([`Config::epoch_tick`]).
     pub cpu_time: Duration,
     /// Linear memory one instance may grow to. Default: 128 MiB. Capped by

@@ -104,32 +104,38 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
-/// CPU time used by calls into one sandbox: the sum of the time spent inside `poll` of the call
-/// futures, so time waiting on timers or host I/O does not count.
+/// CPU time used by calls into one sandbox: the sum of the CPU time spent inside `poll` of the
+/// call futures. Each poll runs on one thread from start to end, so the thread's CPU clock
+/// (`CLOCK_THREAD_CPUTIME_ID`) measures it exactly: time waiting on timers or host I/O (the
+/// future is pending) and time the thread was preempted by other processes do not count.
 #[derive(Default)]
 pub(crate) struct CpuMeter {
-    origin: once_origin::Origin,
     used_ns: AtomicU64,
-    /// When the current poll started (ns since `origin`, +1 so that 0 means "not polling").
+    /// The thread CPU clock when the current poll started (+1 so that 0 means "not polling").
     poll_started: AtomicU64,
 }
 
-mod once_origin {
-    use std::time::Instant;
-    pub struct Origin(pub Instant);
-    impl Default for Origin {
-        fn default() -> Self {
-            Origin(Instant::now())
-        }
+/// CPU time consumed by the calling thread, in nanoseconds.
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own; CLOCK_THREAD_CPUTIME_ID exists on
+    // every Linux (and other POSIX systems this crate targets).
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return 0;
     }
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
 impl CpuMeter {
     fn now_ns(&self) -> u64 {
-        self.origin.0.elapsed().as_nanos() as u64
+        thread_cpu_ns()
     }
 
-    /// CPU time used so far, the poll in progress included.
+    /// CPU time used so far, the poll in progress included (call from the polling thread).
     pub fn used(&self) -> Duration {
         let mut ns = self.used_ns.load(Ordering::Relaxed);
         let started = self.poll_started.load(Ordering::Relaxed);
@@ -158,7 +164,9 @@ impl<F: Future> Future for Metered<'_, F> {
         let out = self.inner.as_mut().poll(cx);
         let end = self.meter.now_ns();
         self.meter.poll_started.store(0, Ordering::Relaxed);
-        self.meter.used_ns.fetch_add(end - start, Ordering::Relaxed);
+        self.meter
+            .used_ns
+            .fetch_add(end.saturating_sub(start), Ordering::Relaxed);
         out
     }
 }
