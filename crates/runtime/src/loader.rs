@@ -45,6 +45,17 @@ struct Cache {
     evictions: u64,
 }
 
+impl Cache {
+    /// Footprint of every loaded cached worker (warm instance memory + source).
+    fn footprint_bytes(&self) -> u64 {
+        self.entries
+            .values()
+            .filter_map(|e| e.cell.get())
+            .map(|w| w.footprint_bytes())
+            .sum()
+    }
+}
+
 struct Entry {
     cell: Arc<OnceCell<Worker>>,
     last_used: u64,
@@ -174,12 +185,7 @@ impl Loader {
         let cache = self.inner.cache.lock().unwrap();
         CacheStats {
             workers: cache.entries.len(),
-            bytes: cache
-                .entries
-                .values()
-                .filter_map(|e| e.cell.get())
-                .map(|w| w.footprint_bytes())
-                .sum(),
+            bytes: cache.footprint_bytes(),
             evictions: cache.evictions,
         }
     }
@@ -208,12 +214,7 @@ impl Loader {
     fn evict(&self, keep: Option<&str>) {
         let config = &self.inner.host.config;
         let mut cache = self.inner.cache.lock().unwrap();
-        let mut bytes: u64 = cache
-            .entries
-            .values()
-            .filter_map(|e| e.cell.get())
-            .map(|w| w.footprint_bytes())
-            .sum();
+        let mut bytes = cache.footprint_bytes();
         while cache.entries.len() > config.cache_max_workers.max(1)
             || bytes > config.cache_max_bytes
         {

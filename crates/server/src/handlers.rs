@@ -185,6 +185,23 @@ async fn read_body(
     }
 }
 
+/// The common start of a request that runs a worker: take a concurrency permit (or answer 503),
+/// then read the body under the size and time limits. `json` picks the error replies' shape.
+async fn admit(
+    state: &AppState,
+    req: http::Request<Incoming>,
+    json: bool,
+) -> Result<(OwnedSemaphorePermit, http::request::Parts, Bytes), Reply> {
+    let Some(permit) = permit(state) else {
+        return Err(saturated(json));
+    };
+    let (parts, body) = req.into_parts();
+    match read_body(state, body, &parts.headers).await {
+        Ok(b) => Ok((permit, parts, b)),
+        Err(e) => Err(e.reply(json)),
+    }
+}
+
 async fn health(state: &AppState) -> Reply {
     let stats = state.loader.cache_stats();
     json_reply(
@@ -212,13 +229,9 @@ async fn api_run(
         }
         info.worker = Some(id.clone());
     }
-    let Some(_permit) = permit(state) else {
-        return saturated(true);
-    };
-    let (parts, body) = req.into_parts();
-    let body = match read_body(state, body, &parts.headers).await {
-        Ok(b) => b,
-        Err(e) => return e.reply(true),
+    let (_permit, _parts, body) = match admit(state, req, true).await {
+        Ok(admitted) => admitted,
+        Err(reply) => return reply,
     };
     let run: RunBody = if body.iter().all(u8::is_ascii_whitespace) {
         RunBody::default()
@@ -492,13 +505,9 @@ async fn forward(
         return text(StatusCode::BAD_REQUEST, e);
     }
     info.worker = Some(id.to_owned());
-    let Some(_permit) = permit(state) else {
-        return saturated(false);
-    };
-    let (parts, body) = req.into_parts();
-    let body = match read_body(state, body, &parts.headers).await {
-        Ok(b) => b,
-        Err(e) => return e.reply(false),
+    let (_permit, parts, body) = match admit(state, req, false).await {
+        Ok(admitted) => admitted,
+        Err(reply) => return reply,
     };
     let worker = match registered_worker(state, id).await {
         Ok(w) => w,
