@@ -289,121 +289,134 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         .await;
     }
 
-    eprintln!("[{}] cold", server.name);
-    // 1. cold: unique code per request, sequential.
     let pid = server.child.id();
-    let cpu0 = cpu_ms(pid);
-    let mut cold = Sample::default();
-    let n_cold = 300u64;
-    let t0 = Instant::now();
-    for i in 0..n_cold {
-        cold.push(post(&c, &run, &json!({ "code": unique(tag * 1_000_000 + i) })).await);
-        if t0.elapsed() > Duration::from_secs(60) {
-            break;
+    // COMPARE_SCENARIOS=cold,warm,... limits a profiling run to some scenarios.
+    let only = std::env::var("COMPARE_SCENARIOS").ok();
+    let want = |s: &str| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == s));
+    if want("cold") {
+        eprintln!("[{}] cold", server.name);
+        // 1. cold: unique code per request, sequential.
+        let cpu0 = cpu_ms(pid);
+        let mut cold = Sample::default();
+        let n_cold = 300u64;
+        let t0 = Instant::now();
+        for i in 0..n_cold {
+            cold.push(post(&c, &run, &json!({ "code": unique(tag * 1_000_000 + i) })).await);
+            if t0.elapsed() > Duration::from_secs(60) {
+                break;
+            }
         }
+        let cold_cpu = (cpu_ms(pid) - cpu0) / cold.latencies_ms.len().max(1) as f64;
+        let run2 = run.clone();
+        let (cold_rps, _) = throughput(2, 1500, Duration::from_secs(10), move |c, i| {
+            let url = run2.clone();
+            async move {
+                post(
+                    &c,
+                    &url,
+                    &json!({ "code": unique(tag * 1_000_000 + 100_000 + i) }),
+                )
+                .await
+            }
+        })
+        .await;
+        out.insert("cold".into(), json!({ "p50_ms": cold.pct(0.5), "p99_ms": cold.pct(0.99), "server_cpu_ms_per_req": cold_cpu, "rps_2_clients": cold_rps, "failures": cold.failures, "n": cold.latencies_ms.len() }));
+        res.cdfs.push((
+            format!("{} cold /api/run", server.name),
+            cold.latencies_ms.clone(),
+        ));
     }
-    let cold_cpu = (cpu_ms(pid) - cpu0) / cold.latencies_ms.len().max(1) as f64;
-    let run2 = run.clone();
-    let (cold_rps, _) = throughput(2, 1500, Duration::from_secs(10), move |c, i| {
-        let url = run2.clone();
-        async move {
-            post(
-                &c,
-                &url,
-                &json!({ "code": unique(tag * 1_000_000 + 100_000 + i) }),
-            )
-            .await
+
+    if want("warm") {
+        eprintln!("[{}] warm", server.name);
+        // 2. warm: the same id repeatedly.
+        let warm_url = format!("{}/api/get/warm-{tag}", server.base);
+        let counter = json!({ "code": "let n = 0; export default { fetch() { return new Response(String(++n)); } };" });
+        let mut warm = Sample::default();
+        post(&c, &warm_url, &counter).await;
+        let cpu0 = cpu_ms(pid);
+        for _ in 0..1000 {
+            warm.push(post(&c, &warm_url, &counter).await);
         }
-    })
-    .await;
-    out.insert("cold".into(), json!({ "p50_ms": cold.pct(0.5), "p99_ms": cold.pct(0.99), "server_cpu_ms_per_req": cold_cpu, "rps_2_clients": cold_rps, "failures": cold.failures, "n": cold.latencies_ms.len() }));
-    res.cdfs.push((
-        format!("{} cold /api/run", server.name),
-        cold.latencies_ms.clone(),
-    ));
-
-    eprintln!("[{}] warm", server.name);
-    // 2. warm: the same id repeatedly.
-    let warm_url = format!("{}/api/get/warm-{tag}", server.base);
-    let counter = json!({ "code": "let n = 0; export default { fetch() { return new Response(String(++n)); } };" });
-    let mut warm = Sample::default();
-    post(&c, &warm_url, &counter).await;
-    let cpu0 = cpu_ms(pid);
-    for _ in 0..1000 {
-        warm.push(post(&c, &warm_url, &counter).await);
+        let warm_cpu = (cpu_ms(pid) - cpu0) / warm.latencies_ms.len().max(1) as f64;
+        let (wurl, wbody) = (warm_url.clone(), counter.clone());
+        let (warm_rps, _) = throughput(2, 6000, Duration::from_secs(10), move |c, _| {
+            let (u, b) = (wurl.clone(), wbody.clone());
+            async move { post(&c, &u, &b).await }
+        })
+        .await;
+        out.insert("warm".into(), json!({ "p50_ms": warm.pct(0.5), "p99_ms": warm.pct(0.99), "server_cpu_ms_per_req": warm_cpu, "rps_2_clients": warm_rps, "failures": warm.failures }));
+        res.cdfs.push((
+            format!("{} warm /api/get", server.name),
+            warm.latencies_ms.clone(),
+        ));
     }
-    let warm_cpu = (cpu_ms(pid) - cpu0) / warm.latencies_ms.len().max(1) as f64;
-    let (wurl, wbody) = (warm_url.clone(), counter.clone());
-    let (warm_rps, _) = throughput(2, 6000, Duration::from_secs(10), move |c, _| {
-        let (u, b) = (wurl.clone(), wbody.clone());
-        async move { post(&c, &u, &b).await }
-    })
-    .await;
-    out.insert("warm".into(), json!({ "p50_ms": warm.pct(0.5), "p99_ms": warm.pct(0.99), "server_cpu_ms_per_req": warm_cpu, "rps_2_clients": warm_rps, "failures": warm.failures }));
-    res.cdfs.push((
-        format!("{} warm /api/get", server.name),
-        warm.latencies_ms.clone(),
-    ));
 
-    eprintln!("[{}] floor", server.name);
-    // 3. the HTTP floor.
-    let static_url = format!("{}{}", server.base, server.static_path);
-    let mut floor = Sample::default();
-    for _ in 0..1000 {
-        floor.push(get(&c, &static_url).await);
-    }
-    let su = static_url.clone();
-    let (floor_rps, _) = throughput(2, 8000, Duration::from_secs(10), move |c, _| {
-        let u = su.clone();
-        async move { get(&c, &u).await }
-    })
-    .await;
-    out.insert(
+    if want("floor") {
+        eprintln!("[{}] floor", server.name);
+        // 3. the HTTP floor.
+        let static_url = format!("{}{}", server.base, server.static_path);
+        let mut floor = Sample::default();
+        for _ in 0..1000 {
+            floor.push(get(&c, &static_url).await);
+        }
+        let su = static_url.clone();
+        let (floor_rps, _) = throughput(2, 8000, Duration::from_secs(10), move |c, _| {
+            let u = su.clone();
+            async move { get(&c, &u).await }
+        })
+        .await;
+        out.insert(
         "floor".into(),
         json!({ "p50_ms": floor.pct(0.5), "p99_ms": floor.pct(0.99), "rps_2_clients": floor_rps }),
     );
-
-    eprintln!("[{}] memory", server.name);
-    // 4. memory per cached worker after 1,000 distinct ids.
-    let rss0 = rss_kib(pid);
-    let (pss0, priv0) = pss_private_kib(pid);
-    let mut mem_fail = 0;
-    for i in 0..1000u64 {
-        let url = format!("{}/api/get/mem-{tag}-{i}", server.base);
-        let (_, ok) = post(&c, &url, &json!({ "code": unique(i) })).await;
-        mem_fail += usize::from(!ok);
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss1 = rss_kib(pid);
-    let (pss1, priv1) = pss_private_kib(pid);
-    out.insert("memory".into(), json!({
+
+    if want("memory") {
+        eprintln!("[{}] memory", server.name);
+        // 4. memory per cached worker after 1,000 distinct ids.
+        let rss0 = rss_kib(pid);
+        let (pss0, priv0) = pss_private_kib(pid);
+        let mut mem_fail = 0;
+        for i in 0..1000u64 {
+            let url = format!("{}/api/get/mem-{tag}-{i}", server.base);
+            let (_, ok) = post(&c, &url, &json!({ "code": unique(i) })).await;
+            mem_fail += usize::from(!ok);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let rss1 = rss_kib(pid);
+        let (pss1, priv1) = pss_private_kib(pid);
+        out.insert("memory".into(), json!({
         "rss_before_kib": rss0, "rss_after_kib": rss1, "kib_per_worker": (rss1 - rss0) / 1000.0,
         "pss_kib_per_worker": (pss1 - pss0) / 1000.0, "private_dirty_kib_per_worker": (priv1 - priv0) / 1000.0,
         "failures": mem_fail,
     }));
-
-    eprintln!("[{}] cpu-bound", server.name);
-    // 5. CPU-bound script.
-    let mut cpu = Sample::default();
-    let mut cpu_err = None;
-    for _ in 0..5 {
-        let body = json!({ "code": CPU_BOUND, "limits": { "cpuMs": 60000, "wallMs": 120000 } });
-        let started = Instant::now();
-        let r = c.post(&run).json(&body).send().await;
-        match r {
-            Ok(r) if r.status().is_success() => {
-                let _ = r.bytes().await;
-                cpu.latencies_ms
-                    .push(started.elapsed().as_secs_f64() * 1000.0);
-            }
-            Ok(r) => cpu_err = Some(r.text().await.unwrap_or_default()),
-            Err(e) => cpu_err = Some(e.to_string()),
-        }
     }
-    out.insert(
-        "cpu_bound".into(),
-        json!({ "p50_ms": cpu.pct(0.5), "runs": cpu.latencies_ms, "error": cpu_err }),
-    );
+
+    if want("cpu") {
+        eprintln!("[{}] cpu-bound", server.name);
+        // 5. CPU-bound script.
+        let mut cpu = Sample::default();
+        let mut cpu_err = None;
+        for _ in 0..5 {
+            let body = json!({ "code": CPU_BOUND, "limits": { "cpuMs": 60000, "wallMs": 120000 } });
+            let started = Instant::now();
+            let r = c.post(&run).json(&body).send().await;
+            match r {
+                Ok(r) if r.status().is_success() => {
+                    let _ = r.bytes().await;
+                    cpu.latencies_ms
+                        .push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                Ok(r) => cpu_err = Some(r.text().await.unwrap_or_default()),
+                Err(e) => cpu_err = Some(e.to_string()),
+            }
+        }
+        out.insert(
+            "cpu_bound".into(),
+            json!({ "p50_ms": cpu.pct(0.5), "runs": cpu.latencies_ms, "error": cpu_err }),
+        );
+    }
     out
 }
 
@@ -563,7 +576,6 @@ fn main() {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
     let out_dir = root.join("benches/results").join(&stamp);
-    std::fs::create_dir_all(&out_dir).unwrap();
     let work = std::env::temp_dir().join(format!("wasm-sandbox-compare-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -576,6 +588,24 @@ fn main() {
         raw: serde_json::Map::new(),
         cdfs: Vec::new(),
     };
+    // For profiling one side while iterating: prints its raw numbers, writes no results.
+    if let Ok(only) = std::env::var("COMPARE_ONLY") {
+        rt.block_on(async {
+            let server = match only.as_str() {
+                "workerd" => start_workerd(&root, &work),
+                _ => start_sandbox(&root, &work),
+            };
+            eprintln!("{} pid {}", server.name, server.child.id());
+            let m = measure(&server, 3, &mut res).await;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&Value::Object(m)).unwrap()
+            );
+        });
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
+    std::fs::create_dir_all(&out_dir).unwrap();
     rt.block_on(async {
         let sandbox = start_sandbox(&root, &work);
         let s = measure(&sandbox, 2, &mut res).await;

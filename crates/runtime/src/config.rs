@@ -37,7 +37,8 @@ impl Default for Limits {
 /// - `max_instances`: 1000 live sandboxes at once (pooling allocator slots);
 /// - `cache_max_workers`: 1000 workers kept by [`Loader::get`](crate::Loader::get);
 /// - `cache_max_bytes`: 2 GiB of instance memory kept warm by cached workers;
-/// - `warm_instances_per_worker`: 1;
+/// - `warm_instances_per_worker`: the number of CPU cores, at most 8 (so concurrent requests to one
+///   worker each find a warm instance instead of paying a cold start);
 /// - `epoch_tick`: 2 ms;
 /// - `cache_dir`: `$WASM_SANDBOX_CACHE_DIR`, else `$XDG_CACHE_HOME/wasm-sandbox`, else
 ///   `$HOME/.cache/wasm-sandbox`, else the system temp dir (holds the precompiled engine);
@@ -77,7 +78,8 @@ impl Default for Config {
             max_instances: 1000,
             cache_max_workers: 1000,
             cache_max_bytes: 2 * 1024 * 1024 * 1024,
-            warm_instances_per_worker: 1,
+            warm_instances_per_worker: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().min(8)),
             epoch_tick: Duration::from_millis(2),
             cache_dir: None,
             progress: true,

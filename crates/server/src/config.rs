@@ -36,7 +36,7 @@ use serde::Deserialize;
 /// max_instances = 1000               # sandboxes alive at once (pooling allocator slots)
 /// cache_max_workers = 1000           # workers kept warm by /api/get and the registry
 /// cache_max_mb = 2048                # memory those warm workers may hold
-/// warm_instances_per_worker = 1
+/// warm_instances_per_worker = 2        # default: the number of cores, at most 8
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
