@@ -55,6 +55,6 @@ pub fn drive<'js>(
 
 /// Run microtasks until none are left. (Promise jobs never throw; user callbacks queued with
 /// `queueMicrotask` are wrapped by the prelude, which reports what they throw.)
-fn run_jobs(ctx: &Ctx<'_>) {
+pub fn run_jobs(ctx: &Ctx<'_>) {
     while ctx.execute_pending_job() {}
 }

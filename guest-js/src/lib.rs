@@ -30,7 +30,7 @@ pub(crate) use standalone_world::console;
 
 use std::cell::RefCell;
 
-use javy::quickjs::{Array, Ctx, Function, Module, Object, Persistent, Promise, TypedArray, Value};
+use javy::quickjs::{Array, Ctx, Function, Module, Object, Persistent, TypedArray, Value};
 
 /// The prelude: the Web API surface (Request, Response, Headers, URL, timers, console, ...),
 /// written in JS over a handful of natives. Evaluated once, at snapshot time.
@@ -389,10 +389,17 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
                 }
                 None => None,
             };
-            let promise: Promise<'_> = dispatch
+            // The response array itself when the handler answered synchronously, else a promise.
+            let result: Value<'_> = dispatch
                 .call((entrypoint, request.method, request.url, headers, body))
                 .map_err(|e| describe(&ctx, e))?;
-            let value = event_loop::drive(&ctx, &internals, promise)?;
+            let value = match result.as_promise() {
+                Some(promise) => event_loop::drive(&ctx, &internals, promise.clone())?,
+                None => {
+                    event_loop::run_jobs(&ctx);
+                    result
+                }
+            };
             response_from_js(&ctx, value)
         })
     })

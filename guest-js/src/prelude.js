@@ -389,14 +389,46 @@
 
   // ---------------------------------------------------------------- Headers
   const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-  const normalizeValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+  // Names already validated -> their lower-case form. Header names repeat (the same few dozen
+  // in nearly every request), and a regex test costs far more than a Map lookup in QuickJS.
+  const NAME_CACHE = new Map();
+  function headerName(name) {
+    if (typeof name !== "string") name = String(name);
+    let k = NAME_CACHE.get(name);
+    if (k !== undefined) return k;
+    if (!HEADER_NAME.test(name)) throw new TypeError(`Invalid header name: "${name}"`);
+    k = name.toLowerCase();
+    if (NAME_CACHE.size < 512) NAME_CACHE.set(name, k);
+    return k;
+  }
+  for (const n of ["accept", "accept-encoding", "accept-language", "authorization", "cache-control", "content-length", "content-type", "cookie", "etag", "host", "location", "set-cookie", "user-agent", "Content-Type", "Content-Length", "Authorization", "Accept"]) headerName(n);
+  const isHttpWs = (c) => c === 32 || c === 9 || c === 10 || c === 13;
+  function headerValue(v) {
+    if (typeof v !== "string") v = String(v);
+    let start = 0, end = v.length;
+    while (start < end && isHttpWs(v.charCodeAt(start))) start++;
+    while (end > start && isHttpWs(v.charCodeAt(end - 1))) end--;
+    if (start !== 0 || end !== v.length) v = v.slice(start, end);
+    if (v.includes("\n") || v.includes("\r") || v.includes("\0")) throw new TypeError(`Invalid header value: ${JSON.stringify(v)}`);
+    return v;
+  }
+  // Internal access to a Headers' entries, for the dispatch path (set in the class's static block).
+  let headersFromTrusted, headerPairs;
   class Headers {
     #map = new Map(); // lower-case name -> [values]
     constructor(init) {
       if (init === undefined || init === null) return;
       if (init instanceof Headers) { for (const [k, v] of init.#map) this.#map.set(k, v.slice()); return; }
       if (typeof init !== "object") throw new TypeError("Headers: init must be an object, an array of pairs or a Headers");
-      if (typeof init[Symbol.iterator] === "function") {
+      if (Array.isArray(init)) {
+        for (let i = 0; i < init.length; i++) {
+          const pair = init[i];
+          if (Array.isArray(pair) && pair.length === 2) { this.append(pair[0], pair[1]); continue; }
+          const p = [...pair];
+          if (p.length !== 2) throw new TypeError("Headers: each header pair must have exactly two items");
+          this.append(p[0], p[1]);
+        }
+      } else if (typeof init[Symbol.iterator] === "function") {
         for (const pair of init) {
           const p = [...pair];
           if (p.length !== 2) throw new TypeError("Headers: each header pair must have exactly two items");
@@ -404,23 +436,13 @@
         }
       } else for (const k of Object.keys(init)) this.append(k, init[k]);
     }
-    #name(name) {
-      name = String(name);
-      if (!HEADER_NAME.test(name)) throw new TypeError(`Invalid header name: "${name}"`);
-      return name.toLowerCase();
-    }
-    #value(v) {
-      v = normalizeValue(v);
-      if (/[\0\r\n]/.test(v)) throw new TypeError(`Invalid header value: ${JSON.stringify(v)}`);
-      return v;
-    }
-    append(name, value) { const k = this.#name(name), v = this.#value(value); const l = this.#map.get(k); if (l) l.push(v); else this.#map.set(k, [v]); }
-    set(name, value) { this.#map.set(this.#name(name), [this.#value(value)]); }
-    delete(name) { this.#map.delete(this.#name(name)); }
-    get(name) { const l = this.#map.get(this.#name(name)); return l ? l.join(", ") : null; }
-    getAll(name) { return (this.#map.get(this.#name(name)) || []).slice(); }
+    append(name, value) { const k = headerName(name), v = headerValue(value); const l = this.#map.get(k); if (l) l.push(v); else this.#map.set(k, [v]); }
+    set(name, value) { this.#map.set(headerName(name), [headerValue(value)]); }
+    delete(name) { this.#map.delete(headerName(name)); }
+    get(name) { const l = this.#map.get(headerName(name)); return l ? l.join(", ") : null; }
+    getAll(name) { return (this.#map.get(headerName(name)) || []).slice(); }
     getSetCookie() { return (this.#map.get("set-cookie") || []).slice(); }
-    has(name) { return this.#map.has(this.#name(name)); }
+    has(name) { return this.#map.has(headerName(name)); }
     forEach(fn, thisArg) { for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this); }
     *entries() {
       for (const k of [...this.#map.keys()].sort()) {
@@ -432,6 +454,31 @@
     *values() { for (const [, v] of this.entries()) yield v; }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return "Headers"; }
+    static {
+      // From the host's request: names are valid and lower-case, values valid (the host's HTTP
+      // types guarantee both).
+      headersFromTrusted = (pairs) => {
+        const h = new Headers();
+        for (let i = 0; i < pairs.length; i++) {
+          const [k, v] = pairs[i];
+          const l = h.#map.get(k);
+          if (l) l.push(v); else h.#map.set(k, [v]);
+        }
+        return h;
+      };
+      // What entries() yields, as one array, without the generator.
+      headerPairs = (h) => {
+        const out = [];
+        const keys = [...h.#map.keys()];
+        if (keys.length > 1) keys.sort();
+        for (const k of keys) {
+          const l = h.#map.get(k);
+          if (k === "set-cookie") for (const v of l) out.push([k, v]);
+          else out.push([k, l.length === 1 ? l[0] : l.join(", ")]);
+        }
+        return out;
+      };
+    }
   }
   define("Headers", Headers);
 
@@ -494,9 +541,18 @@
   };
 
   const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"]);
+  // Passed as `input` by the dispatch path only (user code cannot reach this symbol): `init`
+  // then holds the already-checked parts of the host's request.
+  const FROM_HOST = Symbol("request from the host");
   class Request {
     #url; #method; #headers; #signal; #redirect; #cf;
     constructor(input, init = {}) {
+      if (input === FROM_HOST) {
+        this.#url = init.url; this.#method = init.method; this.#headers = init.headers;
+        this.#signal = null; this.#redirect = "follow"; this.#cf = undefined;
+        bodyState.set(this, { bytes: init.bytes, used: false });
+        return;
+      }
       let src = null;
       if (input instanceof Request) src = input;
       const url = src ? src.url : input instanceof URL ? input.href : String(input);
@@ -509,7 +565,7 @@
       else if (!HEADER_NAME.test(method)) throw new TypeError(`Invalid method: ${method}`);
       this.#method = method;
       this.#headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
-      this.#signal = init.signal || (src ? src.signal : new AbortSignal());
+      this.#signal = init.signal || (src ? src.signal : null); // created on first use
       this.#redirect = init.redirect || (src ? src.redirect : "follow");
       this.#cf = init.cf || (src ? src.cf : undefined);
       let bytes = null;
@@ -529,7 +585,7 @@
     get url() { return this.#url; }
     get method() { return this.#method; }
     get headers() { return this.#headers; }
-    get signal() { return this.#signal; }
+    get signal() { if (this.#signal === null) this.#signal = new AbortSignal(); return this.#signal; }
     get redirect() { return this.#redirect; }
     get cf() { return this.#cf; }
     get [Symbol.toStringTag]() { return "Request"; }
@@ -649,27 +705,41 @@
     return { fn: exported.fetch, self: exported, ctx: makeCtx(), isClass: false };
   }
   let waitUntil = [];
-  function makeCtx() {
-    return {
-      waitUntil(p) { waitUntil.push(Promise.resolve(p).catch(reportError)); },
-      passThroughOnException() {},
-      props: {},
-    };
+  class ExecutionContext {
+    constructor() { this.props = {}; }
+    waitUntil(p) { waitUntil.push(Promise.resolve(p).catch(reportError)); }
+    passThroughOnException() {}
   }
+  function makeCtx() { return new ExecutionContext(); }
 
-  async function dispatchFetch(entrypoint, method, url, headers, body) {
+  // Call the handler with the host's request. Returns the response as
+  // [status, statusText, [[name, value]...], Uint8Array], or a promise of it when the handler
+  // (or a ctx.waitUntil) is asynchronous; throws what the handler throws.
+  function dispatchFetch(entrypoint, method, url, headers, body) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
     const target = handlerTarget(entrypoint);
-    const request = new Request(url, { method, headers, body: body === null || body === undefined || method === "GET" || method === "HEAD" ? undefined : body });
-    let response = target.isClass ? await target.fn.call(target.self, request) : await target.fn.call(target.self, request, worker.env, target.ctx);
+    const parsed = native.urlParse(url);
+    if (parsed === null) throw new TypeError(`Invalid URL: ${url}`);
+    const upper = method.toUpperCase();
+    if (METHODS.has(upper)) method = upper;
+    const bytes = body === null || body === undefined || method === "GET" || method === "HEAD" ? null : body;
+    const request = new Request(FROM_HOST, { url: parsed[0], method, headers: headersFromTrusted(headers), bytes });
+    const result = target.isClass ? target.fn.call(target.self, request) : target.fn.call(target.self, request, worker.env, target.ctx);
+    if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finishDispatch);
+    return finishDispatch(result);
+  }
+  function finishDispatch(response) {
     if (!(response instanceof Response)) {
       const what = response === undefined ? "undefined" : response === null ? "null" : typeof response === "object" ? (response.constructor && response.constructor.name) || "an object" : typeof response;
       throw new SandboxError("bad-return", `the fetch handler returned ${what} instead of a Response: return new Response(body, { status, headers })`);
     }
-    const bytes = await response.bytes();
+    const st = bodyState.get(response);
+    if (st.used) throw new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice.");
+    st.used = true;
+    const out = [response.status, response.statusText, headerPairs(response.headers), st.bytes || new Uint8Array(0)];
     const pending = waitUntil; waitUntil = [];
-    if (pending.length) await Promise.all(pending);
-    return [response.status, response.statusText, [...response.headers], bytes];
+    if (pending.length) return Promise.all(pending).then(() => out);
+    return out;
   }
 
   return {

@@ -216,3 +216,72 @@ async fn console_output_is_captured_with_levels() {
     assert!(!inv.trace.cold);
     assert_eq!(inv.trace.logs[0].message, "plain 1 { a: [ 1, 2 ] }");
 }
+
+#[tokio::test]
+async fn wait_until_work_finishes_before_the_invocation_ends() {
+    let loader = loader().await;
+    // Sync and async handlers, a thenable result, and an unbound `waitUntil`: the response is
+    // what the handler returned, and the background work has run (and been reported) by the
+    // time the invocation ends.
+    for (handler, expect) in [
+        ("fetch(request, env, ctx)", "sync"),
+        ("async fetch(request, env, ctx)", "async"),
+        ("fetch(request, env, ctx)", "thenable"),
+    ] {
+        let ret = match expect {
+            "thenable" => r#"({ then(ok) { ok(new Response("thenable")); } })"#.to_string(),
+            other => format!(r#"new Response("{other}")"#),
+        };
+        let src = format!(
+            r#"export default {{ {handler} {{
+                ctx.waitUntil(new Promise((r) => setTimeout(() => {{ console.log("after"); r(); }}, 20)));
+                const {{ waitUntil }} = ctx;
+                waitUntil(Promise.reject(new Error("background failed")));
+                return {ret};
+            }} }};"#
+        );
+        let worker = loader.load(WorkerCode::js("worker.js", &src)).unwrap();
+        let inv = worker
+            .entrypoint(None)
+            .fetch_traced(get("https://w/"))
+            .await;
+        let resp = inv.result.unwrap();
+        assert_eq!(text(&resp), expect);
+        let logs: Vec<&str> = inv.trace.logs.iter().map(|l| l.message.as_str()).collect();
+        assert!(logs.contains(&"after"), "{expect}: {logs:?}");
+        assert!(
+            logs.iter()
+                .any(|l| l.starts_with("Uncaught Error: background failed")),
+            "{expect}: {logs:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_request_a_handler_gets_behaves_like_a_constructed_one() {
+    let loader = loader().await;
+    let resp = run_js(
+        &loader,
+        r#"export default { async fetch(request) {
+            const copy = new Request(request);
+            const clone = request.clone();
+            return Response.json({
+              signal: request.signal instanceof AbortSignal && !request.signal.aborted,
+              redirect: request.redirect,
+              isRequest: request instanceof Request,
+              headers: [...request.headers],
+              copyUrl: copy.url, cloneMethod: clone.method,
+              body: await request.text(), used: request.bodyUsed,
+            });
+        } };"#,
+    )
+    .await
+    .unwrap();
+    let v = json(&resp);
+    assert_eq!(v["signal"], true);
+    assert_eq!(v["redirect"], "follow");
+    assert_eq!(v["isRequest"], true);
+    assert_eq!(v["body"], "");
+    assert_eq!(v["used"], true);
+    assert_eq!(v["cloneMethod"], "GET");
+}
