@@ -596,7 +596,11 @@ fn main() {
                 _ => start_sandbox(&root, &work),
             };
             eprintln!("{} pid {}", server.name, server.child.id());
-            let m = measure(&server, 3, &mut res).await;
+            let mut m = measure(&server, 3, &mut res).await;
+            let scenarios = std::env::var("COMPARE_SCENARIOS").unwrap_or_default();
+            if scenarios.is_empty() || scenarios.split(',').any(|s| s == "loop") {
+                m.insert("infinite_loop".into(), infinite_loop(&server, 3).await);
+            }
             println!(
                 "{}",
                 serde_json::to_string_pretty(&Value::Object(m)).unwrap()

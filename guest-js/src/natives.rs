@@ -94,6 +94,20 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         )?,
     )?;
 
+    // The serialized (normalized) form of an absolute URL, or null: what Request needs.
+    native.set(
+        "urlHref",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, input: String| -> Result<Value<'js>> {
+                match url::Url::parse(&input) {
+                    Ok(u) => Ok(javy::quickjs::String::from_str(ctx, u.as_str())?.into_value()),
+                    Err(_) => Ok(Value::new_null(ctx)),
+                }
+            },
+        )?,
+    )?;
+
     // Set one component of a URL (the URL setters): returns the new parts, or null when the
     // setter refuses the value (as the WHATWG setters silently do).
     native.set(

@@ -556,9 +556,9 @@
       let src = null;
       if (input instanceof Request) src = input;
       const url = src ? src.url : input instanceof URL ? input.href : String(input);
-      const parsed = native.urlParse(url);
-      if (parsed === null) throw new TypeError(`Invalid URL: ${url} (a Request needs an absolute URL)`);
-      this.#url = parsed[0];
+      const href = native.urlHref(url);
+      if (href === null) throw new TypeError(`Invalid URL: ${url} (a Request needs an absolute URL)`);
+      this.#url = href;
       let method = init.method !== undefined ? String(init.method) : src ? src.method : "GET";
       const upper = method.toUpperCase();
       if (METHODS.has(upper)) method = upper;
@@ -611,7 +611,7 @@
         if (!(status === 101 && init._internal)) throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
       }
       const statusText = init.statusText === undefined ? "" : String(init.statusText);
-      if (/[\r\n]/.test(statusText)) throw new TypeError("Invalid statusText");
+      if (statusText.includes("\n") || statusText.includes("\r")) throw new TypeError("Invalid statusText");
       this.#status = status;
       this.#statusText = statusText;
       this.#headers = new Headers(init.headers);
@@ -718,12 +718,12 @@
   function dispatchFetch(entrypoint, method, url, headers, body) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
     const target = handlerTarget(entrypoint);
-    const parsed = native.urlParse(url);
-    if (parsed === null) throw new TypeError(`Invalid URL: ${url}`);
+    const href = native.urlHref(url);
+    if (href === null) throw new TypeError(`Invalid URL: ${url}`);
     const upper = method.toUpperCase();
     if (METHODS.has(upper)) method = upper;
     const bytes = body === null || body === undefined || method === "GET" || method === "HEAD" ? null : body;
-    const request = new Request(FROM_HOST, { url: parsed[0], method, headers: headersFromTrusted(headers), bytes });
+    const request = new Request(FROM_HOST, { url: href, method, headers: headersFromTrusted(headers), bytes });
     const result = target.isClass ? target.fn.call(target.self, request) : target.fn.call(target.self, request, worker.env, target.ctx);
     if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finishDispatch);
     return finishDispatch(result);
