@@ -2,6 +2,7 @@
 //! daemon process.
 
 pub mod daemon;
+pub mod upstream;
 
 use bytes::Bytes;
 use wasm_sandbox::{Config, Loader, Result, WorkerCode};

@@ -5,6 +5,7 @@ use crate::{Failure, Kind, ModuleType, Request, Source, SourceModule};
 wit_bindgen::generate!({
     world: "engine",
     path: "../wit",
+    generate_all,
 });
 
 use exports::sandbox::worker::guest::{

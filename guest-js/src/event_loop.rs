@@ -8,7 +8,42 @@
 
 use javy::quickjs::{promise::PromiseState, Ctx, Function, Object, Promise, Value};
 
+use crate::outbound::{self, Answer};
 use crate::{describe, describe_value, error, Failure, Kind};
+
+/// Hand a finished fetch to the prelude, which resolves (or rejects) its promise.
+fn settle<'js>(
+    ctx: &Ctx<'js>,
+    internals: &Object<'js>,
+    id: u32,
+    result: Result<Answer, String>,
+) -> Result<(), Failure> {
+    match result {
+        Ok(answer) => {
+            let resolve: Function<'js> =
+                internals.get("fetchResolve").map_err(|e| describe(ctx, e))?;
+            let headers = javy::quickjs::Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
+            for (i, (k, v)) in answer.headers.iter().enumerate() {
+                let pair = javy::quickjs::Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
+                pair.set(0, k.as_str()).map_err(|e| describe(ctx, e))?;
+                pair.set(1, v.as_str()).map_err(|e| describe(ctx, e))?;
+                headers.set(i, pair).map_err(|e| describe(ctx, e))?;
+            }
+            let body = javy::quickjs::TypedArray::<u8>::new(ctx.clone(), answer.body)
+                .map_err(|e| describe(ctx, e))?;
+            resolve
+                .call::<_, ()>((id, answer.status, headers, body))
+                .map_err(|e| describe(ctx, e))
+        }
+        Err(message) => {
+            let reject: Function<'js> =
+                internals.get("fetchReject").map_err(|e| describe(ctx, e))?;
+            reject
+                .call::<_, ()>((id, message))
+                .map_err(|e| describe(ctx, e))
+        }
+    }
+}
 
 pub fn drive<'js>(
     ctx: &Ctx<'js>,
@@ -37,14 +72,21 @@ pub fn drive<'js>(
             PromiseState::Pending => {}
         }
         let due: f64 = next_timer.call(()).map_err(|e| describe(ctx, e))?;
-        if due < 0.0 {
+        let fetching = outbound::has_pending();
+        if due < 0.0 && !fetching {
             return Err(error(
                 Kind::NeverSettled,
                 "the handler's promise never settled: no pending timers, jobs or I/O are left that could settle it",
             ));
         }
         let now = crate::natives::monotonic_nanos() as f64 / 1_000_000.0;
-        if due > now {
+        if fetching {
+            // Wait for whichever comes first: an answer to any fetch in flight, or the next timer.
+            let timeout = (due >= 0.0).then(|| ((due - now).max(0.0) * 1_000_000.0).ceil() as u64);
+            for (id, result) in outbound::wait(timeout) {
+                settle(ctx, internals, id, result)?;
+            }
+        } else if due > now {
             std::thread::sleep(std::time::Duration::from_micros(
                 ((due - now) * 1000.0).ceil() as u64,
             ));

@@ -17,6 +17,7 @@
 mod event_loop;
 mod loader;
 mod natives;
+mod outbound;
 
 #[cfg(not(feature = "standalone"))]
 mod engine_world;
@@ -370,6 +371,8 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
                 "no worker is loaded in this instance",
             ));
         }
+        // Requests still in flight from an earlier call are dropped (the host cancels them).
+        outbound::clear();
         let internals = engine.internals.clone();
         engine.runtime.context().with(|ctx| {
             let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;

@@ -94,6 +94,37 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         )?,
     )?;
 
+    // Outbound HTTP (fetch): start a request, get its id; the event loop settles it.
+    native.set(
+        "httpSend",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>,
+             method: String,
+             url: String,
+             headers: javy::quickjs::Array<'js>,
+             body: Value<'js>|
+             -> Result<u32> {
+                let mut pairs = Vec::with_capacity(headers.len());
+                for pair in headers.iter::<javy::quickjs::Array<'js>>() {
+                    let pair = pair?;
+                    pairs.push((pair.get::<String>(0)?, pair.get::<String>(1)?));
+                }
+                let bytes = if body.is_null() || body.is_undefined() {
+                    None
+                } else {
+                    Some(bytes_of(&ctx, &body)?)
+                };
+                crate::outbound::send(&method, &url, &pairs, bytes)
+                    .map_err(|m| Exception::throw_type(&ctx, &m))
+            },
+        )?,
+    )?;
+    native.set(
+        "httpCancel",
+        Function::new(ctx.clone(), |id: u32| crate::outbound::cancel(id))?,
+    )?;
+
     // The serialized (normalized) form of an absolute URL, or null: what Request needs.
     native.set(
         "urlHref",

@@ -6,5 +6,6 @@ mod errors;
 mod limits;
 mod loader;
 mod modules;
+mod outbound;
 mod serve;
 mod web_api;

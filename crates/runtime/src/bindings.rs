@@ -5,6 +5,12 @@ wasmtime::component::bindgen!({
     world: "engine",
     imports: { default: trappable },
     exports: { default: async },
+    // wasi:http and what it uses come from wasmtime-wasi(-http), linked separately.
+    with: {
+        "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+        "wasi:io": wasmtime_wasi::p2::bindings::io,
+        "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+    },
 });
 
 pub use exports::sandbox::worker::guest::{HttpRequest, HttpResponse, WorkerSource};

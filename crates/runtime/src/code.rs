@@ -51,6 +51,8 @@ pub struct WorkerCode {
     pub compatibility_date: Option<String>,
     /// Workers compatibility flags (accepted and recorded, as above).
     pub compatibility_flags: Vec<String>,
+    /// What `fetch()` may reach: nothing by default (Workers' `globalOutbound: null`).
+    pub global_outbound: crate::outbound::GlobalOutbound,
 }
 
 /// Largest total source a worker may have (all modules together).
@@ -72,6 +74,12 @@ impl WorkerCode {
         let name = name.into();
         self.modules.retain(|(n, _)| *n != name);
         self.modules.push((name, content));
+        self
+    }
+
+    /// Set what `fetch()` may reach.
+    pub fn with_outbound(mut self, outbound: crate::outbound::GlobalOutbound) -> Self {
+        self.global_outbound = outbound;
         self
     }
 

@@ -68,6 +68,11 @@ pub struct Config {
     pub cache_dir: Option<PathBuf>,
     /// Print progress to stderr while compiling the engine for the first time.
     pub progress: bool,
+    /// A ceiling on every worker's outbound allow-list: a request must be allowed by both
+    /// (`None`: no ceiling).
+    pub outbound_ceiling: Option<crate::outbound::OutboundPolicy>,
+    /// Limits on each request's outbound fetches.
+    pub outbound_limits: crate::outbound::OutboundLimits,
 }
 
 impl Default for Config {
@@ -83,6 +88,8 @@ impl Default for Config {
             epoch_tick: Duration::from_millis(2),
             cache_dir: None,
             progress: true,
+            outbound_ceiling: None,
+            outbound_limits: crate::outbound::OutboundLimits::default(),
         }
     }
 }

@@ -41,7 +41,18 @@ impl EngineHost {
         let mut linker: Linker<InstanceState> = Linker::new(&engine);
         // WASI with an empty context: no files, no env, no args, no sockets, stdio discarded.
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        bindings::Engine::add_to_linker::<_, HasSelf<InstanceState>>(&mut linker, |s| s)?;
+        // Outbound HTTP (fetch): only wasi:http's types and outgoing-handler; every request goes
+        // through the sandbox's OutboundHooks.
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        // Our own interfaces (wasi ones are linked above from wasmtime-wasi / -http).
+        bindings::sandbox::worker::types::add_to_linker::<_, HasSelf<InstanceState>>(
+            &mut linker,
+            |s| s,
+        )?;
+        bindings::sandbox::worker::host::add_to_linker::<_, HasSelf<InstanceState>>(
+            &mut linker,
+            |s| s,
+        )?;
         let pre = bindings::EnginePre::new(linker.instantiate_pre(&component)?)?;
         let ticker = EpochTicker::start(engine.clone(), config.epoch_tick);
         Ok(EngineHost {

@@ -18,11 +18,13 @@ use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::{self, LogLevel};
 use crate::config::Limits;
 use crate::engine::EngineHost;
 use crate::error::{Error, LimitTrap, Result};
+use crate::outbound::{GlobalOutbound, OutboundHooks, OutboundLimits, OutboundRecord};
 use crate::trace::{Level, LogLine};
 
 /// Most console output kept per request; beyond it lines are dropped and one marker is added.
@@ -36,6 +38,18 @@ pub(crate) struct InstanceState {
     logs: Vec<LogLine>,
     log_bytes: usize,
     logs_truncated: bool,
+    http: WasiHttpCtx,
+    pub(crate) outbound: OutboundHooks,
+}
+
+impl WasiHttpView for InstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound,
+        }
+    }
 }
 
 impl WasiView for InstanceState {
@@ -183,6 +197,8 @@ pub(crate) struct Sandbox {
 /// What one call into a sandbox produced besides its result.
 pub(crate) struct CallReport {
     pub logs: Vec<LogLine>,
+    /// Outbound requests made during the call.
+    pub outbound: Vec<OutboundRecord>,
     pub cpu_time: Duration,
     /// The sandbox can be reused (no trap, no timeout).
     pub reusable: bool,
@@ -202,6 +218,8 @@ impl Sandbox {
             logs: Vec::new(),
             log_bytes: 0,
             logs_truncated: false,
+            http: WasiHttpCtx::new(),
+            outbound: OutboundHooks::new(),
         };
         let mut store = Store::new(&host.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -248,6 +266,13 @@ impl Sandbox {
         })
     }
 
+    /// What `fetch()` may reach from this sandbox, and within which limits.
+    pub(crate) fn set_outbound(&mut self, outbound: &GlobalOutbound, limits: OutboundLimits) {
+        let hooks = &mut self.store.data_mut().outbound;
+        hooks.outbound = outbound.clone();
+        hooks.limits = limits;
+    }
+
     /// Bytes of linear memory this instance has (its footprint for cache accounting).
     pub fn memory_bytes(&self) -> usize {
         self.store.data().memory.current
@@ -271,6 +296,7 @@ impl Sandbox {
     {
         if reset_meter {
             self.meter.reset();
+            self.store.data_mut().outbound.reset();
         }
         self.store.set_epoch_deadline(1);
         let meter = self.meter.clone();
@@ -285,6 +311,7 @@ impl Sandbox {
         };
         let state = self.store.data_mut();
         let logs = std::mem::take(&mut state.logs);
+        let outbound = state.outbound.take_records();
         state.log_bytes = 0;
         state.logs_truncated = false;
         let cpu_time = meter.used();
@@ -303,6 +330,7 @@ impl Sandbox {
             result,
             CallReport {
                 logs,
+                outbound,
                 cpu_time,
                 reusable,
             },

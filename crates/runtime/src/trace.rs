@@ -53,4 +53,6 @@ pub struct Trace {
     pub cold: bool,
     /// `ok`, or the failure's [`Error::outcome`](crate::Error::outcome).
     pub outcome: &'static str,
+    /// Every outbound request attempted (allowed, denied with the reason, failed).
+    pub outbound: Vec<crate::outbound::OutboundRecord>,
 }

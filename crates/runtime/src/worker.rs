@@ -11,6 +11,7 @@ use crate::config::Limits;
 use crate::engine::EngineHost;
 use crate::error::{Error, Result};
 use crate::instance::{self, Sandbox};
+use crate::outbound::GlobalOutbound;
 use crate::trace::Trace;
 
 /// The `statusText` of a response, carried in its extensions (http has no reason phrase field).
@@ -32,6 +33,7 @@ struct WorkerInner {
     source: Arc<WorkerSource>,
     code_bytes: usize,
     limits: Limits,
+    outbound: GlobalOutbound,
     idle: Mutex<Vec<Sandbox>>,
     warm_bytes: AtomicU64,
 }
@@ -56,6 +58,10 @@ impl Worker {
                 host.config.max_memory_per_instance >> 20
             )));
         }
+        let outbound = code
+            .global_outbound
+            .clone()
+            .within(host.config.outbound_ceiling.as_ref());
         Ok(Worker {
             inner: Arc::new(WorkerInner {
                 code_bytes: code.source_bytes(),
@@ -63,6 +69,7 @@ impl Worker {
                 host,
                 id,
                 limits,
+                outbound,
                 idle: Mutex::new(Vec::new()),
                 warm_bytes: AtomicU64::new(0),
             }),
@@ -130,6 +137,7 @@ impl Worker {
             })
             .await;
         trace.logs.extend(report.logs);
+        trace.outbound.extend(report.outbound);
         trace.cpu_time = report.cpu_time;
         result?;
         sandbox.loaded = true;
@@ -138,28 +146,37 @@ impl Worker {
 
     /// Take a warm instance, or make one and evaluate the worker's modules in it.
     async fn checkout(&self, trace: &mut Trace) -> Result<Sandbox> {
-        if let Some(sb) = self.inner.idle.lock().unwrap().pop() {
+        let popped = self.inner.idle.lock().unwrap().pop();
+        if let Some(mut sb) = popped {
             self.inner
                 .warm_bytes
                 .fetch_sub(sb.memory_bytes() as u64, Ordering::Relaxed);
+            sb.set_outbound(&self.inner.outbound, self.inner.host.config.outbound_limits);
             return Ok(sb);
         }
         trace.cold = true;
         let host = &self.inner.host;
         // A full pool is usually full of idle warm instances of cached workers: evict those (least
         // recently used first) and try again, rather than refuse the request.
+        let fresh = |sb: Result<Sandbox>| {
+            sb.map(|mut sb| {
+                sb.set_outbound(&self.inner.outbound, host.config.outbound_limits);
+                sb
+            })
+        };
         for _ in 0..8 {
-            match Sandbox::new(host, &self.inner.limits).await {
+            match Sandbox::new(host, &self.inner.limits).await.map(Some) {
                 Err(Error::Capacity(_)) => {
                     let freed = host.relieve.lock().unwrap().as_ref().is_some_and(|f| f());
                     if !freed {
                         break;
                     }
                 }
-                other => return other,
+                Ok(sb) => return fresh(Ok(sb.expect("some"))),
+                Err(e) => return Err(e),
             }
         }
-        Sandbox::new(host, &self.inner.limits).await
+        fresh(Sandbox::new(host, &self.inner.limits).await)
     }
 
     fn checkin(&self, sb: Sandbox) {
@@ -234,6 +251,7 @@ impl Entrypoint {
             })
             .await;
         trace.logs.extend(report.logs);
+        trace.outbound.extend(report.outbound);
         trace.cpu_time = report.cpu_time;
         if report.reusable {
             self.worker.checkin(sandbox);

@@ -11,10 +11,23 @@ use anyhow::{Context, Result};
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 struct InitState {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
     table: ResourceTable,
+}
+
+// The engine imports wasi:http (for fetch); nothing is sent during initialization.
+impl WasiHttpView for InitState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: wasmtime_wasi_http::default_hooks(),
+        }
+    }
 }
 
 impl WasiView for InitState {
@@ -40,6 +53,7 @@ async fn main() -> Result<()> {
     let engine = Engine::new(&config)?;
     let mut linker: Linker<InitState> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     // The host's own import (console) is not called during initialization; a no-op suffices.
     linker
         .instance("sandbox:worker/host@0.1.0")?
@@ -48,6 +62,7 @@ async fn main() -> Result<()> {
         &engine,
         InitState {
             wasi: WasiCtx::builder().build(),
+            http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
         },
     );

@@ -1,0 +1,499 @@
+//! Outbound HTTP: what a worker's `fetch()` may reach, and how it gets there.
+//!
+//! The guest's only network path is `wasi:http/outgoing-handler`; every request it makes lands in
+//! [`OutboundHooks::send_request`], which applies the worker's [`GlobalOutbound`]:
+//! - [`GlobalOutbound::Deny`] (the default): refused, with a message saying so;
+//! - [`GlobalOutbound::Policy`]: an allow-list (Spin's `allowed_outbound_hosts` syntax, parsed and
+//!   matched by the `wasm-sandbox-policy` crate), checked on the URL; then the name is resolved
+//!   here and every address is checked at connect time (SSRF defence: loopback, private,
+//!   link-local, ... refused unless allowed by CIDR), and the connection goes to the address that
+//!   was checked (no second lookup for a rebinding DNS server to exploit);
+//! - [`GlobalOutbound::Intercept`]: handed to an [`Interceptor`] the supervisor provides (the
+//!   gateway pattern: it can add credentials the sandbox never sees).
+//!
+//! Limits per request ([`OutboundLimits`]): number of subrequests, a timeout per fetch, response
+//! body size, total bytes received. Refusals and failures reach the script as a rejected
+//! promise (`TypeError` with the reason), never as a trap, and every attempt is recorded
+//! ([`OutboundRecord`]) in the invocation's [`Trace`](crate::Trace).
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+pub use wasm_sandbox_policy::{Cidr, Denied, HostRule, OutboundPolicy, PolicyError};
+
+/// The future an [`Interceptor`] returns.
+pub type InterceptFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, String>> + Send + 'static>>;
+
+/// Handles a worker's outbound requests instead of the network. The request carries the URL the
+/// script asked for (absolute), its method, headers and full body; what it returns is what the
+/// script's `fetch()` resolves to. An `Err` rejects the script's promise with that message.
+pub trait Interceptor: Send + Sync + 'static {
+    /// Answer one outbound request.
+    fn fetch(&self, request: http::Request<Bytes>) -> InterceptFuture;
+}
+
+impl<F> Interceptor for F
+where
+    F: Fn(http::Request<Bytes>) -> InterceptFuture + Send + Sync + 'static,
+{
+    fn fetch(&self, request: http::Request<Bytes>) -> InterceptFuture {
+        self(request)
+    }
+}
+
+/// What a worker's `fetch()` may do (Workers' `globalOutbound`).
+#[derive(Clone, Default)]
+pub enum GlobalOutbound {
+    /// No outbound access (the default): every `fetch()` rejects.
+    #[default]
+    Deny,
+    /// Direct access to what the allow-list permits (and nothing private unless allowed by CIDR).
+    Policy(Arc<OutboundPolicy>),
+    /// Every request goes to this handler.
+    Intercept(Arc<dyn Interceptor>),
+}
+
+impl std::fmt::Debug for GlobalOutbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GlobalOutbound::Deny => f.write_str("Deny"),
+            GlobalOutbound::Policy(p) => f.debug_tuple("Policy").field(p).finish(),
+            GlobalOutbound::Intercept(_) => f.write_str("Intercept(..)"),
+        }
+    }
+}
+
+impl GlobalOutbound {
+    /// An allow-list policy from rule and CIDR strings (see [`OutboundPolicy::new`]).
+    pub fn allow<A: AsRef<str>, P: AsRef<str>>(
+        allow: &[A],
+        allow_private: &[P],
+    ) -> Result<Self, PolicyError> {
+        Ok(GlobalOutbound::Policy(Arc::new(OutboundPolicy::new(
+            allow,
+            allow_private,
+        )?)))
+    }
+
+    /// Interception by `handler`.
+    pub fn intercept(handler: impl Interceptor) -> Self {
+        GlobalOutbound::Intercept(Arc::new(handler))
+    }
+
+    /// Apply a host-wide ceiling: an allow-list is narrowed to what the ceiling also allows.
+    pub(crate) fn within(self, ceiling: Option<&OutboundPolicy>) -> Self {
+        match (self, ceiling) {
+            (GlobalOutbound::Policy(p), Some(c)) => {
+                GlobalOutbound::Policy(Arc::new((*p).clone().within(c)))
+            }
+            (other, _) => other,
+        }
+    }
+}
+
+/// Per-request outbound limits. Defaults: 50 subrequests, 30 s per fetch, 16 MiB per response
+/// body, 64 MiB received in total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutboundLimits {
+    /// Outbound requests one incoming request may make (each redirect hop counts).
+    pub max_subrequests: u32,
+    /// Connect + response headers + body, per fetch.
+    pub timeout: Duration,
+    /// Largest response body one fetch may receive.
+    pub max_response_bytes: u64,
+    /// Bytes all fetches of one request may receive together.
+    pub max_total_bytes: u64,
+}
+
+impl Default for OutboundLimits {
+    fn default() -> Self {
+        OutboundLimits {
+            max_subrequests: 50,
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 16 * 1024 * 1024,
+            max_total_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// One outbound attempt, as recorded for the tail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboundRecord {
+    /// The request method.
+    pub method: String,
+    /// The URL asked for.
+    pub url: String,
+    /// `ok`, `denied` or `failed`.
+    pub outcome: &'static str,
+    /// The response status (`ok`).
+    pub status: Option<u16>,
+    /// Why it was denied or failed.
+    pub reason: Option<String>,
+    /// Time until the response headers (or the refusal).
+    #[serde(rename = "durationMs")]
+    pub duration_ms: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct CallState {
+    subrequests: u32,
+    bytes: u64,
+    pub(crate) records: Vec<OutboundRecord>,
+}
+
+/// The `wasi:http` hooks of one sandbox.
+pub(crate) struct OutboundHooks {
+    pub(crate) outbound: GlobalOutbound,
+    pub(crate) limits: OutboundLimits,
+    pub(crate) state: Arc<Mutex<CallState>>,
+}
+
+impl OutboundHooks {
+    pub(crate) fn new() -> Self {
+        OutboundHooks {
+            outbound: GlobalOutbound::Deny,
+            limits: OutboundLimits::default(),
+            state: Arc::default(),
+        }
+    }
+
+    /// Start a new request's budget; returns the records of the previous one.
+    pub(crate) fn reset(&mut self) -> Vec<OutboundRecord> {
+        std::mem::take(&mut *self.state.lock().unwrap()).records
+    }
+
+    pub(crate) fn take_records(&mut self) -> Vec<OutboundRecord> {
+        std::mem::take(&mut self.state.lock().unwrap().records)
+    }
+}
+
+enum Refusal {
+    Denied(String),
+    Failed(String),
+}
+
+type SendResult = Result<
+    (
+        http::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ),
+    HttpError,
+>;
+
+impl WasiHttpHooks for OutboundHooks {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        _options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> Box<dyn Future<Output = SendResult> + Send> {
+        let outbound = self.outbound.clone();
+        let limits = self.limits;
+        let state = self.state.clone();
+        Box::new(async move {
+            let started = Instant::now();
+            let method = request.method().to_string();
+            let url = request.uri().to_string();
+            let result = send(&outbound, limits, &state, request).await;
+            let (outcome, status, reason) = match &result {
+                Ok(r) => ("ok", Some(r.status().as_u16()), None),
+                Err(Refusal::Denied(m)) => ("denied", None, Some(m.clone())),
+                Err(Refusal::Failed(m)) => ("failed", None, Some(m.clone())),
+            };
+            tracing::debug!(%method, %url, outcome, ?status, ?reason, "outbound");
+            state.lock().unwrap().records.push(OutboundRecord {
+                method,
+                url,
+                outcome,
+                status,
+                reason,
+                duration_ms: started.elapsed().as_millis() as u64,
+            });
+            match result {
+                Ok(response) => Ok((
+                    response,
+                    Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>,
+                )),
+                Err(Refusal::Denied(m) | Refusal::Failed(m)) => {
+                    Err(HttpError::InternalError(Some(m)))
+                }
+            }
+        })
+    }
+}
+
+async fn send(
+    outbound: &GlobalOutbound,
+    limits: OutboundLimits,
+    state: &Arc<Mutex<CallState>>,
+    request: http::Request<WasiBody>,
+) -> Result<http::Response<WasiBody>, Refusal> {
+    let uri = request.uri().clone();
+    let scheme = uri.scheme_str().unwrap_or("https").to_ascii_lowercase();
+    let host = uri.host().unwrap_or_default().to_string();
+    let port = uri.port_u16();
+    let shown = format!("{scheme}://{}", uri.authority().map_or("", |a| a.as_str()));
+    {
+        let mut st = state.lock().unwrap();
+        if st.subrequests >= limits.max_subrequests {
+            return Err(Refusal::Denied(format!(
+                "too many subrequests: a request may make at most {} outbound requests (redirects count)",
+                limits.max_subrequests
+            )));
+        }
+        st.subrequests += 1;
+    }
+    let deadline = tokio::time::Instant::now() + limits.timeout;
+    let timed_out = || {
+        Refusal::Failed(format!(
+            "{shown} did not answer within the outbound timeout of {} ms",
+            limits.timeout.as_millis()
+        ))
+    };
+    let response = match outbound {
+        GlobalOutbound::Deny => {
+            return Err(Refusal::Denied(format!(
+                "outbound network access is not permitted for this worker (globalOutbound is null): cannot reach {shown}"
+            )))
+        }
+        GlobalOutbound::Intercept(handler) => {
+            let (parts, body) = request.into_parts();
+            let body = tokio::time::timeout_at(deadline, body.collect())
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|e| Refusal::Failed(format!("reading the request body: {e}")))?
+                .to_bytes();
+            let req = http::Request::from_parts(parts, body);
+            let resp = tokio::time::timeout_at(deadline, handler.fetch(req))
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(Refusal::Failed)?;
+            resp.map(|b| {
+                http_body_util::Full::new(b)
+                    .map_err(|never| match never {})
+                    .boxed_unsync()
+            })
+        }
+        GlobalOutbound::Policy(policy) => {
+            policy
+                .check_target(&scheme, &host, port)
+                .map_err(|d| Refusal::Denied(d.to_string()))?;
+            let https = scheme == "https";
+            let port = port.unwrap_or(if https { 443 } else { 80 });
+            tokio::time::timeout_at(
+                deadline,
+                connect_and_send(policy, https, &host, port, request),
+            )
+            .await
+            .map_err(|_| timed_out())??
+        }
+    };
+    // Count and cap what comes back.
+    let (parts, body) = response.into_parts();
+    let capped = CappedBody {
+        inner: body,
+        seen: 0,
+        limits,
+        state: state.clone(),
+        deadline: Box::pin(tokio::time::sleep_until(deadline)),
+        done: false,
+        url: uri.to_string(),
+    };
+    Ok(http::Response::from_parts(parts, capped.boxed_unsync()))
+}
+
+/// Resolve, check every address, connect to a checked one, then speak HTTP/1.1 (TLS for https).
+async fn connect_and_send(
+    policy: &OutboundPolicy,
+    https: bool,
+    host: &str,
+    port: u16,
+    mut request: http::Request<WasiBody>,
+) -> Result<http::Response<WasiBody>, Refusal> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => tokio::net::lookup_host((bare, port))
+            .await
+            .map_err(|e| Refusal::Failed(format!("DNS lookup of {bare} failed: {e}")))?
+            .collect(),
+    };
+    let mut denial = None;
+    let mut last_error = None;
+    let mut stream = None;
+    for addr in addrs {
+        if let Err(d) = policy.check_addr(bare, addr.ip()) {
+            denial.get_or_insert(d.to_string());
+            continue;
+        }
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last_error = Some(format!("connecting to {addr} ({bare}) failed: {e}")),
+        }
+    }
+    let Some(stream) = stream else {
+        return Err(match (denial, last_error) {
+            (_, Some(e)) => Refusal::Failed(e),
+            (Some(d), None) => Refusal::Denied(d),
+            (None, None) => Refusal::Failed(format!("{bare} did not resolve to any address")),
+        });
+    };
+    let _ = stream.set_nodelay(true);
+    // The request line carries only the path (origin-form); Host is already set.
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    *request.uri_mut() = path
+        .parse()
+        .map_err(|_| Refusal::Failed("invalid request path".into()))?;
+    let io: Box<dyn Io> = if https {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.into(),
+        };
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Refusal::Failed(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let name = match bare.parse::<IpAddr>() {
+            Ok(ip) => rustls::pki_types::ServerName::from(ip),
+            Err(_) => rustls::pki_types::ServerName::try_from(bare.to_string())
+                .map_err(|_| Refusal::Failed(format!("invalid TLS server name {bare}")))?,
+        };
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, stream)
+            .await
+            .map_err(|e| Refusal::Failed(format!("TLS handshake with {bare} failed: {e}")))?;
+        Box::new(tls)
+    } else {
+        Box::new(stream)
+    };
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io))
+            .await
+            .map_err(|e| Refusal::Failed(format!("HTTP handshake with {bare} failed: {e}")))?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| Refusal::Failed(format!("request to {bare} failed: {e}")))?;
+    Ok(response.map(|b| b.map_err(HttpError::from).boxed_unsync()))
+}
+
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> Io for T {}
+
+/// Trailer through which a refused response body tells the guest why it ended. (wasmtime-wasi-
+/// http 48 does not hand body-stream errors to the guest as error codes, and the guest must not
+/// format host errors itself: that would show it host details.)
+pub(crate) const BODY_ERROR_TRAILER: &str = "x-wasm-sandbox-error";
+
+/// A response body that counts bytes against the per-response and per-request caps and stops
+/// at the fetch's deadline. When a limit trips, the body ends with a trailer naming the limit.
+struct CappedBody {
+    inner: WasiBody,
+    seen: u64,
+    limits: OutboundLimits,
+    state: Arc<Mutex<CallState>>,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    done: bool,
+    url: String,
+}
+
+impl CappedBody {
+    fn refuse(
+        &mut self,
+        message: String,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, HttpError>>> {
+        self.done = true;
+        // The fetch was recorded as answered; it failed after all.
+        if let Some(r) = self
+            .state
+            .lock()
+            .unwrap()
+            .records
+            .iter_mut()
+            .rev()
+            .find(|r| r.url == self.url && r.outcome == "ok")
+        {
+            r.outcome = "failed";
+            r.reason = Some(message.clone());
+        }
+        let mut trailers = http::HeaderMap::new();
+        let value = http::HeaderValue::from_str(&message)
+            .unwrap_or_else(|_| http::HeaderValue::from_static("outbound limit exceeded"));
+        trailers.insert(BODY_ERROR_TRAILER, value);
+        Poll::Ready(Some(Ok(http_body::Frame::trailers(trailers))))
+    }
+}
+
+impl http_body::Body for CappedBody {
+    type Data = Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, HttpError>>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            let message = format!(
+                "the response body did not arrive within the outbound timeout of {} ms",
+                self.limits.timeout.as_millis()
+            );
+            return self.refuse(message);
+        }
+        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            other => return other,
+        };
+        if let Some(data) = frame.data_ref() {
+            let n = data.len() as u64;
+            self.seen += n;
+            if self.seen > self.limits.max_response_bytes {
+                let message = format!(
+                    "the response body exceeds the limit of {} bytes per fetch",
+                    self.limits.max_response_bytes
+                );
+                return self.refuse(message);
+            }
+            let total = {
+                let mut st = self.state.lock().unwrap();
+                st.bytes += n;
+                st.bytes
+            };
+            if total > self.limits.max_total_bytes {
+                let message = format!(
+                    "outbound responses exceed the limit of {} bytes per request",
+                    self.limits.max_total_bytes
+                );
+                return self.refuse(message);
+            }
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.inner.is_end_stream()
+    }
+}
