@@ -553,3 +553,117 @@ async fn config_file_errors_say_how_to_fix_them() {
         .unwrap();
     assert_eq!(r.status(), 413);
 }
+
+#[tokio::test]
+async fn outbound_policies_over_the_api_and_a_gateway_worker() {
+    let up = wasm_sandbox_tests::upstream::Upstream::start().await;
+    let dir = TempDir::new("outbound");
+    let cfg = dir.0.join("sandbox.toml");
+    // The daemon's ceiling lets workers opt in to 127.0.0.1 only.
+    std::fs::write(&cfg, "[outbound]\nallow_private = [\"127.0.0.1/32\"]\n").unwrap();
+    let d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
+    let fetcher = |url: &str| {
+        format!(
+            r#"export default {{ async fetch() {{
+                try {{ const r = await fetch("{url}"); return new Response(await r.text()); }}
+                catch (e) {{ return new Response(e.message, {{ status: 502 }}); }}
+            }} }};"#
+        )
+    };
+    let hello = fetcher(&format!("{}/hello", up.base()));
+
+    // Default: no outbound access.
+    let (status, v) = post_json(&d, "/api/run", &json!({ "code": hello })).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["status"], 502);
+    assert!(
+        v["output"].as_str().unwrap().contains("not permitted"),
+        "{v}"
+    );
+
+    // Allowed, with the loopback opt-in; the attempt is in the reply.
+    let allowed = json!({ "allow": [up.base()], "allowPrivate": ["127.0.0.1/32"] });
+    let (_, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": hello, "globalOutbound": allowed }),
+    )
+    .await;
+    assert_eq!(v["output"], "hello from upstream", "{v}");
+    assert_eq!(v["outbound"][0]["outcome"], "ok");
+    assert_eq!(v["outbound"][0]["status"], 200);
+
+    // A private range beyond the daemon's ceiling stays refused.
+    let (_, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": fetcher("http://10.0.0.1/"), "globalOutbound": { "allow": ["*://*:*"], "allowPrivate": ["10.0.0.0/8"] } }),
+    )
+    .await;
+    assert_eq!(v["status"], 502, "{v}");
+    assert_eq!(v["outbound"][0]["outcome"], "denied");
+
+    // Bad policies are 400s that say how to fix them.
+    for (bad, hint) in [
+        (json!({ "allow": ["api.example.com"] }), "https://"),
+        (
+            json!({ "allow": ["https://a.test"], "extra": 1 }),
+            "unknown field",
+        ),
+        (json!("everything"), "expected null"),
+        (
+            json!({ "service": "no such id!" }),
+            "globalOutbound.service",
+        ),
+    ] {
+        let (status, v) = post_json(
+            &d,
+            "/api/run",
+            &json!({ "code": hello, "globalOutbound": bad }),
+        )
+        .await;
+        assert_eq!(status, 400, "{v}");
+        assert!(v["error"].as_str().unwrap().contains(hint), "{v}");
+    }
+
+    // The gateway pattern: a registered worker holds the credential and its own policy; the
+    // agent's requests all go to it and it never sees the secret.
+    let gateway = format!(
+        r#"export default {{ async fetch(req, env) {{
+            const r = await fetch("{}/hello", {{ headers: {{ authorization: "Bearer " + env.TOKEN, "x-asked": new URL(req.url).pathname }} }});
+            return new Response(await r.text() + " via gateway", {{ headers: {{ "x-gateway": "1" }} }});
+        }} }};"#,
+        up.base()
+    );
+    let r = client()
+        .put(d.url("/workers/gw"))
+        .json(&json!({ "code": gateway, "env": { "TOKEN": "SECRET-123" }, "globalOutbound": allowed }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let agent = r#"export default { async fetch() {
+        const r = await fetch("https://api.example.com/v1/items", { headers: { "x-agent": "1" } });
+        return Response.json({ body: await r.text(), gw: r.headers.get("x-gateway"), headers: [...r.headers] });
+    } };"#;
+    let (_, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": agent, "globalOutbound": { "service": "gw" } }),
+    )
+    .await;
+    let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+    assert_eq!(out["body"], "hello from upstream via gateway");
+    assert_eq!(out["gw"], "1");
+    assert!(!v.to_string().contains("SECRET"), "{v}");
+    let seen = up.seen();
+    let last = seen.last().unwrap();
+    assert!(last
+        .headers
+        .iter()
+        .any(|(k, v)| k == "authorization" && v == "Bearer SECRET-123"));
+    assert!(last
+        .headers
+        .iter()
+        .any(|(k, v)| k == "x-asked" && v == "/v1/items"));
+}

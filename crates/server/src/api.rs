@@ -6,7 +6,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use wasm_sandbox::{Limits, ModuleContent, WorkerCode};
+use wasm_sandbox::{GlobalOutbound, Limits, ModuleContent, WorkerCode};
 
 use crate::config::ServerConfig;
 
@@ -39,7 +39,9 @@ pub struct WorkerSpec {
     /// `{"cpuMs", "memoryMb", "wallMs"}`, each optional, each capped by the daemon's ceilings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsSpec>,
-    /// Outbound policy. Only `null` (no outbound access) exists until outbound HTTP lands.
+    /// What `fetch()` may reach: `null`/absent (nothing), `{"allow": [rules...],
+    /// "allowPrivate": [CIDRs...]}`, or `{"service": "<worker-id>"}` (every request goes to that
+    /// registered worker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_outbound: Option<Value>,
 }
@@ -92,13 +94,14 @@ impl RunBody {
 }
 
 impl WorkerSpec {
-    /// Build the crate's `WorkerCode`, applying the daemon's defaults and ceilings.
-    pub fn to_code(&self, config: &ServerConfig) -> Result<WorkerCode, String> {
-        if let Some(outbound) = &self.global_outbound {
-            if !outbound.is_null() {
-                return Err("globalOutbound: only null (no outbound network access) is supported by this daemon yet".into());
-            }
-        }
+    /// Build the crate's `WorkerCode`, applying the daemon's defaults and ceilings; a
+    /// `{"service": id}` outbound becomes what `services` makes of the id.
+    pub fn to_code(
+        &self,
+        config: &ServerConfig,
+        services: &dyn Fn(&str) -> GlobalOutbound,
+    ) -> Result<WorkerCode, String> {
+        let outbound = self.outbound(services)?;
         let mut code = match (&self.modules, &self.code) {
             (Some(_), Some(_)) => {
                 return Err("give either `code` or `modules` (with `mainModule`), not both".into())
@@ -138,7 +141,52 @@ impl WorkerSpec {
         );
         code.compatibility_flags = self.compatibility_flags.clone().unwrap_or_default();
         code.limits = Some(self.limits(config)?);
+        code.global_outbound = outbound;
         Ok(code)
+    }
+
+    fn outbound(
+        &self,
+        services: &dyn Fn(&str) -> GlobalOutbound,
+    ) -> Result<GlobalOutbound, String> {
+        const SHAPES: &str = r#"expected null, {"allow": ["https://api.example.com", ...], "allowPrivate": ["10.0.0.0/8", ...]} or {"service": "<worker-id>"}"#;
+        let map = match &self.global_outbound {
+            None | Some(Value::Null) => return Ok(GlobalOutbound::Deny),
+            Some(Value::Object(map)) => map,
+            Some(_) => return Err(format!("globalOutbound: {SHAPES}")),
+        };
+        if let Some(service) = map.get("service") {
+            if map.len() != 1 {
+                return Err(format!("globalOutbound: `service` stands alone; {SHAPES}"));
+            }
+            let id = service.as_str().ok_or_else(|| {
+                format!("globalOutbound.service must be a worker id string; {SHAPES}")
+            })?;
+            crate::registry::check_id(id).map_err(|e| format!("globalOutbound.service: {e}"))?;
+            return Ok(services(id));
+        }
+        let strings = |key: &str| -> Result<Vec<String>, String> {
+            match map.get(key) {
+                None => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_owned).ok_or_else(|| {
+                            format!("globalOutbound.{key} must be a list of strings")
+                        })
+                    })
+                    .collect(),
+                Some(_) => Err(format!("globalOutbound.{key} must be a list of strings")),
+            }
+        };
+        if let Some(unknown) = map.keys().find(|k| *k != "allow" && *k != "allowPrivate") {
+            return Err(format!(
+                "globalOutbound: unknown field `{unknown}`; {SHAPES}"
+            ));
+        }
+        let allow = strings("allow")?;
+        let allow_private = strings("allowPrivate")?;
+        GlobalOutbound::allow(&allow, &allow_private).map_err(|e| format!("globalOutbound: {e}"))
     }
 
     fn limits(&self, config: &ServerConfig) -> Result<Limits, String> {
@@ -250,6 +298,9 @@ pub struct RunReply {
     pub output_base64: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logs: Option<Vec<wasm_sandbox::LogLine>>,
+    /// Every outbound request the worker attempted (extended replies, when there were any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<Vec<wasm_sandbox::OutboundRecord>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fresh: Option<bool>,
 }
@@ -269,6 +320,10 @@ pub fn body_fields(body: &[u8]) -> (String, Option<String>) {
 mod tests {
     use super::*;
 
+    fn no_services(_: &str) -> GlobalOutbound {
+        GlobalOutbound::Deny
+    }
+
     fn spec(v: Value) -> WorkerSpec {
         serde_json::from_value(v).unwrap()
     }
@@ -281,7 +336,7 @@ mod tests {
             json_spec(r#"{"code": ""}"#),
             json_spec(r#"{"code": "  "}"#),
         ] {
-            let code = s.to_code(&config).unwrap();
+            let code = s.to_code(&config, &no_services).unwrap();
             assert_eq!(code.main_module, "worker.js");
             assert_eq!(
                 code.modules,
@@ -310,7 +365,7 @@ mod tests {
                 "e.js": {"text": "not js"},
             }
         }));
-        let code = s.to_code(&ServerConfig::default()).unwrap();
+        let code = s.to_code(&ServerConfig::default(), &no_services).unwrap();
         let get = |n: &str| {
             code.modules
                 .iter()
@@ -358,7 +413,7 @@ mod tests {
             ),
         ];
         for (v, expected) in cases {
-            let err = spec(v.clone()).to_code(&config).unwrap_err();
+            let err = spec(v.clone()).to_code(&config, &no_services).unwrap_err();
             assert!(err.contains(expected), "{v}: {err}");
         }
         assert!(serde_json::from_value::<WorkerSpec>(serde_json::json!({"cod": "x"})).is_err());
@@ -368,7 +423,7 @@ mod tests {
     fn limits_default_and_cap() {
         let config = ServerConfig::default();
         let code = spec(serde_json::json!({"limits": {"cpuMs": 200}}))
-            .to_code(&config)
+            .to_code(&config, &no_services)
             .unwrap();
         let limits = code.limits.unwrap();
         assert_eq!(limits.cpu_time, Duration::from_millis(200));
@@ -411,6 +466,7 @@ mod tests {
             headers: None,
             output_base64: None,
             logs: None,
+            outbound: None,
             fresh: None,
         };
         assert_eq!(

@@ -32,6 +32,14 @@ use serde::Deserialize;
 /// memory_mb = 512
 /// wall_ms = 120000
 ///
+/// [outbound]                         # ceilings on every worker's globalOutbound
+/// allow = ["*://*:*"]                # no worker may reach beyond these rules (Spin syntax)
+/// allow_private = []                 # CIDRs of private/special addresses workers may opt in to
+/// max_subrequests = 50               # outbound requests per incoming request (redirects count)
+/// timeout_ms = 30000                 # per fetch: connect + headers + body
+/// max_response_mb = 16               # response body per fetch
+/// max_total_mb = 64                  # all responses of one request together
+///
 /// [engine]
 /// max_instances = 1000               # sandboxes alive at once (pooling allocator slots)
 /// cache_max_workers = 1000           # workers kept warm by /api/get and the registry
@@ -52,7 +60,51 @@ pub struct ServerConfig {
     pub compatibility_date: String,
     pub limits: LimitsConfig,
     pub ceilings: LimitsConfig,
+    pub outbound: OutboundConfig,
     pub engine: EngineConfig,
+}
+
+/// Daemon-wide outbound ceilings and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundConfig {
+    pub allow: Vec<String>,
+    pub allow_private: Vec<String>,
+    pub max_subrequests: u32,
+    pub timeout_ms: u64,
+    pub max_response_mb: u64,
+    pub max_total_mb: u64,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        let d = wasm_sandbox::OutboundLimits::default();
+        OutboundConfig {
+            allow: vec!["*://*:*".into()],
+            allow_private: Vec::new(),
+            max_subrequests: d.max_subrequests,
+            timeout_ms: d.timeout.as_millis() as u64,
+            max_response_mb: d.max_response_bytes >> 20,
+            max_total_mb: d.max_total_bytes >> 20,
+        }
+    }
+}
+
+impl OutboundConfig {
+    /// The ceiling every worker's allow-list is narrowed by.
+    pub fn ceiling(&self) -> Result<wasm_sandbox::OutboundPolicy> {
+        wasm_sandbox::OutboundPolicy::new(&self.allow, &self.allow_private)
+            .map_err(|e| anyhow::anyhow!("[outbound] {e}"))
+    }
+
+    pub fn limits(&self) -> wasm_sandbox::OutboundLimits {
+        wasm_sandbox::OutboundLimits {
+            max_subrequests: self.max_subrequests,
+            timeout: Duration::from_millis(self.timeout_ms),
+            max_response_bytes: self.max_response_mb << 20,
+            max_total_bytes: self.max_total_mb << 20,
+        }
+    }
 }
 
 /// Per-request limits, in friendly units.
@@ -91,6 +143,7 @@ impl Default for ServerConfig {
                 memory_mb: 512,
                 wall_ms: 120_000,
             },
+            outbound: OutboundConfig::default(),
             engine: EngineConfig::default(),
         }
     }
@@ -212,6 +265,14 @@ impl ServerConfig {
                 bail!("limits.{name} = {limit} is above ceilings.{name} = {ceiling}: lower the limit or raise the ceiling");
             }
         }
+        self.outbound.ceiling()?;
+        positive(
+            "outbound.max_subrequests",
+            self.outbound.max_subrequests as u64,
+        )?;
+        positive("outbound.timeout_ms", self.outbound.timeout_ms)?;
+        positive("outbound.max_response_mb", self.outbound.max_response_mb)?;
+        positive("outbound.max_total_mb", self.outbound.max_total_mb)?;
         if self.engine.max_instances as usize <= self.max_concurrent_requests {
             bail!(
                 "engine.max_instances = {} must be larger than max_concurrent_requests = {} (warm workers hold instances too)",
@@ -231,6 +292,9 @@ impl ServerConfig {
             cache_max_workers: self.engine.cache_max_workers,
             cache_max_bytes: self.engine.cache_max_mb << 20,
             warm_instances_per_worker: self.engine.warm_instances_per_worker,
+            // validate() has checked it parses.
+            outbound_ceiling: self.outbound.ceiling().ok(),
+            outbound_limits: self.outbound.limits(),
             ..wasm_sandbox::Config::default()
         }
     }
@@ -278,6 +342,9 @@ mod tests {
             "above ceilings",
         );
         check("bogus = 1", "unknown field");
+        check("[outbound]\nallow = [\"api.example.com\"]", "https://");
+        check("[outbound]\nallow_private = [\"10.0.0.1/8\"]", "10.0.0.0/8");
+        check("[outbound]\ntimeout_ms = 0", "outbound.timeout_ms");
         check("max_body_bytes = \"big\"", "invalid type");
         let ok: ServerConfig =
             toml::from_str("listen = \"0.0.0.0:0\"\ntoken = \"0123456789abcdef\"").unwrap();

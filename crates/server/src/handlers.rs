@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
-use wasm_sandbox::{Error, Invocation, StatusText, Worker};
+use wasm_sandbox::{Error, GlobalOutbound, Invocation, StatusText, Worker};
 
 use crate::api::{body_fields, RunBody, RunReply, WorkerSpec};
 use crate::registry::{check_id, Registered};
@@ -249,7 +249,7 @@ async fn api_run(
         }),
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
-    let code = match run.worker.to_code(&state.config) {
+    let code = match run.worker.to_code(&state.config, &services(state)) {
         Ok(c) => c,
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
@@ -301,6 +301,7 @@ async fn api_run(
         }),
         output_base64: if extended { output_base64 } else { None },
         logs: extended.then_some(trace.logs),
+        outbound: (extended && !trace.outbound.is_empty()).then_some(trace.outbound),
         fresh,
     };
     json_reply(StatusCode::OK, &reply)
@@ -400,7 +401,7 @@ async fn registry_route(
             };
             // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
             // refused at registration, with the reason.
-            let code = match spec.to_code(&state.config) {
+            let code = match spec.to_code(&state.config, &services(state)) {
                 Ok(c) => c,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
@@ -459,7 +460,45 @@ fn cache_key(record: &Registered) -> String {
     format!("reg:{}:{}", record.id, record.version)
 }
 
-async fn registered_worker(state: &AppState, id: &str) -> Result<Worker, Reply> {
+/// `globalOutbound: {"service": id}`: every outbound request of the worker goes to the
+/// registered worker `id` (the gateway pattern: it can hold credentials in its own `env` and
+/// reach the real API under its own `globalOutbound`; the calling worker sees only the answer).
+fn services(state: &Arc<AppState>) -> impl Fn(&str) -> GlobalOutbound {
+    let state = Arc::downgrade(state);
+    move |id: &str| {
+        GlobalOutbound::Intercept(Arc::new(ServiceInterceptor {
+            state: state.clone(),
+            id: id.to_owned(),
+        }))
+    }
+}
+
+struct ServiceInterceptor {
+    state: std::sync::Weak<AppState>,
+    id: String,
+}
+
+impl wasm_sandbox::Interceptor for ServiceInterceptor {
+    fn fetch(&self, request: http::Request<Bytes>) -> wasm_sandbox::outbound::InterceptFuture {
+        let state = self.state.clone();
+        let id = self.id.clone();
+        Box::pin(async move {
+            let state = state
+                .upgrade()
+                .ok_or_else(|| "the daemon is shutting down".to_string())?;
+            let worker = registered_worker(&state, &id)
+                .await
+                .map_err(|_| format!("the outbound service worker `{id}` is not registered"))?;
+            worker
+                .entrypoint(None)
+                .fetch(request)
+                .await
+                .map_err(|e| format!("the outbound service worker `{id}` failed: {e}"))
+        })
+    }
+}
+
+async fn registered_worker(state: &Arc<AppState>, id: &str) -> Result<Worker, Reply> {
     let record = match state.registry.get(id) {
         Ok(Some(r)) => r,
         Ok(None) => {
@@ -472,10 +511,11 @@ async fn registered_worker(state: &AppState, id: &str) -> Result<Worker, Reply> 
     };
     let spec = record.spec.clone();
     let config = state.config.clone();
+    let services = services(state);
     state
         .loader
         .get(&cache_key(&record), || async move {
-            spec.to_code(&config).map_err(anyhow::Error::msg)
+            spec.to_code(&config, &services).map_err(anyhow::Error::msg)
         })
         .await
         .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
