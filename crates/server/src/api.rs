@@ -408,9 +408,22 @@ mod tests {
                 "ceiling",
             ),
             (
-                serde_json::json!({"globalOutbound": {"allow": ["https://x"]}}),
-                "only null",
+                serde_json::json!({"globalOutbound": {"allow": ["x.test"]}}),
+                "https://",
             ),
+            (
+                serde_json::json!({"globalOutbound": {"allow": "https://x.test"}}),
+                "list of strings",
+            ),
+            (
+                serde_json::json!({"globalOutbound": {"allowPrivate": ["10.0.0.1/8"]}}),
+                "10.0.0.0/8",
+            ),
+            (
+                serde_json::json!({"globalOutbound": {"service": "gw", "allow": []}}),
+                "stands alone",
+            ),
+            (serde_json::json!({"globalOutbound": true}), "expected null"),
         ];
         for (v, expected) in cases {
             let err = spec(v.clone()).to_code(&config, &no_services).unwrap_err();
