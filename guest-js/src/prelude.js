@@ -483,15 +483,74 @@
   define("Headers", Headers);
 
   // ---------------------------------------------------------------- Body, Request, Response
-  // A body is held as bytes (Uint8Array) or null. Streams are not implemented: `body` is null
-  // for an empty body and otherwise throws with a clear message.
+  // ---------------------------------------------------------------- ReadableStream (buffered)
+  // Bodies are held whole. `body` is a ReadableStream over those bytes (one chunk); a stream the
+  // script builds must enqueue everything and close synchronously in `start` (pull-based and
+  // async sources are not supported yet and say so).
+  const STREAM_FROM_BYTES = Symbol("stream from bytes");
+  let streamFromBytes, streamBytes;
+  class ReadableStream {
+    #chunks = []; #error = undefined; #locked = false; #onRead = null;
+    constructor(source = {}, strategy = undefined) {
+      if (source === STREAM_FROM_BYTES) return;
+      let closed = false;
+      const controller = {
+        enqueue: (chunk) => { this.#chunks.push(typeof chunk === "string" ? utf8Encode(chunk) : copyBytes(chunk)); },
+        close: () => { closed = true; },
+        error: (e) => { this.#error = e; closed = true; },
+        get desiredSize() { return closed ? 0 : 1; },
+      };
+      if (source && typeof source.start === "function") {
+        const started = source.start(controller);
+        if (started && typeof started.then === "function" && !closed) throw new TypeError("ReadableStream: an asynchronous start() is not supported by this runtime yet; enqueue every chunk and close() synchronously");
+      }
+      if (!closed) throw new TypeError("ReadableStream: only sources that enqueue every chunk and close() synchronously in start() are supported by this runtime yet");
+    }
+    static {
+      streamFromBytes = (bytes, onRead) => { const s = new ReadableStream(STREAM_FROM_BYTES); s.#chunks = bytes && bytes.length ? [bytes] : []; s.#onRead = onRead; return s; };
+      streamBytes = (s) => {
+        if (s.#locked) throw new TypeError("ReadableStream is locked");
+        if (s.#error !== undefined) throw s.#error;
+        s.#locked = true;
+        if (s.#onRead) s.#onRead();
+        const total = s.#chunks.reduce((n, c) => n + c.length, 0);
+        const out = new Uint8Array(total);
+        let off = 0; for (const c of s.#chunks) { out.set(c, off); off += c.length; }
+        return out;
+      };
+    }
+    get locked() { return this.#locked; }
+    getReader() {
+      if (this.#locked) throw new TypeError("ReadableStream is locked to a reader");
+      this.#locked = true;
+      if (this.#onRead) this.#onRead();
+      const chunks = this.#chunks, error = this.#error;
+      let i = 0;
+      return {
+        read: () => error !== undefined ? Promise.reject(error) : Promise.resolve(i < chunks.length ? { value: chunks[i++].slice(), done: false } : { value: undefined, done: true }),
+        releaseLock: () => { this.#locked = false; },
+        cancel: () => { i = chunks.length; return Promise.resolve(); },
+        closed: Promise.resolve(undefined),
+      };
+    }
+    cancel() { this.#chunks = []; return Promise.resolve(); }
+    async *[Symbol.asyncIterator]() {
+      const reader = this.getReader();
+      for (;;) { const { value, done } = await reader.read(); if (done) return; yield value; }
+    }
+    get [Symbol.toStringTag]() { return "ReadableStream"; }
+  }
+  define("ReadableStream", ReadableStream);
+
+  // A body is held as bytes (Uint8Array) or null.
   function extractBody(body) {
     if (body === undefined || body === null) return { bytes: null, type: null };
     if (typeof body === "string") return { bytes: utf8Encode(body), type: "text/plain;charset=UTF-8" };
     if (body instanceof URLSearchParams) return { bytes: utf8Encode(body.toString()), type: "application/x-www-form-urlencoded;charset=UTF-8" };
     if (isBufferSource(body)) return { bytes: copyBytes(body), type: null };
     if (body instanceof Blob) return { bytes: body._bytes(), type: body.type || null };
-    if (typeof body === "object" && typeof body.getReader === "function") throw new TypeError("ReadableStream bodies are not supported by this runtime yet; pass a string, ArrayBuffer or typed array");
+    if (body instanceof ReadableStream) return { bytes: streamBytes(body), type: null };
+    if (typeof body === "object" && typeof body.getReader === "function") throw new TypeError("only this runtime's own ReadableStream can be a body; pass a string, ArrayBuffer or typed array");
     return { bytes: utf8Encode(String(body)), type: "text/plain;charset=UTF-8" };
   }
   class Blob {
@@ -521,7 +580,8 @@
         get() {
           const st = bodyState.get(this);
           if (st.bytes === null) return null;
-          throw new TypeError("Request/Response.body streams are not supported by this runtime yet; use text(), json(), arrayBuffer() or bytes()");
+          if (st.stream === undefined) st.stream = streamFromBytes(st.bytes, () => { st.used = true; });
+          return st.stream;
         },
         configurable: true,
       },

@@ -52,6 +52,11 @@ async fn request_response_headers() {
         requestFromRequest: () => { const r = new Request(new Request("https://a.test/", { method: "PUT" })); return r.method === "PUT" && r.url === "https://a.test/"; },
         requestRelative: () => { try { new Request("/relative"); return false; } catch (e) { return e instanceof TypeError; } },
         formBody: async () => { const r = new Response(new URLSearchParams({ a: "1 2" })); return r.headers.get("content-type").startsWith("application/x-www-form-urlencoded") && (await r.text()) === "a=1+2"; },
+        bodyStream: async () => { const r = new Response("abc"); const reader = r.body.getReader(); const a = await reader.read(); const b = await reader.read(); return new TextDecoder().decode(a.value) === "abc" && !a.done && b.done && r.bodyUsed && r.body.locked; },
+        bodyStreamIter: async () => { let n = 0; for await (const c of new Response(new Uint8Array([1, 2, 3])).body) n += c.length; return n === 3; },
+        bodyStreamUsed: async () => { const r = new Response("x"); r.body.getReader(); try { await r.text(); return false; } catch (e) { return e instanceof TypeError; } },
+        streamAsBody: async () => { const s = new ReadableStream({ start(c) { c.enqueue("he"); c.enqueue(new Uint8Array([108, 108, 111])); c.close(); } }); return (await new Response(s).text()) === "hello"; },
+        streamAsyncSource: () => { try { new ReadableStream({ pull() {} }); return false; } catch (e) { return e instanceof TypeError && e.message.includes("supported by this runtime"); } },
         blob: async () => { const b = new Blob(["ab", new Uint8Array([99])], { type: "text/plain" }); return b.size === 3 && (await b.text()) === "abc"; },
     }"##,
     )
