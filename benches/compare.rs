@@ -118,7 +118,7 @@ fn start_sandbox(root: &Path, work: &Path) -> Server {
     // Same defaults as `serve`, except a ceiling high enough for the CPU-bound scenario.
     std::fs::write(
         work.join("sandbox.toml"),
-        "[ceilings]\ncpu_ms = 60000\nmemory_mb = 512\nwall_ms = 120000\n",
+        "[ceilings]\ncpu_ms = 60000\nmemory_mb = 512\nwall_ms = 120000\n[outbound]\nallow_private = [\"127.0.0.1/32\"]\n",
     )
     .unwrap();
     let child = Command::new(bin)
@@ -393,6 +393,40 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
     }));
     }
 
+    if want("outbound") {
+        eprintln!("[{}] outbound", server.name);
+        // 7. outbound: a warm worker whose handler fetches from a loopback server.
+        let upstream = start_upstream().await;
+        let url = format!("{}/api/get/outbound-{tag}", server.base);
+        let body = json!({
+            "code": format!(r#"export default {{ async fetch() {{ const r = await fetch("http://{upstream}/"); return new Response(await r.text()); }} }};"#),
+            "globalOutbound": { "allow": [format!("http://{upstream}")], "allowPrivate": ["127.0.0.1/32"] },
+        });
+        let first = c.post(&url).json(&body).send().await;
+        let first = match first {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(e) => e.to_string(),
+        };
+        let mut seq = Sample::default();
+        let t0 = Instant::now();
+        for _ in 0..500 {
+            seq.push(post(&c, &url, &body).await);
+            if t0.elapsed() > Duration::from_secs(20) {
+                break;
+            }
+        }
+        let (u, b) = (url.clone(), body.clone());
+        let (rps, _) = throughput(2, 3000, Duration::from_secs(10), move |c, _| {
+            let (u, b) = (u.clone(), b.clone());
+            async move { post(&c, &u, &b).await }
+        })
+        .await;
+        out.insert(
+            "outbound".into(),
+            json!({ "p50_ms": seq.pct(0.5), "p99_ms": seq.pct(0.99), "rps_2_clients": rps, "failures": seq.failures, "first": first }),
+        );
+    }
+
     if want("cpu") {
         eprintln!("[{}] cpu-bound", server.name);
         // 5. CPU-bound script.
@@ -418,6 +452,38 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         );
     }
     out
+}
+
+/// A minimal HTTP/1.1 server on 127.0.0.1 (keep-alive, fixed 5-byte answer) for the outbound
+/// scenario; returns `127.0.0.1:PORT`. It lives as long as the process.
+async fn start_upstream() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = Vec::with_capacity(4096);
+                let mut chunk = [0u8; 4096];
+                loop {
+                    // One request: headers only (the scenario sends GETs).
+                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                    buf.drain(..end);
+                    let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-type: text/plain\r\n\r\nhello";
+                    if stream.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
 }
 
 /// The infinite loop: send it, and meanwhile measure warm requests; compare with an idle run.
@@ -690,6 +756,20 @@ fn main() {
                 "memory",
                 "private_dirty_kib_per_worker",
                 false,
+            ),
+            (
+                "warm worker fetching from a loopback server, p50",
+                "ms",
+                "outbound",
+                "p50_ms",
+                false,
+            ),
+            (
+                "warm worker fetching from a loopback server, 2 clients",
+                "req/s",
+                "outbound",
+                "rps_2_clients",
+                true,
             ),
             (
                 "CPU-bound script (~50 ms on V8), p50",

@@ -3,12 +3,14 @@
 const DEFAULT_CODE = `export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };`;
 const COMPAT = "2026-11-01";
 
-function workerCode(code) {
+// `globalOutbound` in the request body (any non-null value) gives the worker the NET service:
+// a network service that may reach 127.0.0.1 (the harness's upstream server); else none.
+function workerCode(code, outbound, env) {
   return {
     compatibilityDate: COMPAT,
     mainModule: "worker.js",
     modules: { "worker.js": code || DEFAULT_CODE },
-    globalOutbound: null,
+    globalOutbound: outbound ? env.NET : null,
   };
 }
 
@@ -23,8 +25,8 @@ export default {
     if (url.pathname === "/static") return new Response("ok");
     if (request.method === "POST" && url.pathname === "/api/run") {
       try {
-        const { code } = await request.json();
-        return await run(env.LOADER.load(workerCode(code)));
+        const { code, globalOutbound } = await request.json();
+        return await run(env.LOADER.load(workerCode(code, globalOutbound, env)));
       } catch (e) {
         return Response.json({ ok: false, error: String(e && e.message || e) }, { status: 400 });
       }
@@ -32,8 +34,8 @@ export default {
     if (request.method === "POST" && url.pathname.startsWith("/api/get/")) {
       const id = url.pathname.slice("/api/get/".length);
       try {
-        const { code } = await request.json();
-        return await run(env.LOADER.get(id, async () => workerCode(code)));
+        const { code, globalOutbound } = await request.json();
+        return await run(env.LOADER.get(id, async () => workerCode(code, globalOutbound, env)));
       } catch (e) {
         return Response.json({ ok: false, error: String(e && e.message || e) }, { status: 400 });
       }
