@@ -121,6 +121,14 @@ struct RunArgs {
     /// Print the script's console output to stderr (`[level] message`).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     logs: bool,
+    /// Let `fetch()` reach this outbound rule (repeatable), e.g. `https://api.example.com`,
+    /// `https://*.example.com:8443`, `http://127.0.0.1:*`. Without any, fetch() is refused.
+    #[arg(long = "allow")]
+    allow: Vec<String>,
+    /// Let `fetch()` reach private/special addresses in this CIDR (repeatable), e.g.
+    /// `127.0.0.1/32`; they are refused otherwise, even for allowed hosts.
+    #[arg(long = "allow-private")]
+    allow_private: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -274,6 +282,12 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         memory_bytes: args.memory_mb << 20,
         wall_time: Duration::from_millis(args.wall_ms),
     });
+    if !args.allow.is_empty() {
+        code.global_outbound = wasm_sandbox::GlobalOutbound::allow(&args.allow, &args.allow_private)
+            .map_err(|e| anyhow::anyhow!("--allow/--allow-private: {e}"))?;
+    } else if !args.allow_private.is_empty() {
+        anyhow::bail!("--allow-private needs at least one --allow rule");
+    }
     let config = Config {
         max_instances: 4,
         cache_max_workers: 1,
