@@ -20,8 +20,9 @@ fn settle<'js>(
 ) -> Result<(), Failure> {
     match result {
         Ok(answer) => {
-            let resolve: Function<'js> =
-                internals.get("fetchResolve").map_err(|e| describe(ctx, e))?;
+            let resolve: Function<'js> = internals
+                .get("fetchResolve")
+                .map_err(|e| describe(ctx, e))?;
             let headers = javy::quickjs::Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
             for (i, (k, v)) in answer.headers.iter().enumerate() {
                 let pair = javy::quickjs::Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;

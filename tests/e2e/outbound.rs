@@ -8,6 +8,9 @@ use wasm_sandbox::{Config, GlobalOutbound, OutboundLimits, WorkerCode};
 use wasm_sandbox_tests::upstream::Upstream;
 use wasm_sandbox_tests::{get, json, loader, loader_with, text};
 
+/// (method, url, headers, body) of a request the gateway saw.
+type SeenByGateway = (String, String, Vec<(String, String)>, Bytes);
+
 /// Run `source` with `outbound`; return (response JSON, outbound records).
 async fn run(
     loader: &wasm_sandbox::Loader,
@@ -468,7 +471,7 @@ async fn each_limit_trips_with_its_error() {
 async fn interception_sees_the_request_and_its_answer_is_what_the_script_gets() {
     let up = Upstream::start().await;
     let loader = loader().await;
-    let seen: Arc<Mutex<Vec<(String, String, Vec<(String, String)>, Bytes)>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<SeenByGateway>>> = Arc::default();
     let log = seen.clone();
     let upstream = up.base();
     // The gateway: records the request, calls the real upstream with a credential the sandbox
