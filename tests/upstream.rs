@@ -29,6 +29,7 @@ pub struct Upstream {
     pub addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
     inflight: Arc<Mutex<(usize, usize)>>,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -54,6 +55,11 @@ impl Upstream {
         self.inflight.lock().unwrap().1
     }
 
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Start one on an ephemeral loopback port.
     pub async fn start() -> Upstream {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -62,11 +68,14 @@ impl Upstream {
         let inflight: Arc<Mutex<(usize, usize)>> = Arc::default();
         let log = seen.clone();
         let gauge = inflight.clone();
+        let accepted: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+        let counter = accepted.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     break;
                 };
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let log = log.clone();
                 let gauge = gauge.clone();
                 tokio::spawn(async move {
@@ -81,6 +90,7 @@ impl Upstream {
             addr,
             seen,
             inflight,
+            accepted,
             task,
         }
     }

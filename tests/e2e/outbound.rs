@@ -542,3 +542,38 @@ async fn interception_sees_the_request_and_its_answer_is_what_the_script_gets() 
         .iter()
         .any(|(k, v)| k == "authorization" && v.contains("SECRET"))));
 }
+
+#[tokio::test]
+async fn a_worker_reuses_its_connections_and_workers_do_not_share_them() {
+    let up = Upstream::start().await;
+    let loader = loader().await;
+    let script = probe_script(&[
+        format!("{}/hello", up.base()),
+        format!("{}/big?n=100000", up.base()),
+        format!("{}/hello", up.base()),
+    ]);
+    let (v, _) = run(&loader, loopback_allowed(&up), &script).await;
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l.as_str().unwrap().starts_with("ok 200")),
+        "{v}"
+    );
+    assert_eq!(
+        up.connections(),
+        1,
+        "sequential fetches of one worker share a connection"
+    );
+    // Another worker (same policy, same target) opens its own.
+    let (v, _) = run(&loader, loopback_allowed(&up), &script).await;
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l.as_str().unwrap().starts_with("ok 200")),
+        "{v}"
+    );
+    assert_eq!(up.connections(), 2);
+    assert_eq!(up.seen().len(), 6);
+}

@@ -283,8 +283,9 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         wall_time: Duration::from_millis(args.wall_ms),
     });
     if !args.allow.is_empty() {
-        code.global_outbound = wasm_sandbox::GlobalOutbound::allow(&args.allow, &args.allow_private)
-            .map_err(|e| anyhow::anyhow!("--allow/--allow-private: {e}"))?;
+        code.global_outbound =
+            wasm_sandbox::GlobalOutbound::allow(&args.allow, &args.allow_private)
+                .map_err(|e| anyhow::anyhow!("--allow/--allow-private: {e}"))?;
     } else if !args.allow_private.is_empty() {
         anyhow::bail!("--allow-private needs at least one --allow rule");
     }

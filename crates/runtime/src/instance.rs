@@ -24,7 +24,9 @@ use crate::bindings::{self, LogLevel};
 use crate::config::Limits;
 use crate::engine::EngineHost;
 use crate::error::{Error, LimitTrap, Result};
-use crate::outbound::{GlobalOutbound, OutboundHooks, OutboundLimits, OutboundRecord};
+use crate::outbound::{
+    ConnectionPool, GlobalOutbound, OutboundHooks, OutboundLimits, OutboundRecord,
+};
 use crate::trace::{Level, LogLine};
 
 /// Most console output kept per request; beyond it lines are dropped and one marker is added.
@@ -267,10 +269,16 @@ impl Sandbox {
     }
 
     /// What `fetch()` may reach from this sandbox, and within which limits.
-    pub(crate) fn set_outbound(&mut self, outbound: &GlobalOutbound, limits: OutboundLimits) {
+    pub(crate) fn set_outbound(
+        &mut self,
+        outbound: &GlobalOutbound,
+        limits: OutboundLimits,
+        pool: &Arc<ConnectionPool>,
+    ) {
         let hooks = &mut self.store.data_mut().outbound;
         hooks.outbound = outbound.clone();
         hooks.limits = limits;
+        hooks.pool = pool.clone();
     }
 
     /// Bytes of linear memory this instance has (its footprint for cache accounting).

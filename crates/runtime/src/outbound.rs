@@ -150,11 +150,55 @@ pub(crate) struct CallState {
     pub(crate) records: Vec<OutboundRecord>,
 }
 
+/// Idle HTTP/1.1 connections of one worker, by `scheme://host:port`, with the address each one
+/// was opened to (checked again before reuse). Per worker: tenants never share a connection.
+#[derive(Default)]
+pub(crate) struct ConnectionPool {
+    idle: Mutex<std::collections::HashMap<String, Vec<(SocketAddr, Sender)>>>,
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<WasiBody>;
+
+/// Idle connections kept per `scheme://host:port`.
+const IDLE_PER_TARGET: usize = 8;
+
+impl ConnectionPool {
+    /// An idle connection that can take a request now.
+    fn take(&self, key: &str) -> Option<(SocketAddr, Sender)> {
+        let mut idle = self.idle.lock().unwrap();
+        let list = idle.get_mut(key)?;
+        while let Some((addr, sender)) = list.pop() {
+            if sender.is_ready() {
+                return Some((addr, sender));
+            }
+            // Busy (its last response is still being read) or closed: keep the busy ones.
+            if !sender.is_closed() {
+                list.insert(0, (addr, sender));
+                if list.iter().all(|(_, s)| !s.is_ready()) {
+                    break;
+                }
+            }
+        }
+        None
+    }
+
+    /// Offer a connection for reuse (it becomes usable once its response body is read).
+    fn put(&self, key: String, addr: SocketAddr, sender: Sender) {
+        let mut idle = self.idle.lock().unwrap();
+        let list = idle.entry(key).or_default();
+        list.retain(|(_, s)| !s.is_closed());
+        if list.len() < IDLE_PER_TARGET {
+            list.push((addr, sender));
+        }
+    }
+}
+
 /// The `wasi:http` hooks of one sandbox.
 pub(crate) struct OutboundHooks {
     pub(crate) outbound: GlobalOutbound,
     pub(crate) limits: OutboundLimits,
     pub(crate) state: Arc<Mutex<CallState>>,
+    pub(crate) pool: Arc<ConnectionPool>,
 }
 
 impl OutboundHooks {
@@ -163,6 +207,7 @@ impl OutboundHooks {
             outbound: GlobalOutbound::Deny,
             limits: OutboundLimits::default(),
             state: Arc::default(),
+            pool: Arc::default(),
         }
     }
 
@@ -199,11 +244,12 @@ impl WasiHttpHooks for OutboundHooks {
         let outbound = self.outbound.clone();
         let limits = self.limits;
         let state = self.state.clone();
+        let pool = self.pool.clone();
         Box::new(async move {
             let started = Instant::now();
             let method = request.method().to_string();
             let url = request.uri().to_string();
-            let result = send(&outbound, limits, &state, request).await;
+            let result = send(&outbound, limits, &state, &pool, request).await;
             let (outcome, status, reason) = match &result {
                 Ok(r) => ("ok", Some(r.status().as_u16()), None),
                 Err(Refusal::Denied(m)) => ("denied", None, Some(m.clone())),
@@ -235,6 +281,7 @@ async fn send(
     outbound: &GlobalOutbound,
     limits: OutboundLimits,
     state: &Arc<Mutex<CallState>>,
+    pool: &ConnectionPool,
     request: http::Request<WasiBody>,
 ) -> Result<http::Response<WasiBody>, Refusal> {
     let uri = request.uri().clone();
@@ -291,7 +338,7 @@ async fn send(
             let port = port.unwrap_or(if https { 443 } else { 80 });
             tokio::time::timeout_at(
                 deadline,
-                connect_and_send(policy, https, &host, port, request),
+                connect_and_send(policy, pool, https, &host, port, request),
             )
             .await
             .map_err(|_| timed_out())??
@@ -314,12 +361,44 @@ async fn send(
 /// Resolve, check every address, connect to a checked one, then speak HTTP/1.1 (TLS for https).
 async fn connect_and_send(
     policy: &OutboundPolicy,
+    pool: &ConnectionPool,
     https: bool,
     host: &str,
     port: u16,
     mut request: http::Request<WasiBody>,
 ) -> Result<http::Response<WasiBody>, Refusal> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
+    // The request line carries only the path (origin-form); Host is already set.
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    *request.uri_mut() = path
+        .parse()
+        .map_err(|_| Refusal::Failed("invalid request path".into()))?;
+    let key = format!("{}://{bare}:{port}", if https { "https" } else { "http" });
+    // Reuse an idle connection of this worker to the same target, if its address still passes.
+    if let Some((addr, mut sender)) = pool.take(&key) {
+        if policy.check_addr(bare, addr.ip()).is_ok() {
+            match sender.try_send_request(request).await {
+                Ok(response) => {
+                    pool.put(key, addr, sender);
+                    return Ok(response.map(|b| b.map_err(HttpError::from).boxed_unsync()));
+                }
+                Err(mut e) => match e.take_message() {
+                    // Not sent (the connection went away meanwhile): open a new one below.
+                    Some(r) => request = r,
+                    None => {
+                        return Err(Refusal::Failed(format!(
+                            "request to {bare} failed: {}",
+                            e.error()
+                        )))
+                    }
+                },
+            }
+        }
+    }
     let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => tokio::net::lookup_host((bare, port))
@@ -350,16 +429,8 @@ async fn connect_and_send(
             (None, None) => Refusal::Failed(format!("{bare} did not resolve to any address")),
         });
     };
+    let connected = stream.peer_addr().ok();
     let _ = stream.set_nodelay(true);
-    // The request line carries only the path (origin-form); Host is already set.
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_string();
-    *request.uri_mut() = path
-        .parse()
-        .map_err(|_| Refusal::Failed("invalid request path".into()))?;
     let io: Box<dyn Io> = if https {
         let roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.into(),
@@ -395,6 +466,9 @@ async fn connect_and_send(
         .send_request(request)
         .await
         .map_err(|e| Refusal::Failed(format!("request to {bare} failed: {e}")))?;
+    if let Some(addr) = connected {
+        pool.put(key, addr, sender);
+    }
     Ok(response.map(|b| b.map_err(HttpError::from).boxed_unsync()))
 }
 

@@ -11,7 +11,7 @@ use crate::config::Limits;
 use crate::engine::EngineHost;
 use crate::error::{Error, Result};
 use crate::instance::{self, Sandbox};
-use crate::outbound::GlobalOutbound;
+use crate::outbound::{ConnectionPool, GlobalOutbound};
 use crate::trace::Trace;
 
 /// The `statusText` of a response, carried in its extensions (http has no reason phrase field).
@@ -34,6 +34,8 @@ struct WorkerInner {
     code_bytes: usize,
     limits: Limits,
     outbound: GlobalOutbound,
+    /// Idle outbound connections, reused by this worker's fetches only.
+    connections: Arc<ConnectionPool>,
     idle: Mutex<Vec<Sandbox>>,
     warm_bytes: AtomicU64,
 }
@@ -70,6 +72,7 @@ impl Worker {
                 id,
                 limits,
                 outbound,
+                connections: Arc::default(),
                 idle: Mutex::new(Vec::new()),
                 warm_bytes: AtomicU64::new(0),
             }),
@@ -151,7 +154,11 @@ impl Worker {
             self.inner
                 .warm_bytes
                 .fetch_sub(sb.memory_bytes() as u64, Ordering::Relaxed);
-            sb.set_outbound(&self.inner.outbound, self.inner.host.config.outbound_limits);
+            sb.set_outbound(
+                &self.inner.outbound,
+                self.inner.host.config.outbound_limits,
+                &self.inner.connections,
+            );
             return Ok(sb);
         }
         trace.cold = true;
@@ -160,7 +167,11 @@ impl Worker {
         // recently used first) and try again, rather than refuse the request.
         let fresh = |sb: Result<Sandbox>| {
             sb.map(|mut sb| {
-                sb.set_outbound(&self.inner.outbound, host.config.outbound_limits);
+                sb.set_outbound(
+                    &self.inner.outbound,
+                    host.config.outbound_limits,
+                    &self.inner.connections,
+                );
                 sb
             })
         };
