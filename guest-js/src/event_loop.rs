@@ -23,13 +23,8 @@ fn settle<'js>(
             let resolve: Function<'js> = internals
                 .get("fetchResolve")
                 .map_err(|e| describe(ctx, e))?;
-            let headers = javy::quickjs::Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
-            for (i, (k, v)) in answer.headers.iter().enumerate() {
-                let pair = javy::quickjs::Array::new(ctx.clone()).map_err(|e| describe(ctx, e))?;
-                pair.set(0, k.as_str()).map_err(|e| describe(ctx, e))?;
-                pair.set(1, v.as_str()).map_err(|e| describe(ctx, e))?;
-                headers.set(i, pair).map_err(|e| describe(ctx, e))?;
-            }
+            let headers =
+                crate::natives::pairs_to_js(ctx, &answer.headers).map_err(|e| describe(ctx, e))?;
             let body = javy::quickjs::TypedArray::<u8>::new(ctx.clone(), answer.body)
                 .map_err(|e| describe(ctx, e))?;
             resolve

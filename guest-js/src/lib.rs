@@ -379,13 +379,8 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
             let dispatch: Function<'_> = internals
                 .get("dispatchFetch")
                 .map_err(|e| describe(&ctx, e))?;
-            let headers = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
-            for (i, (k, v)) in request.headers.iter().enumerate() {
-                let pair = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
-                pair.set(0, k.as_str()).map_err(|e| describe(&ctx, e))?;
-                pair.set(1, v.as_str()).map_err(|e| describe(&ctx, e))?;
-                headers.set(i, pair).map_err(|e| describe(&ctx, e))?;
-            }
+            let headers =
+                natives::pairs_to_js(&ctx, &request.headers).map_err(|e| describe(&ctx, e))?;
             let body = match request.body {
                 Some(b) => {
                     Some(TypedArray::<u8>::new(ctx.clone(), b).map_err(|e| describe(&ctx, e))?)
@@ -420,14 +415,7 @@ fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<Response, Failure
     let status: u16 = arr.get(0).map_err(|e| describe(ctx, e))?;
     let status_text: String = arr.get(1).map_err(|e| describe(ctx, e))?;
     let header_arr: Array<'_> = arr.get(2).map_err(|e| describe(ctx, e))?;
-    let mut headers = Vec::with_capacity(header_arr.len());
-    for pair in header_arr.iter::<Array<'_>>() {
-        let pair = pair.map_err(|e| describe(ctx, e))?;
-        headers.push((
-            pair.get::<String>(0).map_err(|e| describe(ctx, e))?,
-            pair.get::<String>(1).map_err(|e| describe(ctx, e))?,
-        ));
-    }
+    let headers = natives::pairs_from_js(&header_arr).map_err(|e| describe(ctx, e))?;
     let body: TypedArray<'_, u8> = arr.get(3).map_err(|e| describe(ctx, e))?;
     let body = body
         .as_bytes()

@@ -105,11 +105,7 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
              headers: javy::quickjs::Array<'js>,
              body: Value<'js>|
              -> Result<u32> {
-                let mut pairs = Vec::with_capacity(headers.len());
-                for pair in headers.iter::<javy::quickjs::Array<'js>>() {
-                    let pair = pair?;
-                    pairs.push((pair.get::<String>(0)?, pair.get::<String>(1)?));
-                }
+                let pairs = pairs_from_js(&headers)?;
                 let bytes = if body.is_null() || body.is_undefined() {
                     None
                 } else {
@@ -216,6 +212,31 @@ fn url_parts<'js>(ctx: &Ctx<'js>, u: &url::Url) -> Result<Value<'js>> {
     }
     parts.set(values.len(), quirks::origin(u))?;
     Ok(parts.into_value())
+}
+
+/// Header pairs as the prelude passes them: `[[name, value], ...]`.
+pub fn pairs_to_js<'js>(
+    ctx: &Ctx<'js>,
+    pairs: &[(String, String)],
+) -> Result<javy::quickjs::Array<'js>> {
+    let out = javy::quickjs::Array::new(ctx.clone())?;
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        let pair = javy::quickjs::Array::new(ctx.clone())?;
+        pair.set(0, k.as_str())?;
+        pair.set(1, v.as_str())?;
+        out.set(i, pair)?;
+    }
+    Ok(out)
+}
+
+/// The reverse of [`pairs_to_js`].
+pub fn pairs_from_js<'js>(pairs: &javy::quickjs::Array<'js>) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for pair in pairs.iter::<javy::quickjs::Array<'js>>() {
+        let pair = pair?;
+        out.push((pair.get::<String>(0)?, pair.get::<String>(1)?));
+    }
+    Ok(out)
 }
 
 /// The bytes behind an ArrayBuffer or any ArrayBuffer view (typed array, DataView).

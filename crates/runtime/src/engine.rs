@@ -87,16 +87,16 @@ fn wasmtime_config(config: &Config) -> anyhow::Result<wasmtime::Config> {
         .max_tables_per_component(4)
         .table_elements(20_000)
         .max_memory_size(config.max_memory_per_instance as usize)
+        // Slots that held an instance keep up to KEEP_RESIDENT of memory; reuse recently used
+        // slots first so that few slots ever hold any (the set of warm slots stays near the
+        // peak number of live instances plus this many).
+        .max_unused_warm_slots(16)
         // Reset a reused slot by copying back only the pages the last instance wrote (found with
         // Linux's PAGEMAP_SCAN, kernel >= 6.7; elsewhere the first bytes are reset and the rest
         // returned to the kernel), and keep those pages mapped. Without this every instance
         // re-faults the same pages, and each copy-on-write fault on a page it first read costs
         // a TLB shootdown (an IPI to every other core running a daemon thread): measured at 40%
         // of the cold path's CPU with two busy cores.
-        // Slots that held an instance keep up to KEEP_RESIDENT of memory; reuse recently used
-        // slots first so that few slots ever hold any (the set of warm slots stays near the
-        // peak number of live instances plus this many).
-        .max_unused_warm_slots(16)
         .pagemap_scan(wasmtime::Enabled::Auto)
         .linear_memory_keep_resident(KEEP_RESIDENT)
         .table_keep_resident(64 * 1024);

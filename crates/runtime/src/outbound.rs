@@ -163,23 +163,14 @@ type Sender = hyper::client::conn::http1::SendRequest<WasiBody>;
 const IDLE_PER_TARGET: usize = 8;
 
 impl ConnectionPool {
-    /// An idle connection that can take a request now.
+    /// An idle connection that can take a request now. Closed ones are dropped; busy ones
+    /// (their last response still being read) stay.
     fn take(&self, key: &str) -> Option<(SocketAddr, Sender)> {
         let mut idle = self.idle.lock().unwrap();
         let list = idle.get_mut(key)?;
-        while let Some((addr, sender)) = list.pop() {
-            if sender.is_ready() {
-                return Some((addr, sender));
-            }
-            // Busy (its last response is still being read) or closed: keep the busy ones.
-            if !sender.is_closed() {
-                list.insert(0, (addr, sender));
-                if list.iter().all(|(_, s)| !s.is_ready()) {
-                    break;
-                }
-            }
-        }
-        None
+        list.retain(|(_, s)| !s.is_closed());
+        let ready = list.iter().rposition(|(_, s)| s.is_ready())?;
+        Some(list.swap_remove(ready))
     }
 
     /// Offer a connection for reuse (it becomes usable once its response body is read).
@@ -211,9 +202,9 @@ impl OutboundHooks {
         }
     }
 
-    /// Start a new request's budget; returns the records of the previous one.
-    pub(crate) fn reset(&mut self) -> Vec<OutboundRecord> {
-        std::mem::take(&mut *self.state.lock().unwrap()).records
+    /// Start a new request's budget (subrequests, bytes, records).
+    pub(crate) fn reset(&mut self) {
+        *self.state.lock().unwrap() = CallState::default();
     }
 
     pub(crate) fn take_records(&mut self) -> Vec<OutboundRecord> {

@@ -149,45 +149,39 @@ impl Worker {
 
     /// Take a warm instance, or make one and evaluate the worker's modules in it.
     async fn checkout(&self, trace: &mut Trace) -> Result<Sandbox> {
-        let popped = self.inner.idle.lock().unwrap().pop();
-        if let Some(mut sb) = popped {
+        if let Some(sb) = self.inner.idle.lock().unwrap().pop() {
             self.inner
                 .warm_bytes
                 .fetch_sub(sb.memory_bytes() as u64, Ordering::Relaxed);
-            sb.set_outbound(
-                &self.inner.outbound,
-                self.inner.host.config.outbound_limits,
-                &self.inner.connections,
-            );
             return Ok(sb);
         }
         trace.cold = true;
+        let mut sb = self.new_sandbox().await?;
+        // Set once: an instance only ever serves the worker that created it.
+        sb.set_outbound(
+            &self.inner.outbound,
+            self.inner.host.config.outbound_limits,
+            &self.inner.connections,
+        );
+        Ok(sb)
+    }
+
+    /// A fresh sandbox. A full pool is usually full of idle warm instances of cached workers:
+    /// evict those (least recently used first) and try again, rather than refuse the request.
+    async fn new_sandbox(&self) -> Result<Sandbox> {
         let host = &self.inner.host;
-        // A full pool is usually full of idle warm instances of cached workers: evict those (least
-        // recently used first) and try again, rather than refuse the request.
-        let fresh = |sb: Result<Sandbox>| {
-            sb.map(|mut sb| {
-                sb.set_outbound(
-                    &self.inner.outbound,
-                    host.config.outbound_limits,
-                    &self.inner.connections,
-                );
-                sb
-            })
-        };
         for _ in 0..8 {
-            match Sandbox::new(host, &self.inner.limits).await.map(Some) {
+            match Sandbox::new(host, &self.inner.limits).await {
                 Err(Error::Capacity(_)) => {
                     let freed = host.relieve.lock().unwrap().as_ref().is_some_and(|f| f());
                     if !freed {
                         break;
                     }
                 }
-                Ok(sb) => return fresh(Ok(sb.expect("some"))),
-                Err(e) => return Err(e),
+                other => return other,
             }
         }
-        fresh(Sandbox::new(host, &self.inner.limits).await)
+        Sandbox::new(host, &self.inner.limits).await
     }
 
     fn checkin(&self, sb: Sandbox) {
