@@ -2,7 +2,9 @@
 //! - `instantiate`: a bare sandbox from the pre-instantiated engine, dropped (no script);
 //! - `load_fetch_unique`: `load()` + first `fetch` of code never seen before (cold path:
 //!   instantiate + evaluate the module + run the handler);
-//! - `fetch_cached`: `fetch` on a worker from `get()` (warm instance, module already evaluated).
+//! - `fetch_cached`: `fetch` on a worker from `get()` (warm instance, module already evaluated);
+//! - `fetch_after_idle_trim`: the same, on an instance whose read-only pages were just given back
+//!   (`Loader::trim_idle`, what the idle trimmer does): the cost of faulting them back in.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -49,6 +51,23 @@ fn benches(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async {
             let resp = cached.entrypoint(None).fetch(request()).await.unwrap();
             assert_eq!(resp.status(), 200);
+        })
+    });
+
+    c.bench_function("fetch_after_idle_trim", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let (loader, cached) = (&loader, &cached);
+            async move {
+                let mut total = std::time::Duration::ZERO;
+                for _ in 0..iters {
+                    loader.trim_idle(std::time::Duration::ZERO);
+                    let started = std::time::Instant::now();
+                    let resp = cached.entrypoint(None).fetch(request()).await.unwrap();
+                    total += started.elapsed();
+                    assert_eq!(resp.status(), 200);
+                }
+                total
+            }
         })
     });
 }

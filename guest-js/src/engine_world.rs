@@ -52,8 +52,23 @@ impl Guest for Component {
     }
 }
 
+/// Tell the host where this instance's linear memory is (`sandbox:worker/memory.anchor`): the
+/// list is the whole memory from address 0. Called through the raw import because a Rust slice
+/// may not start at address 0.
+fn anchor_memory() {
+    #[link(wasm_import_module = "sandbox:worker/memory@0.1.0")]
+    extern "C" {
+        #[link_name = "anchor"]
+        fn anchor(ptr: i32, len: i32);
+    }
+    let len = core::arch::wasm32::memory_size(0) * 65536;
+    // SAFETY: the import only reads the (ptr, len) pair; it does not access the memory.
+    unsafe { anchor(0, len as i32) }
+}
+
 impl WorkerGuest for Component {
     fn load(source: WorkerSource) -> Result<(), JsError> {
+        anchor_memory();
         let source = Source {
             main_module: source.main_module,
             modules: source

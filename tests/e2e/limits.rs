@@ -213,3 +213,53 @@ async fn many_hostile_requests_at_once_leave_the_loader_healthy() {
         .unwrap();
     assert_eq!(call(&fresh, "/").await.unwrap(), "alive");
 }
+
+/// A request that computes for a while (it moves to the long-running lane part-way), waits on a
+/// timer, computes again and keeps module state: the move changes nothing it can see.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_computations_finish_correctly_after_moving_to_the_long_running_lane() {
+    let loader = loader().await;
+    let code = r#"
+let runs = 0;
+function spin(n) { let h = 0; for (let i = 0; i < n; i++) h = (h * 31 + i) | 0; return h; }
+export default { async fetch() {
+    runs++;
+    const a = spin(300000);
+    await new Promise((r) => setTimeout(r, 5));
+    const b = spin(300000);
+    return new Response(`${runs} ${a === b} ${a}`);
+} };
+"#;
+    let worker = loader
+        .get("long-lane", || async {
+            Ok(WorkerCode::js("worker.js", code).with_limits(limits(5_000, 64, 10_000)))
+        })
+        .await
+        .unwrap();
+    let expected = {
+        let mut h: i32 = 0;
+        for i in 0..300000i32 {
+            h = h.wrapping_mul(31).wrapping_add(i);
+        }
+        h
+    };
+    for run in 1..=3 {
+        let inv = worker
+            .entrypoint(None)
+            .fetch_traced(get("https://worker/"))
+            .await;
+        let body = text(&inv.result.unwrap());
+        assert_eq!(body, format!("{run} true {expected}"));
+        // Long enough to have been moved (the lane takes calls past 0.5 ms of CPU).
+        assert!(
+            inv.trace.cpu_time > Duration::from_millis(1),
+            "{:?}",
+            inv.trace.cpu_time
+        );
+    }
+    assert_eq!(
+        worker.warm_instances(),
+        1,
+        "the instance came back from the lane"
+    );
+}

@@ -259,3 +259,115 @@ async fn a_full_pool_evicts_idle_cached_workers_instead_of_refusing() {
     assert!(stats.evictions >= 8, "{stats:?}");
     assert!(stats.workers <= 4, "{stats:?}");
 }
+
+/// Module state that spans many pages: a counter and a 256 KiB typed array with a pattern.
+const BIG_STATE: &str = r#"
+let count = 0;
+const data = new Uint32Array(64 * 1024);
+for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 0;
+export default { fetch() {
+    count++;
+    let ok = true;
+    for (let i = 0; i < data.length; i++) if (data[i] !== ((i * 2654435761) >>> 0)) { ok = false; break; }
+    data[count] = (count * 2654435761) >>> 0;
+    return new Response(`${count} ${ok}`);
+} };
+"#;
+
+#[tokio::test]
+async fn idle_trim_releases_read_only_pages_and_keeps_state() {
+    let loader = loader_with(Config {
+        idle_trim_after: None,
+        ..Config::default()
+    })
+    .await;
+    let mut workers = Vec::new();
+    for i in 0..4 {
+        let w = loader
+            .get(&format!("trim-{i}"), || async {
+                Ok(WorkerCode::js("worker.js", BIG_STATE))
+            })
+            .await
+            .unwrap();
+        let r = w
+            .entrypoint(None)
+            .fetch(get("https://worker/"))
+            .await
+            .unwrap();
+        assert_eq!(text(&r), "1 true");
+        workers.push(w);
+    }
+    // Just used: nothing is old enough.
+    assert_eq!(
+        loader
+            .trim_idle(std::time::Duration::from_secs(60))
+            .instances,
+        0
+    );
+    let first = loader.trim_idle(std::time::Duration::ZERO);
+    assert_eq!(first.instances, 4, "{first:?}");
+    // Every instance read snapshot pages it did not write (the prelude, QuickJS's tables).
+    assert!(first.bytes >= 4 * 64 * 1024, "{first:?}");
+    // Already trimmed and not run since: nothing more to do.
+    assert_eq!(loader.trim_idle(std::time::Duration::ZERO).instances, 0);
+    for round in 2..5 {
+        for w in &workers {
+            let r = w
+                .entrypoint(None)
+                .fetch(get("https://worker/"))
+                .await
+                .unwrap();
+            assert_eq!(text(&r), format!("{round} true"), "state survived the trim");
+        }
+        // Ran again, so trimmed again.
+        assert_eq!(loader.trim_idle(std::time::Duration::ZERO).instances, 4);
+    }
+}
+
+#[tokio::test]
+async fn idle_instances_are_trimmed_in_the_background() {
+    let loader = loader_with(Config {
+        idle_trim_after: Some(std::time::Duration::from_millis(20)),
+        ..Config::default()
+    })
+    .await;
+    let w = loader
+        .get("bg-trim", || async {
+            Ok(WorkerCode::js("worker.js", COUNTER))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        text(
+            &w.entrypoint(None)
+                .fetch(get("https://worker/"))
+                .await
+                .unwrap()
+        ),
+        "1"
+    );
+    assert_eq!(w.trimmed_instances(), 0);
+    // The trimmer runs every 20 ms and takes instances idle for 20 ms (bounded wait).
+    let started = std::time::Instant::now();
+    while w.trimmed_instances() == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "never trimmed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        loader.trim_idle(std::time::Duration::ZERO).instances,
+        0,
+        "already trimmed"
+    );
+    assert_eq!(
+        text(
+            &w.entrypoint(None)
+                .fetch(get("https://worker/"))
+                .await
+                .unwrap()
+        ),
+        "2"
+    );
+}

@@ -39,7 +39,8 @@ impl Default for Limits {
 /// - `cache_max_bytes`: 2 GiB of instance memory kept warm by cached workers;
 /// - `warm_instances_per_worker`: the number of CPU cores, at most 8 (so concurrent requests to one
 ///   worker each find a warm instance instead of paying a cold start);
-/// - `epoch_tick`: 2 ms;
+/// - `epoch_tick`: 1 ms;
+/// - `idle_trim_after`: 1 s;
 /// - `cache_dir`: `$WASM_SANDBOX_CACHE_DIR`, else `$XDG_CACHE_HOME/wasm-sandbox`, else
 ///   `$HOME/.cache/wasm-sandbox`, else the system temp dir (holds the precompiled engine);
 /// - `progress`: true (print a line to stderr while the engine is compiled the first time).
@@ -64,6 +65,11 @@ pub struct Config {
     /// Period of the epoch ticker that enforces CPU limits (and makes long computations yield
     /// to other tasks).
     pub epoch_tick: Duration,
+    /// Instances idle at least this long give back the snapshot pages they only read (shared
+    /// with the engine image, but counted in RSS once per instance); the next request faults
+    /// them back in (tens of microseconds). Checked on a background thread every this long;
+    /// `None` turns it off.
+    pub idle_trim_after: Option<Duration>,
     /// Where the precompiled engine is cached.
     pub cache_dir: Option<PathBuf>,
     /// Print progress to stderr while compiling the engine for the first time.
@@ -85,7 +91,8 @@ impl Default for Config {
             cache_max_bytes: 2 * 1024 * 1024 * 1024,
             warm_instances_per_worker: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().min(8)),
-            epoch_tick: Duration::from_millis(2),
+            epoch_tick: Duration::from_millis(1),
+            idle_trim_after: Some(Duration::from_secs(1)),
             cache_dir: None,
             progress: true,
             outbound_ceiling: None,

@@ -13,12 +13,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Linker, WasmList};
+use wasmtime::StoreContextMut;
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings;
 use crate::config::Config;
 use crate::instance::InstanceState;
+use crate::lane::LongLane;
+use crate::trim;
+use crate::worker::WorkerRegistry;
 
 /// The pre-initialized engine component, built by `make engine`.
 pub(crate) static ENGINE_WASM: &[u8] = include_bytes!(env!("WASM_SANDBOX_ENGINE_PATH"));
@@ -31,7 +35,12 @@ pub(crate) struct EngineHost {
     /// Called when the pool is full: frees idle warm instances (the loader evicts its least
     /// recently used cached worker). Returns whether anything was freed.
     pub relieve: std::sync::Mutex<Option<Box<dyn Fn() -> bool + Send + Sync>>>,
-    _ticker: EpochTicker,
+    /// Every live worker, for the idle trimmer.
+    pub workers: Arc<WorkerRegistry>,
+    /// Where calls that compute for long finish (lower OS priority).
+    pub lane: LongLane,
+    _ticker: Periodic,
+    _trimmer: Option<Periodic>,
 }
 
 impl EngineHost {
@@ -53,14 +62,50 @@ impl EngineHost {
             &mut linker,
             |s| s,
         )?;
+        // Linked by hand rather than through bindgen: the probe must stay a view of guest memory
+        // (`WasmList`), not a copy, for its address to mean anything.
+        linker.instance("sandbox:worker/memory@0.1.0")?.func_wrap(
+            "anchor",
+            |mut cx: StoreContextMut<'_, InstanceState>, (memory,): (WasmList<u8>,)| {
+                // Only a list as long as the whole memory can start at address 0: anything
+                // else (a confused or compromised guest) is ignored.
+                if memory.len() == cx.data().memory.current {
+                    let base = memory.as_le_slice(&cx).as_ptr() as usize;
+                    cx.data_mut().memory_base = Some(base);
+                }
+                Ok(())
+            },
+        )?;
         let pre = bindings::EnginePre::new(linker.instantiate_pre(&component)?)?;
-        let ticker = EpochTicker::start(engine.clone(), config.epoch_tick);
+        let ticker = {
+            let engine = engine.clone();
+            Periodic::start("wasm-sandbox-epoch", config.epoch_tick, move || {
+                engine.increment_epoch()
+            })
+        };
+        let workers = Arc::new(WorkerRegistry::default());
+        let trimmer = config.idle_trim_after.map(|after| {
+            let workers = workers.clone();
+            Periodic::start("wasm-sandbox-trim", trim::period(after), move || {
+                let stats = workers.trim_idle(after);
+                if stats.instances > 0 {
+                    tracing::debug!(
+                        instances = stats.instances,
+                        kib = stats.bytes / 1024,
+                        "trimmed idle instances"
+                    );
+                }
+            })
+        });
         Ok(EngineHost {
             engine,
             pre,
             config,
             relieve: std::sync::Mutex::new(None),
+            workers,
+            lane: LongLane::new().context("starting the long-running lane")?,
             _ticker: ticker,
+            _trimmer: trimmer,
         })
     }
 }
@@ -194,36 +239,40 @@ fn rand_suffix() -> u64 {
     h.finish()
 }
 
-/// Increments the engine's epoch every tick on a dedicated thread; stops when dropped.
-struct EpochTicker {
+/// A thread that runs a task every period (the epoch ticker, the idle trimmer); stops when
+/// dropped, without waiting for the rest of its period.
+struct Periodic {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl EpochTicker {
-    fn start(engine: wasmtime::Engine, tick: Duration) -> Self {
+impl Periodic {
+    fn start(name: &str, period: Duration, mut task: impl FnMut() + Send + 'static) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
-            .name("wasm-sandbox-epoch".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(tick);
-                    engine.increment_epoch();
+            .name(name.into())
+            .spawn(move || loop {
+                // Woken early only by `drop` (or spuriously, which just runs the task early).
+                std::thread::park_timeout(period);
+                if flag.load(Ordering::Relaxed) {
+                    break;
                 }
+                task();
             })
-            .expect("spawning the epoch ticker thread");
-        EpochTicker {
+            .expect("spawning a wasm-sandbox background thread");
+        Periodic {
             stop,
             thread: Some(thread),
         }
     }
 }
 
-impl Drop for EpochTicker {
+impl Drop for Periodic {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
     }

@@ -10,7 +10,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -24,6 +24,7 @@ use crate::bindings::{self, LogLevel};
 use crate::config::Limits;
 use crate::engine::EngineHost;
 use crate::error::{Error, LimitTrap, Result};
+use crate::lane::{LongLane, LONG_RUNNING};
 use crate::outbound::{
     ConnectionPool, GlobalOutbound, OutboundHooks, OutboundLimits, OutboundRecord,
 };
@@ -36,12 +37,15 @@ const MAX_LOG_BYTES: usize = 1024 * 1024;
 pub(crate) struct InstanceState {
     wasi: WasiCtx,
     table: ResourceTable,
-    memory: MemoryLimiter,
+    pub(crate) memory: MemoryLimiter,
     logs: Vec<LogLine>,
     log_bytes: usize,
     logs_truncated: bool,
     http: WasiHttpCtx,
     pub(crate) outbound: OutboundHooks,
+    /// Where the instance's linear memory is mapped in this process (told by the guest through
+    /// `sandbox:worker/memory.anchor` when it first runs), for idle trimming.
+    pub(crate) memory_base: Option<usize>,
 }
 
 impl WasiHttpView for InstanceState {
@@ -91,9 +95,10 @@ impl bindings::sandbox::worker::host::Host for InstanceState {
     }
 }
 
-struct MemoryLimiter {
+pub(crate) struct MemoryLimiter {
     limit: usize,
-    current: usize,
+    /// The linear memory's size now (every growth, the initial one included, passes here).
+    pub(crate) current: usize,
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -129,6 +134,8 @@ pub(crate) struct CpuMeter {
     used_ns: AtomicU64,
     /// The thread CPU clock when the current poll started (+1 so that 0 means "not polling").
     poll_started: AtomicU64,
+    /// The current call has used more than [`LONG_RUNNING`] (it moves to the long-running lane).
+    pub long: AtomicBool,
 }
 
 /// CPU time consumed by the calling thread, in nanoseconds.
@@ -163,6 +170,7 @@ impl CpuMeter {
 
     fn reset(&self) {
         self.used_ns.store(0, Ordering::Relaxed);
+        self.long.store(false, Ordering::Relaxed);
     }
 }
 
@@ -194,6 +202,10 @@ pub(crate) struct Sandbox {
     meter: Arc<CpuMeter>,
     /// Module state exists in this instance (its worker was loaded).
     pub loaded: bool,
+    /// When it last went idle (was checked in), for idle trimming.
+    pub idle_since: Instant,
+    /// Its clean pages were released since it last ran.
+    pub trimmed: bool,
 }
 
 /// What one call into a sandbox produced besides its result.
@@ -222,6 +234,7 @@ impl Sandbox {
             logs_truncated: false,
             http: WasiHttpCtx::new(),
             outbound: OutboundHooks::new(),
+            memory_base: None,
         };
         let mut store = Store::new(&host.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -229,10 +242,20 @@ impl Sandbox {
         let cpu_limit = limits.cpu_time;
         let m = meter.clone();
         store.epoch_deadline_callback(move |_| {
-            if m.used() > cpu_limit {
+            let used = m.used();
+            if used > cpu_limit {
                 Err(wasmtime::Error::new(LimitTrap::Cpu))
             } else {
-                Ok(UpdateDeadline::Yield(1))
+                if used >= LONG_RUNNING {
+                    m.long.store(true, Ordering::Relaxed);
+                }
+                // tokio's yield_now puts the task at the back of its worker's queue (after the
+                // I/O driver is polled); a plain wake would put it in the worker's LIFO slot,
+                // ahead of everything else queued there, for a few more ticks.
+                Ok(UpdateDeadline::YieldCustom(
+                    1,
+                    Box::pin(tokio::task::yield_now()),
+                ))
             }
         });
         store.set_epoch_deadline(1);
@@ -265,6 +288,8 @@ impl Sandbox {
             engine,
             meter,
             loaded: false,
+            idle_since: Instant::now(),
+            trimmed: false,
         })
     }
 
@@ -281,9 +306,55 @@ impl Sandbox {
         hooks.pool = pool.clone();
     }
 
+    /// Unmap the snapshot pages this idle instance only read (see [`crate::trim`]); returns the
+    /// bytes released. Taking `&mut self` guarantees nothing runs in it meanwhile.
+    pub fn trim(&mut self) -> u64 {
+        let state = self.store.data();
+        let Some(base) = state.memory_base else {
+            return 0;
+        };
+        // SAFETY: `base` is where this store's linear memory is mapped (the guest's anchor,
+        // translated by wasmtime's bounds-checked view of that memory), the mapping lives as
+        // long as the store, `memory.current` is its size (the limiter sees every growth), and
+        // no call can be running in the store while we hold `&mut self`.
+        unsafe { crate::trim::release_clean_pages(base, state.memory.current) }
+    }
+
     /// Bytes of linear memory this instance has (its footprint for cache accounting).
     pub fn memory_bytes(&self) -> usize {
         self.store.data().memory.current
+    }
+
+    /// [`call`](Self::call), owning the sandbox (handed back with the result): a call that
+    /// computes for longer than [`LONG_RUNNING`] finishes on the long-running `lane`. `Err` only
+    /// if the lane shut down mid-call (the sandbox is then gone).
+    pub async fn call_owned<T, F>(
+        mut self,
+        lane: &LongLane,
+        limits: Limits,
+        reset_meter: bool,
+        f: F,
+    ) -> Result<(Sandbox, Result<T>, CallReport)>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(
+                &'a bindings::Engine,
+                &'a mut Store<InstanceState>,
+            ) -> Pin<
+                Box<
+                    dyn Future<Output = wasmtime::Result<Result<T, bindings::JsError>>> + Send + 'a,
+                >,
+            > + Send
+            + 'static,
+    {
+        // (When the budget continues, `long` carries over: a request whose module evaluation
+        // already ran long goes to the lane at its first yield.)
+        let meter = self.meter.clone();
+        let fut = async move {
+            let (result, report) = self.call(&limits, reset_meter, f).await;
+            (self, result, report)
+        };
+        lane.run(fut, &meter.long).await
     }
 
     /// Run `f` against this sandbox under `limits`: CPU metered and capped, wall time capped.

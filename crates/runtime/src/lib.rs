@@ -33,10 +33,12 @@ mod config;
 mod engine;
 mod error;
 mod instance;
+mod lane;
 mod loader;
 pub mod outbound;
 pub mod standalone;
 mod trace;
+mod trim;
 mod worker;
 
 pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
@@ -45,4 +47,5 @@ pub use error::{Error, Result};
 pub use loader::{CacheStats, Loader};
 pub use outbound::{GlobalOutbound, Interceptor, OutboundLimits, OutboundPolicy, OutboundRecord};
 pub use trace::{Level, LogLine, Trace};
+pub use trim::TrimStats;
 pub use worker::{Entrypoint, Invocation, StatusText, Worker};

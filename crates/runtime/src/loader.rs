@@ -169,6 +169,14 @@ impl Loader {
         Ok(started.elapsed())
     }
 
+    /// Give back the snapshot pages that instances idle for at least `idle_for` only read (the
+    /// background trimmer does this every [`Config::idle_trim_after`]; call it under memory
+    /// pressure to do it now). Module state is kept; the next request faults what it touches
+    /// back in.
+    pub fn trim_idle(&self, idle_for: std::time::Duration) -> crate::TrimStats {
+        self.inner.host.workers.trim_idle(idle_for)
+    }
+
     /// Drop the cached worker for `id`, if any. Returns whether there was one.
     pub fn forget(&self, id: &str) -> bool {
         self.inner

@@ -1,7 +1,8 @@
 //! A loaded worker ([`Worker`]) and its entrypoints ([`Entrypoint`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::instance::{self, Sandbox};
 use crate::outbound::{ConnectionPool, GlobalOutbound};
 use crate::trace::Trace;
+use crate::trim::TrimStats;
 
 /// The `statusText` of a response, carried in its extensions (http has no reason phrase field).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +66,7 @@ impl Worker {
             .global_outbound
             .clone()
             .within(host.config.outbound_ceiling.as_ref());
-        Ok(Worker {
+        let worker = Worker {
             inner: Arc::new(WorkerInner {
                 code_bytes: code.source_bytes(),
                 source: Arc::new(code.to_source()),
@@ -76,7 +78,9 @@ impl Worker {
                 idle: Mutex::new(Vec::new()),
                 warm_bytes: AtomicU64::new(0),
             }),
-        })
+        };
+        worker.inner.host.workers.register(&worker.inner);
+        Ok(worker)
     }
 
     /// The id this worker was cached under (`None` for [`Loader::load`](crate::Loader::load)).
@@ -107,44 +111,60 @@ impl Worker {
         self.inner.idle.lock().unwrap().len()
     }
 
+    /// How many of its warm instances have given back their read-only pages since they last ran
+    /// (idle trimming, [`Config::idle_trim_after`](crate::Config::idle_trim_after)).
+    pub fn trimmed_instances(&self) -> usize {
+        self.inner
+            .idle
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.trimmed)
+            .count()
+    }
+
     /// Make sure a warm instance with the modules evaluated exists, without sending a request:
     /// surfaces syntax errors and load-time exceptions early, and takes the cold start off the
     /// first request. Returns the trace of the evaluation (console lines, CPU time).
     pub async fn prewarm(&self) -> Result<Trace> {
         let mut trace = Trace::default();
         let started = instance::now();
-        let mut sandbox = self.checkout(&mut trace).await?;
-        let result = self.ensure_loaded(&mut sandbox, &mut trace).await;
+        let sandbox = self.checkout(&mut trace).await?;
+        let result = self.ensure_loaded(sandbox, &mut trace).await;
         trace.wall_time = started.elapsed();
-        result?;
-        self.checkin(sandbox);
+        self.checkin(result?);
         trace.outcome = "ok";
         Ok(trace)
     }
 
     /// Evaluate the worker's modules in a fresh sandbox (no-op on a warm one). Counts toward the
-    /// current request's CPU budget.
-    async fn ensure_loaded(&self, sandbox: &mut Sandbox, trace: &mut Trace) -> Result<()> {
+    /// current request's CPU budget. The sandbox is handed back unless the evaluation failed.
+    async fn ensure_loaded(&self, sandbox: Sandbox, trace: &mut Trace) -> Result<Sandbox> {
         if sandbox.loaded {
-            return Ok(());
+            return Ok(sandbox);
         }
         let source = self.inner.source.clone();
-        let (result, report) = sandbox
-            .call(&self.inner.limits, true, move |engine, store| {
-                Box::pin(async move {
-                    engine
-                        .sandbox_worker_guest()
-                        .call_load(store, &source)
-                        .await
-                })
-            })
-            .await;
+        let (mut sandbox, result, report) = sandbox
+            .call_owned(
+                &self.inner.host.lane,
+                self.inner.limits,
+                true,
+                move |engine, store| {
+                    Box::pin(async move {
+                        engine
+                            .sandbox_worker_guest()
+                            .call_load(store, &source)
+                            .await
+                    })
+                },
+            )
+            .await?;
         trace.logs.extend(report.logs);
         trace.outbound.extend(report.outbound);
         trace.cpu_time = report.cpu_time;
         result?;
         sandbox.loaded = true;
-        Ok(())
+        Ok(sandbox)
     }
 
     /// Take a warm instance, or make one and evaluate the worker's modules in it.
@@ -184,7 +204,9 @@ impl Worker {
         Sandbox::new(host, &self.inner.limits).await
     }
 
-    fn checkin(&self, sb: Sandbox) {
+    fn checkin(&self, mut sb: Sandbox) {
+        sb.idle_since = Instant::now();
+        sb.trimmed = false;
         let mut idle = self.inner.idle.lock().unwrap();
         if idle.len() < self.inner.host.config.warm_instances_per_worker {
             self.inner
@@ -192,6 +214,57 @@ impl Worker {
                 .fetch_add(sb.memory_bytes() as u64, Ordering::Relaxed);
             idle.push(sb);
         }
+    }
+}
+
+/// Every live worker of an engine (weakly: dropping a worker drops its instances), for the idle
+/// trimmer.
+#[derive(Default)]
+pub(crate) struct WorkerRegistry {
+    workers: Mutex<Registered>,
+}
+
+#[derive(Default)]
+struct Registered {
+    list: Vec<Weak<WorkerInner>>,
+    /// Prune dropped workers when the list reaches this length (amortised, so registering stays
+    /// O(1) even when nothing sweeps).
+    prune_at: usize,
+}
+
+impl WorkerRegistry {
+    fn register(&self, worker: &Arc<WorkerInner>) {
+        let mut r = self.workers.lock().unwrap();
+        r.list.push(Arc::downgrade(worker));
+        if r.list.len() >= r.prune_at {
+            r.list.retain(|w| w.strong_count() > 0);
+            r.prune_at = (r.list.len() * 2).max(256);
+        }
+    }
+
+    /// Release the clean pages of every instance that has been idle for at least `idle_for` and
+    /// was not trimmed since it last ran (see [`crate::trim`]).
+    pub(crate) fn trim_idle(&self, idle_for: Duration) -> TrimStats {
+        let workers: Vec<Arc<WorkerInner>> = {
+            let mut r = self.workers.lock().unwrap();
+            r.list.retain(|w| w.strong_count() > 0);
+            r.list.iter().filter_map(Weak::upgrade).collect()
+        };
+        let mut stats = TrimStats::default();
+        for w in workers {
+            // Held per worker while its (at most a few) idle instances are trimmed: a request
+            // for it meanwhile waits that long rather than starting a cold instance.
+            let mut idle = w.idle.lock().unwrap();
+            for sb in idle
+                .iter_mut()
+                .filter(|sb| !sb.trimmed && sb.idle_since.elapsed() >= idle_for)
+            {
+                stats.bytes += sb.trim();
+                stats.instances += 1;
+                sb.trimmed = true;
+            }
+        }
+        stats
     }
 }
 
@@ -240,21 +313,26 @@ impl Entrypoint {
     ) -> Result<http::Response<Bytes>> {
         let request = to_wit_request(request);
         let limits = self.worker.inner.limits;
-        let mut sandbox = self.worker.checkout(trace).await?;
+        let sandbox = self.worker.checkout(trace).await?;
         // A fresh instance evaluates the modules first; that counts toward this request's CPU.
         let fresh = !sandbox.loaded;
-        self.worker.ensure_loaded(&mut sandbox, trace).await?;
+        let sandbox = self.worker.ensure_loaded(sandbox, trace).await?;
         let name = self.name.clone();
-        let (result, report) = sandbox
-            .call(&limits, !fresh, move |engine, store| {
-                Box::pin(async move {
-                    engine
-                        .sandbox_worker_guest()
-                        .call_fetch(store, name.as_deref(), &request)
-                        .await
-                })
-            })
-            .await;
+        let (sandbox, result, report) = sandbox
+            .call_owned(
+                &self.worker.inner.host.lane,
+                limits,
+                !fresh,
+                move |engine, store| {
+                    Box::pin(async move {
+                        engine
+                            .sandbox_worker_guest()
+                            .call_fetch(store, name.as_deref(), &request)
+                            .await
+                    })
+                },
+            )
+            .await?;
         trace.logs.extend(report.logs);
         trace.outbound.extend(report.outbound);
         trace.cpu_time = report.cpu_time;

@@ -54,10 +54,14 @@ async fn main() -> Result<()> {
     let mut linker: Linker<InitState> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    // The host's own import (console) is not called during initialization; a no-op suffices.
+    // The host's own imports (console, the memory anchor) are not called during
+    // initialization; no-ops suffice.
     linker
         .instance("sandbox:worker/host@0.1.0")?
         .func_new("console", |_, _, _, _| Ok(()))?;
+    linker
+        .instance("sandbox:worker/memory@0.1.0")?
+        .func_new("anchor", |_, _, _, _| Ok(()))?;
     let mut store = Store::new(
         &engine,
         InitState {
