@@ -12,7 +12,7 @@ use exports::sandbox::worker::guest::{
     Guest as WorkerGuest, HttpRequest, HttpResponse, JsError, WorkerSource,
 };
 use sandbox::worker::host::{self, LogLevel};
-use sandbox::worker::types::{ErrorKind, ModuleKind};
+use sandbox::worker::types::{BindingKind, ErrorKind, ModuleKind};
 
 struct Component;
 export!(Component);
@@ -86,6 +86,18 @@ impl WorkerGuest for Component {
                 })
                 .collect(),
             env_json: source.env_json,
+            bindings: source
+                .bindings
+                .into_iter()
+                .map(|b| crate::BindingDecl {
+                    name: b.name,
+                    kind: match b.kind {
+                        BindingKind::Kv => "kv",
+                        BindingKind::Tools => "tools",
+                    },
+                    methods: b.methods,
+                })
+                .collect(),
         };
         crate::load(&source).map_err(to_wit)
     }
@@ -105,5 +117,13 @@ impl WorkerGuest for Component {
                 body: r.body,
             })
             .map_err(to_wit)
+    }
+
+    fn call(
+        entrypoint: Option<String>,
+        method: String,
+        args_json: String,
+    ) -> Result<String, JsError> {
+        crate::call(entrypoint.as_deref(), &method, &args_json).map_err(to_wit)
     }
 }

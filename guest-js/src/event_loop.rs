@@ -8,8 +8,14 @@
 
 use javy::quickjs::{promise::PromiseState, Ctx, Function, Object, Promise, Value};
 
+#[cfg(not(feature = "standalone"))]
+use crate::engine_world::wasi;
 use crate::outbound::{self, Answer};
+#[cfg(feature = "standalone")]
+use crate::standalone_world::wasi;
 use crate::{describe, describe_value, error, Failure, Kind};
+use wasi::clocks::monotonic_clock;
+use wasi::io::poll;
 
 /// Hand a finished fetch to the prelude, which resolves (or rejects) its promise.
 fn settle<'js>(
@@ -68,20 +74,19 @@ pub fn drive<'js>(
             PromiseState::Pending => {}
         }
         let due: f64 = next_timer.call(()).map_err(|e| describe(ctx, e))?;
-        let fetching = outbound::has_pending();
-        if due < 0.0 && !fetching {
+        let waiting = outbound::has_pending() || calls_pending();
+        if due < 0.0 && !waiting {
             return Err(error(
                 Kind::NeverSettled,
                 "the handler's promise never settled: no pending timers, jobs or I/O are left that could settle it",
             ));
         }
         let now = crate::natives::monotonic_nanos() as f64 / 1_000_000.0;
-        if fetching {
-            // Wait for whichever comes first: an answer to any fetch in flight, or the next timer.
+        if waiting {
+            // Wait for whichever comes first: an answer to any fetch or binding call in flight,
+            // or the next timer.
             let timeout = (due >= 0.0).then(|| ((due - now).max(0.0) * 1_000_000.0).ceil() as u64);
-            for (id, result) in outbound::wait(timeout) {
-                settle(ctx, internals, id, result)?;
-            }
+            wait(ctx, internals, timeout)?;
         } else if due > now {
             std::thread::sleep(std::time::Duration::from_micros(
                 ((due - now) * 1000.0).ceil() as u64,
@@ -89,6 +94,91 @@ pub fn drive<'js>(
         }
         run_timers.call::<_, ()>(()).map_err(|e| describe(ctx, e))?;
     }
+}
+
+#[cfg(not(feature = "standalone"))]
+fn calls_pending() -> bool {
+    crate::calls::has_pending()
+}
+
+#[cfg(feature = "standalone")]
+fn calls_pending() -> bool {
+    false
+}
+
+/// What one pollable in a wait stands for.
+enum Waited {
+    Fetch(u32),
+    #[cfg(not(feature = "standalone"))]
+    Call(u32),
+    Timer,
+}
+
+/// Block until a fetch or a binding call in flight finishes, or `timeout_ns` passes (`None`: no
+/// timer is pending), and settle what finished.
+fn wait<'js>(
+    ctx: &Ctx<'js>,
+    internals: &Object<'js>,
+    timeout_ns: Option<u64>,
+) -> Result<(), Failure> {
+    let mut what = Vec::new();
+    let mut pollables = Vec::new();
+    for (id, p) in outbound::pollables() {
+        what.push(Waited::Fetch(id));
+        pollables.push(p);
+    }
+    #[cfg(not(feature = "standalone"))]
+    for (id, p) in crate::calls::pollables() {
+        what.push(Waited::Call(id));
+        pollables.push(p);
+    }
+    if let Some(ns) = timeout_ns {
+        what.push(Waited::Timer);
+        pollables.push(monotonic_clock::subscribe_duration(ns));
+    }
+    if pollables.is_empty() {
+        return Ok(());
+    }
+    let refs: Vec<&poll::Pollable> = pollables.iter().collect();
+    let ready = poll::poll(&refs);
+    drop(refs);
+    drop(pollables);
+    for i in ready {
+        match what.get(i as usize) {
+            Some(Waited::Fetch(id)) => {
+                if let Some(result) = outbound::finish(*id) {
+                    settle(ctx, internals, *id, result)?;
+                }
+            }
+            #[cfg(not(feature = "standalone"))]
+            Some(Waited::Call(id)) => {
+                if let Some(result) = crate::calls::take(*id) {
+                    settle_call(ctx, internals, *id, result)?;
+                }
+            }
+            Some(Waited::Timer) | None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Hand a finished binding call to the prelude, which resolves (or rejects) its promise.
+#[cfg(not(feature = "standalone"))]
+fn settle_call<'js>(
+    ctx: &Ctx<'js>,
+    internals: &Object<'js>,
+    id: u32,
+    result: Result<crate::engine_world::sandbox::worker::calls::Reply, String>,
+) -> Result<(), Failure> {
+    let settle: Function<'js> = internals.get("callSettle").map_err(|e| describe(ctx, e))?;
+    match result {
+        Ok(reply) => {
+            let value = crate::calls::reply_to_js(ctx, reply).map_err(|e| describe(ctx, e))?;
+            settle.call::<_, ()>((id, true, value))
+        }
+        Err(message) => settle.call::<_, ()>((id, false, message)),
+    }
+    .map_err(|e| describe(ctx, e))
 }
 
 /// Run microtasks until none are left. (Promise jobs never throw; user callbacks queued with

@@ -14,6 +14,8 @@
 //! The event loop lives in [`event_loop`]: it runs microtasks, then sleeps until the next timer,
 //! until the handler's promise settles or nothing is left to wait for.
 
+#[cfg(not(feature = "standalone"))]
+mod calls;
 mod event_loop;
 mod loader;
 mod natives;
@@ -73,10 +75,18 @@ pub struct SourceModule {
     pub content: Vec<u8>,
 }
 
+/// A binding added to `env`: its name, kind (`kv`, `tools`) and methods (tool names).
+pub struct BindingDecl {
+    pub name: String,
+    pub kind: &'static str,
+    pub methods: Vec<String>,
+}
+
 pub struct Source {
     pub main_module: String,
     pub modules: Vec<SourceModule>,
     pub env_json: String,
+    pub bindings: Vec<BindingDecl>,
 }
 
 pub struct Request {
@@ -350,8 +360,21 @@ pub fn load(source: &Source) -> Result<(), Failure> {
             let namespace = evaluated.namespace().map_err(|e| describe(&ctx, e))?;
             let set_worker: Function<'_> =
                 internals.get("setWorker").map_err(|e| describe(&ctx, e))?;
+            let bindings = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
+            for (i, b) in source.bindings.iter().enumerate() {
+                let methods = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
+                for (j, m) in b.methods.iter().enumerate() {
+                    methods.set(j, m.as_str()).map_err(|e| describe(&ctx, e))?;
+                }
+                let decl = Array::new(ctx.clone()).map_err(|e| describe(&ctx, e))?;
+                decl.set(0, b.name.as_str())
+                    .map_err(|e| describe(&ctx, e))?;
+                decl.set(1, b.kind).map_err(|e| describe(&ctx, e))?;
+                decl.set(2, methods).map_err(|e| describe(&ctx, e))?;
+                bindings.set(i, decl).map_err(|e| describe(&ctx, e))?;
+            }
             set_worker
-                .call::<_, ()>((namespace, source.env_json.as_str()))
+                .call::<_, ()>((namespace, source.env_json.as_str(), bindings))
                 .map_err(|e| describe(&ctx, e))?;
             Ok(())
         });
@@ -372,7 +395,7 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
             ));
         }
         // Requests still in flight from an earlier call are dropped (the host cancels them).
-        outbound::clear();
+        clear_in_flight();
         let internals = engine.internals.clone();
         engine.runtime.context().with(|ctx| {
             let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
@@ -399,6 +422,49 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
                 }
             };
             response_from_js(&ctx, value)
+        })
+    })
+}
+
+/// Drop fetches and binding calls still in flight from an earlier call (the host cancels them).
+fn clear_in_flight() {
+    outbound::clear();
+    #[cfg(not(feature = "standalone"))]
+    calls::clear();
+}
+
+/// RPC: call `method` on the default or a named export with the JSON array `args_json`, drive it
+/// to completion and return the result as JSON.
+#[cfg(not(feature = "standalone"))]
+pub fn call(entrypoint: Option<&str>, method: &str, args_json: &str) -> Result<String, Failure> {
+    with_engine(|engine| {
+        if !engine.loaded {
+            return Err(error(
+                Kind::InvalidWorker,
+                "no worker is loaded in this instance",
+            ));
+        }
+        clear_in_flight();
+        let internals = engine.internals.clone();
+        engine.runtime.context().with(|ctx| {
+            let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
+            let dispatch: Function<'_> = internals
+                .get("dispatchCall")
+                .map_err(|e| describe(&ctx, e))?;
+            let result: Value<'_> = dispatch
+                .call((entrypoint, method, args_json))
+                .map_err(|e| describe(&ctx, e))?;
+            let value = match result.as_promise() {
+                Some(promise) => event_loop::drive(&ctx, &internals, promise.clone())?,
+                None => {
+                    event_loop::run_jobs(&ctx);
+                    result
+                }
+            };
+            value
+                .as_string()
+                .and_then(|s| s.to_string().ok())
+                .ok_or_else(|| error(Kind::Internal, "malformed RPC result from dispatch"))
         })
     })
 }

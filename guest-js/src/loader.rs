@@ -26,6 +26,11 @@ pub fn install(ctx: &javy::quickjs::Ctx<'_>, sources: HashMap<String, String>) {
     }
 }
 
+/// `cloudflare:workers`: the classes the prelude defines, re-exported.
+const CLOUDFLARE_WORKERS: &str = "const i = globalThis[Symbol.for('sandbox.internals')];\n\
+export const WorkerEntrypoint = i.WorkerEntrypoint;\n\
+export const RpcTarget = i.RpcTarget;\n";
+
 unsafe extern "C" fn load_module(
     ctx: *mut qjs::JSContext,
     module_name: *const c_char,
@@ -35,7 +40,11 @@ unsafe extern "C" fn load_module(
     let name = unsafe { CStr::from_ptr(module_name) }
         .to_string_lossy()
         .into_owned();
-    let source = SOURCES.with(|s| s.borrow().get(&name).cloned());
+    let source = match name.as_str() {
+        // Cloudflare's built-in module, so that their scripts run unchanged.
+        "cloudflare:workers" => Some(CLOUDFLARE_WORKERS.to_owned()),
+        _ => SOURCES.with(|s| s.borrow().get(&name).cloned()),
+    };
     let Some(source) = source else {
         let msg = CString::new(format!(
             "could not load module '{name}': no module of that name was provided with the worker"

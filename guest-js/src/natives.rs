@@ -121,6 +121,23 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         Function::new(ctx.clone(), |id: u32| crate::outbound::cancel(id))?,
     )?;
 
+    // Binding calls (env.KV, env.TOOLS): start one, get its id; the event loop settles it.
+    #[cfg(not(feature = "standalone"))]
+    native.set(
+        "bindingCall",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>,
+             kind: String,
+             binding: String,
+             method: String,
+             args: javy::quickjs::Array<'js>|
+             -> Result<u32> {
+                crate::calls::start(&ctx, &kind, &binding, &method, args)
+            },
+        )?,
+    )?;
+
     // The serialized (normalized) form of an absolute URL, or null: what Request needs.
     native.set(
         "urlHref",
@@ -240,7 +257,7 @@ pub fn pairs_from_js<'js>(pairs: &javy::quickjs::Array<'js>) -> Result<Vec<(Stri
 }
 
 /// The bytes behind an ArrayBuffer or any ArrayBuffer view (typed array, DataView).
-fn bytes_of<'a, 'js>(ctx: &Ctx<'js>, data: &'a Value<'js>) -> Result<&'a [u8]> {
+pub(crate) fn bytes_of<'a, 'js>(ctx: &Ctx<'js>, data: &'a Value<'js>) -> Result<&'a [u8]> {
     if data.is_undefined() || data.is_null() {
         return Ok(&[]);
     }

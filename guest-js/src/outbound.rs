@@ -14,7 +14,6 @@ use crate::engine_world::wasi;
 #[cfg(feature = "standalone")]
 use crate::standalone_world::wasi;
 
-use wasi::clocks::monotonic_clock;
 use wasi::http::outgoing_handler;
 use wasi::http::types::{
     ErrorCode, Fields, FutureIncomingResponse, HeaderError, IncomingBody, Method, OutgoingBody,
@@ -151,44 +150,30 @@ pub fn clear() {
     PENDING.with(|p| p.borrow_mut().clear());
 }
 
-/// Block until at least one in-flight request has an answer, or `timeout_ns` passes (`None`:
-/// no timer is pending). Returns the finished requests with their full responses.
-pub fn wait(timeout_ns: Option<u64>) -> Vec<(u32, Result<Answer, String>)> {
-    let ready_ids: Vec<u32> = PENDING.with(|p| {
-        let pending = p.borrow();
-        let ids: Vec<u32> = pending.keys().copied().collect();
-        let mut pollables: Vec<_> = pending.values().map(|f| f.subscribe()).collect();
-        if let Some(ns) = timeout_ns {
-            pollables.push(monotonic_clock::subscribe_duration(ns));
-        }
-        if pollables.is_empty() {
-            return Vec::new();
-        }
-        let refs: Vec<&poll::Pollable> = pollables.iter().collect();
-        let ready = poll::poll(&refs);
-        ready
-            .into_iter()
-            .filter_map(|i| ids.get(i as usize).copied())
+/// A pollable for every request in flight.
+pub fn pollables() -> Vec<(u32, poll::Pollable)> {
+    PENDING.with(|p| {
+        p.borrow()
+            .iter()
+            .map(|(id, f)| (*id, f.subscribe()))
             .collect()
-    });
-    let mut done = Vec::new();
-    for id in ready_ids {
-        let Some(future) = PENDING.with(|p| p.borrow_mut().remove(&id)) else {
-            continue;
-        };
-        let result = match future.get() {
-            Some(Ok(Ok(response))) => read_response(response),
-            Some(Ok(Err(code))) => Err(describe(&code)),
-            Some(Err(())) => Err("the response was already taken".to_string()),
-            None => {
-                // Spurious wake-up: keep waiting for it.
-                PENDING.with(|p| p.borrow_mut().insert(id, future));
-                continue;
-            }
-        };
-        done.push((id, result));
-    }
-    done
+    })
+}
+
+/// The full response (or error) of request `id` if it has arrived (it is then forgotten).
+pub fn finish(id: u32) -> Option<Result<Answer, String>> {
+    let future = PENDING.with(|p| p.borrow_mut().remove(&id))?;
+    let result = match future.get() {
+        Some(Ok(Ok(response))) => read_response(response),
+        Some(Ok(Err(code))) => Err(describe(&code)),
+        Some(Err(())) => Err("the response was already taken".to_string()),
+        None => {
+            // Spurious wake-up: keep waiting for it.
+            PENDING.with(|p| p.borrow_mut().insert(id, future));
+            return None;
+        }
+    };
+    Some(result)
 }
 
 fn read_response(response: wasi::http::types::IncomingResponse) -> Result<Answer, String> {

@@ -789,10 +789,114 @@
 
   // ---------------------------------------------------------------- module data, dispatch
   const dataModules = new Map();
+  // `cloudflare:workers` (see loader.rs): the base class of named entrypoints, and RpcTarget.
+  class WorkerEntrypoint {
+    constructor(ctx, env) { this.ctx = ctx; this.env = env; }
+  }
+  class RpcTarget {}
   Object.defineProperty(G, Symbol.for("sandbox.internals"), {
-    value: Object.freeze({ dataModule: (name) => { const b = dataModules.get(name); return b; } }),
+    value: Object.freeze({ dataModule: (name) => { const b = dataModules.get(name); return b; }, WorkerEntrypoint, RpcTarget }),
     enumerable: false, configurable: false, writable: false,
   });
+
+  // ---------------------------------------------------------------- bindings
+  // Every call starts at once on the host and settles from the event loop (callSettle).
+  const calls = new Map(); // call id -> { resolve, reject }
+  function hostCall(kind, binding, method, args) {
+    return new Promise((resolve, reject) => {
+      const id = native.bindingCall(kind, binding, method, args);
+      calls.set(id, { resolve, reject });
+    });
+  }
+  function callSettle(id, ok, value) {
+    const c = calls.get(id);
+    if (c === undefined) return;
+    calls.delete(id);
+    if (ok) c.resolve(value); else c.reject(new Error(value));
+  }
+  const KV_TYPES = new Set(["text", "json", "arrayBuffer", "stream"]);
+  function kvType(options) {
+    const type = typeof options === "string" ? options : (options !== null && typeof options === "object" && options.type !== undefined) ? options.type : "text";
+    if (!KV_TYPES.has(type)) throw new TypeError(`Unknown response type "${type}". Possible types are "text", "arrayBuffer", "json", and "stream".`);
+    return type;
+  }
+  function kvDecode(bytes, type) {
+    switch (type) {
+      case "text": return native.utf8Decode(bytes);
+      case "json": return JSON.parse(native.utf8Decode(bytes));
+      case "arrayBuffer": return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      default: return new Response(bytes).body;
+    }
+  }
+  function kvKey(key) {
+    if (typeof key !== "string") key = String(key);
+    return key;
+  }
+  function kvValue(value) {
+    if (typeof value === "string") return native.utf8Encode(value.toWellFormed());
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    throw new TypeError("KV put() accepts a string, an ArrayBuffer or an ArrayBufferView as the value");
+  }
+  function kvSeconds(v, what) {
+    if (v === undefined || v === null) return null;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new TypeError(`KV put(): ${what} must be a non-negative number of seconds`);
+    return Math.floor(n);
+  }
+  class KVNamespace {
+    #name;
+    constructor(name) { this.#name = name; }
+    async get(key, options) {
+      const type = kvType(options);
+      const e = await hostCall("kv", this.#name, "get", [kvKey(key)]);
+      return e === null ? null : kvDecode(e[0], type);
+    }
+    async getWithMetadata(key, options) {
+      const type = kvType(options);
+      const e = await hostCall("kv", this.#name, "get", [kvKey(key)]);
+      if (e === null) return { value: null, metadata: null };
+      return { value: kvDecode(e[0], type), metadata: e[1] === null ? null : JSON.parse(e[1]) };
+    }
+    async put(key, value, options) {
+      const o = options === undefined || options === null ? {} : options;
+      let metadata = null;
+      if (o.metadata !== undefined && o.metadata !== null) {
+        metadata = JSON.stringify(o.metadata);
+        if (metadata === undefined) throw new TypeError("KV put(): metadata must be JSON-serialisable");
+      }
+      await hostCall("kv", this.#name, "put", [kvKey(key), kvValue(value), kvSeconds(o.expirationTtl, "expirationTtl"), kvSeconds(o.expiration, "expiration"), metadata]);
+    }
+    async delete(key) {
+      await hostCall("kv", this.#name, "delete", [kvKey(key)]);
+    }
+    async list(options) {
+      const o = options === undefined || options === null ? {} : options;
+      const limit = o.limit === undefined || o.limit === null ? null : Number(o.limit);
+      if (limit !== null && !(Number.isInteger(limit) && limit > 0)) throw new TypeError("KV list(): limit must be a positive integer");
+      const json = await hostCall("kv", this.#name, "list", [o.prefix === undefined ? null : o.prefix, limit, o.cursor === undefined || o.cursor === "" ? null : o.cursor]);
+      return JSON.parse(json);
+    }
+  }
+  // Code Mode tools: one async method per registered tool; input and result are JSON.
+  function makeTools(name, tools) {
+    const obj = Object.create(null);
+    for (const tool of tools) {
+      obj[tool] = async function (input) {
+        const json = input === undefined ? "{}" : JSON.stringify(input);
+        if (json === undefined) throw new TypeError(`${name}.${tool}(): the input must be JSON-serialisable`);
+        return JSON.parse(await hostCall("tools", name, "call", [tool, json]));
+      };
+    }
+    return Object.freeze(obj);
+  }
+  function makeEnv(envJson, bindings) {
+    const env = JSON.parse(envJson || "{}");
+    for (const [name, kind, methods] of bindings || []) {
+      env[name] = kind === "kv" ? new KVNamespace(name) : makeTools(name, methods);
+    }
+    return Object.freeze(env);
+  }
 
   class SandboxError extends Error {
     constructor(kind, message) { super(message); this.__sandboxKind = kind; }
@@ -836,6 +940,7 @@
   function dispatchFetch(entrypoint, method, url, headers, body) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
     inflight.clear(); // anything still in flight belonged to an earlier call
+    calls.clear();
     const target = handlerTarget(entrypoint);
     const href = native.urlHref(url);
     if (href === null) throw new TypeError(`Invalid URL: ${url}`);
@@ -861,10 +966,53 @@
     return out;
   }
 
+  // RPC: call `method` on an entrypoint with JSON arguments; the result as JSON text, or a
+  // promise of it.
+  const NOT_RPC = new Set(["constructor", "fetch", "then"]);
+  function dispatchCall(entrypoint, method, argsJson) {
+    if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
+    inflight.clear();
+    calls.clear();
+    const ns = worker.namespace;
+    const name = entrypoint == null ? "default" : entrypoint;
+    if (!(name in ns)) {
+      if (name === "default") throw new SandboxError("no-default-export", "the main module has no default export");
+      throw new SandboxError("no-handler", `the main module has no export named \`${name}\``);
+    }
+    const exported = ns[name];
+    let self;
+    if (typeof exported === "function" && exported.prototype) {
+      const ctx = makeCtx();
+      self = new exported(ctx, worker.env);
+      if (self.env === undefined) self.env = worker.env;
+      if (self.ctx === undefined) self.ctx = ctx;
+    } else if (exported !== null && typeof exported === "object") {
+      self = exported;
+    } else {
+      throw new SandboxError("no-handler", `the export \`${name}\` is not an entrypoint (a class or an object)`);
+    }
+    const fn = NOT_RPC.has(method) || method in Object.prototype ? undefined : self[method];
+    if (typeof fn !== "function") throw new SandboxError("no-handler", `the entrypoint \`${name}\` has no method \`${method}\``);
+    const args = JSON.parse(argsJson);
+    if (!Array.isArray(args)) throw new TypeError("RPC arguments must be a JSON array");
+    const finish = (value) => {
+      const out = value === undefined ? "null" : JSON.stringify(value);
+      if (typeof out !== "string") throw new TypeError(`the result of ${method}() is not JSON-serialisable`);
+      const pending = waitUntil; waitUntil = [];
+      if (pending.length) return Promise.all(pending).then(() => out);
+      return out;
+    };
+    const result = fn.apply(self, args);
+    if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finish);
+    return finish(result);
+  }
+
   return {
     setDataModule(name, buffer) { dataModules.set(name, buffer); },
-    setWorker(namespace, envJson) { worker = { namespace, env: Object.freeze(JSON.parse(envJson || "{}")) }; },
+    setWorker(namespace, envJson, bindings) { worker = { namespace, env: makeEnv(envJson, bindings) }; },
     dispatchFetch,
+    dispatchCall,
+    callSettle,
     fetchResolve,
     fetchReject,
     nextTimer,

@@ -78,6 +78,8 @@ fn read_bundle(bytes: &[u8]) -> Result<Source, String> {
         main_module,
         modules,
         env_json,
+        // A compiled component has no host to lend it bindings.
+        bindings: Vec::new(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests of the crate API against the real engine component.
 
 mod basics;
+mod bindings;
 mod compile;
 mod errors;
 mod limits;

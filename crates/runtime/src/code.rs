@@ -53,6 +53,9 @@ pub struct WorkerCode {
     pub compatibility_flags: Vec<String>,
     /// What `fetch()` may reach: nothing by default (Workers' `globalOutbound: null`).
     pub global_outbound: crate::outbound::GlobalOutbound,
+    /// Capabilities added to `env` by name (KV namespaces, tools). A name may not also be a
+    /// plain `env` value.
+    pub bindings: crate::binding::Bindings,
 }
 
 /// Largest total source a worker may have (all modules together).
@@ -89,6 +92,12 @@ impl WorkerCode {
         self
     }
 
+    /// Add a binding to `env` (see [`Binding`](crate::Binding)).
+    pub fn with_binding(mut self, name: impl Into<String>, binding: crate::Binding) -> Self {
+        self.bindings.insert(name.into(), binding);
+        self
+    }
+
     /// Set this worker's limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = Some(limits);
@@ -111,6 +120,14 @@ impl WorkerCode {
                 "the modules total {} bytes; at most {MAX_CODE_BYTES} are allowed",
                 self.source_bytes()
             ));
+        }
+        for name in self.bindings.keys() {
+            if self.env.contains_key(name) {
+                return invalid(format!("`{name}` is both an env value and a binding"));
+            }
+            if name.is_empty() || name.len() > 128 {
+                return invalid(format!("bad binding name {name:?}"));
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for (name, content) in &self.modules {
@@ -168,6 +185,11 @@ impl WorkerCode {
                 })
                 .collect(),
             env_json: Value::Object(self.env.clone()).to_string(),
+            bindings: self
+                .bindings
+                .iter()
+                .map(|(name, b)| b.to_wit(name))
+                .collect(),
         }
     }
 }

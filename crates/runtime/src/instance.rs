@@ -36,7 +36,7 @@ const MAX_LOG_BYTES: usize = 1024 * 1024;
 /// Per-store data.
 pub(crate) struct InstanceState {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     pub(crate) memory: MemoryLimiter,
     logs: Vec<LogLine>,
     log_bytes: usize,
@@ -46,6 +46,10 @@ pub(crate) struct InstanceState {
     /// Where the instance's linear memory is mapped in this process (told by the guest through
     /// `sandbox:worker/memory.anchor` when it first runs), for idle trimming.
     pub(crate) memory_base: Option<usize>,
+    /// The worker's bindings (set once: an instance only serves one worker).
+    pub(crate) bindings: Arc<crate::binding::Bindings>,
+    /// Binding calls made by the current request.
+    pub(crate) calls_made: u32,
 }
 
 impl WasiHttpView for InstanceState {
@@ -235,6 +239,8 @@ impl Sandbox {
             http: WasiHttpCtx::new(),
             outbound: OutboundHooks::new(),
             memory_base: None,
+            bindings: Arc::default(),
+            calls_made: 0,
         };
         let mut store = Store::new(&host.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -320,6 +326,11 @@ impl Sandbox {
         unsafe { crate::trim::release_clean_pages(base, state.memory.current) }
     }
 
+    /// The bindings its worker's `env` has.
+    pub(crate) fn set_bindings(&mut self, bindings: &Arc<crate::binding::Bindings>) {
+        self.store.data_mut().bindings = bindings.clone();
+    }
+
     /// Bytes of linear memory this instance has (its footprint for cache accounting).
     pub fn memory_bytes(&self) -> usize {
         self.store.data().memory.current
@@ -376,6 +387,7 @@ impl Sandbox {
         if reset_meter {
             self.meter.reset();
             self.store.data_mut().outbound.reset();
+            self.store.data_mut().calls_made = 0;
         }
         self.store.set_epoch_deadline(1);
         let meter = self.meter.clone();

@@ -27,20 +27,24 @@
 //! ```
 #![deny(missing_docs)]
 
+mod binding;
 mod bindings;
 mod code;
 mod config;
 mod engine;
 mod error;
 mod instance;
+pub mod kv;
 mod lane;
 mod loader;
 pub mod outbound;
 pub mod standalone;
+pub mod tools;
 mod trace;
 mod trim;
 mod worker;
 
+pub use binding::{Binding, Bindings, MAX_CALLS_PER_REQUEST};
 pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
 pub use error::{Error, Result};

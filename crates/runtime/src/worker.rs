@@ -36,6 +36,7 @@ struct WorkerInner {
     code_bytes: usize,
     limits: Limits,
     outbound: GlobalOutbound,
+    bindings: Arc<crate::binding::Bindings>,
     /// Idle outbound connections, reused by this worker's fetches only.
     connections: Arc<ConnectionPool>,
     idle: Mutex<Vec<Sandbox>>,
@@ -74,6 +75,7 @@ impl Worker {
                 id,
                 limits,
                 outbound,
+                bindings: Arc::new(code.bindings.clone()),
                 connections: Arc::default(),
                 idle: Mutex::new(Vec::new()),
                 warm_bytes: AtomicU64::new(0),
@@ -183,6 +185,7 @@ impl Worker {
             self.inner.host.config.outbound_limits,
             &self.inner.connections,
         );
+        sb.set_bindings(&self.inner.bindings);
         Ok(sb)
     }
 
@@ -340,6 +343,76 @@ impl Entrypoint {
             self.worker.checkin(sandbox);
         }
         from_wit_response(result?)
+    }
+}
+
+impl Entrypoint {
+    /// RPC: call `method` on this entrypoint (a `WorkerEntrypoint` class is instantiated with
+    /// `(ctx, env)` per call; an object export is called directly) with JSON arguments, and return
+    /// its (awaited) result as JSON. A missing method is [`Error::NoHandler`]; what the method
+    /// throws is [`Error::Exception`].
+    pub async fn call(
+        &self,
+        method: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        self.call_traced(method, args).await.0
+    }
+
+    /// Like [`call`](Self::call), also returning the invocation's [`Trace`].
+    pub async fn call_traced(
+        &self,
+        method: &str,
+        args: Vec<serde_json::Value>,
+    ) -> (Result<serde_json::Value>, Trace) {
+        let started = instance::now();
+        let mut trace = Trace::default();
+        let result = self.run_call(method, args, &mut trace).await;
+        trace.wall_time = started.elapsed();
+        trace.outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.outcome(),
+        };
+        (result, trace)
+    }
+
+    async fn run_call(
+        &self,
+        method: &str,
+        args: Vec<serde_json::Value>,
+        trace: &mut Trace,
+    ) -> Result<serde_json::Value> {
+        let args_json = serde_json::Value::Array(args).to_string();
+        let method = method.to_owned();
+        let limits = self.worker.inner.limits;
+        let sandbox = self.worker.checkout(trace).await?;
+        let fresh = !sandbox.loaded;
+        let sandbox = self.worker.ensure_loaded(sandbox, trace).await?;
+        let name = self.name.clone();
+        let (sandbox, result, report) = sandbox
+            .call_owned(
+                &self.worker.inner.host.lane,
+                limits,
+                !fresh,
+                move |engine, store| {
+                    Box::pin(async move {
+                        engine
+                            .sandbox_worker_guest()
+                            .call_call(store, name.as_deref(), &method, &args_json)
+                            .await
+                    })
+                },
+            )
+            .await?;
+        trace.logs.extend(report.logs);
+        trace.outbound.extend(report.outbound);
+        trace.cpu_time = report.cpu_time;
+        if report.reusable {
+            self.worker.checkin(sandbox);
+        }
+        let json = result?;
+        serde_json::from_str(&json)
+            .map_err(|e| Error::Trap(format!("the engine returned invalid JSON: {e}")))
     }
 }
 

@@ -62,6 +62,33 @@ async fn main() -> Result<()> {
     linker
         .instance("sandbox:worker/memory@0.1.0")?
         .func_new("anchor", |_, _, _, _| Ok(()))?;
+    // Bindings cannot be used during initialization: every call traps.
+    struct PendingCallStub;
+    fn trap<T>(
+        _: wasmtime::StoreContextMut<'_, T>,
+        _: wasmtime::component::types::ComponentFunc,
+        _: &[wasmtime::component::Val],
+        _: &mut [wasmtime::component::Val],
+    ) -> wasmtime::Result<()> {
+        Err(wasmtime::format_err!(
+            "bindings are not available during pre-initialization"
+        ))
+    }
+    let mut calls = linker.instance("sandbox:worker/calls@0.1.0")?;
+    calls.resource(
+        "pending-call",
+        wasmtime::component::ResourceType::host::<PendingCallStub>(),
+        |_, _| Ok(()),
+    )?;
+    calls.func_new("[method]pending-call.subscribe", trap)?;
+    calls.func_new("[method]pending-call.take", trap)?;
+    let mut kv = linker.instance("sandbox:worker/kv@0.1.0")?;
+    for f in ["get", "put", "delete", "list-keys"] {
+        kv.func_new(f, trap)?;
+    }
+    linker
+        .instance("sandbox:worker/tools@0.1.0")?
+        .func_new("call", trap)?;
     let mut store = Store::new(
         &engine,
         InitState {

@@ -1,0 +1,402 @@
+//! KV namespaces for workers (`env.NOTES.get(key)`), with the Workers KV semantics.
+//!
+//! A [`KvStore`] holds every namespace; a worker gets a [`KvNamespace`] (store + namespace name)
+//! as a binding and can reach nothing else. Two stores ship: [`FileKv`] (embedded, file-backed
+//! with `redb`: data survives a restart) and [`MemoryKv`] (for tests). Limits and expiry are
+//! applied here, above the store, so every store behaves the same.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use redb::ReadableDatabase as _;
+use serde_json::{json, Value};
+
+/// Longest key, in bytes (as Workers KV).
+pub const MAX_KEY_BYTES: usize = 512;
+/// Largest value, in bytes (as Workers KV).
+pub const MAX_VALUE_BYTES: usize = 25 * 1024 * 1024;
+/// Largest metadata, as serialized JSON (as Workers KV).
+pub const MAX_METADATA_BYTES: usize = 1024;
+/// Most keys one `list` returns (and its default).
+pub const MAX_LIST_LIMIT: usize = 1000;
+
+/// One stored value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KvEntry {
+    /// The value's bytes.
+    pub value: Vec<u8>,
+    /// Metadata JSON, if stored with any.
+    pub metadata: Option<String>,
+    /// Expiry, seconds since the Unix epoch.
+    pub expiration: Option<u64>,
+}
+
+/// Where KV data lives. Implementations only store and scan; keys, limits and expiry are checked
+/// by [`KvNamespace`]. Methods may block (they run on tokio's blocking pool).
+pub trait KvStore: Send + Sync + 'static {
+    /// The entry under `key`, expired or not.
+    fn get(&self, namespace: &str, key: &str) -> anyhow::Result<Option<KvEntry>>;
+    /// Store `entry` under `key`, replacing any.
+    fn put(&self, namespace: &str, key: &str, entry: &KvEntry) -> anyhow::Result<()>;
+    /// Remove `key` (no error if missing).
+    fn delete(&self, namespace: &str, key: &str) -> anyhow::Result<()>;
+    /// Up to `limit` entries of `namespace` whose key starts with `prefix` and sorts after
+    /// `after`, in key order.
+    fn scan(
+        &self,
+        namespace: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(String, KvEntry)>>;
+}
+
+/// A namespace of a store: what a worker's KV binding is.
+#[derive(Clone)]
+pub struct KvNamespace {
+    store: Arc<dyn KvStore>,
+    namespace: String,
+}
+
+impl std::fmt::Debug for KvNamespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KvNamespace")
+            .field("namespace", &self.namespace)
+            .finish()
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() || key == "." || key == ".." {
+        return Err(format!(
+            "KV key {key:?} is not allowed (empty, \".\" or \"..\")"
+        ));
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(format!(
+            "KV key is {} bytes; the limit is {MAX_KEY_BYTES}",
+            key.len()
+        ));
+    }
+    Ok(())
+}
+
+impl KvNamespace {
+    /// Namespace `namespace` of `store`. Names are 1–64 characters of `[A-Za-z0-9_.-]`.
+    pub fn new(store: Arc<dyn KvStore>, namespace: impl Into<String>) -> anyhow::Result<Self> {
+        let namespace = namespace.into();
+        let ok = !namespace.is_empty()
+            && namespace.len() <= 64
+            && namespace
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        anyhow::ensure!(
+            ok,
+            "KV namespace {namespace:?}: use 1-64 characters of A-Z a-z 0-9 _ - ."
+        );
+        Ok(KvNamespace { store, namespace })
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.namespace
+    }
+
+    async fn blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn KvStore, &str) -> anyhow::Result<R> + Send + 'static,
+    ) -> Result<R, String> {
+        let (store, ns) = (self.store.clone(), self.namespace.clone());
+        tokio::task::spawn_blocking(move || f(&*store, &ns))
+            .await
+            .map_err(|e| format!("KV store task failed: {e}"))?
+            .map_err(|e| format!("KV store error: {e:#}"))
+    }
+
+    /// The live entry for `key` (`None` if missing or expired).
+    pub async fn get(&self, key: &str) -> Result<Option<KvEntry>, String> {
+        check_key(key)?;
+        let key = key.to_owned();
+        let entry = self.blocking(move |s, ns| s.get(ns, &key)).await?;
+        Ok(entry.filter(|e| e.expiration.is_none_or(|t| t > now_secs())))
+    }
+
+    /// Store `value` under `key`. `ttl` (seconds from now, ≥ 1) and `expiration` (Unix seconds,
+    /// in the future) set the expiry; the earlier wins.
+    pub async fn put(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Option<u64>,
+        expiration: Option<u64>,
+        metadata: Option<String>,
+    ) -> Result<(), String> {
+        check_key(key)?;
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(format!(
+                "KV value is {} bytes; the limit is {MAX_VALUE_BYTES}",
+                value.len()
+            ));
+        }
+        if let Some(m) = &metadata {
+            if m.len() > MAX_METADATA_BYTES {
+                return Err(format!(
+                    "KV metadata is {} bytes of JSON; the limit is {MAX_METADATA_BYTES}",
+                    m.len()
+                ));
+            }
+            serde_json::from_str::<Value>(m).map_err(|e| format!("KV metadata: {e}"))?;
+        }
+        let now = now_secs();
+        if ttl == Some(0) {
+            return Err("KV expirationTtl must be at least 1 second".into());
+        }
+        if expiration.is_some_and(|t| t <= now) {
+            return Err("KV expiration must be in the future (seconds since the epoch)".into());
+        }
+        let expiration = match (ttl.map(|t| now.saturating_add(t)), expiration) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let (key, entry) = (
+            key.to_owned(),
+            KvEntry {
+                value,
+                metadata,
+                expiration,
+            },
+        );
+        self.blocking(move |s, ns| s.put(ns, &key, &entry)).await
+    }
+
+    /// Remove `key` (no error if it is missing).
+    pub async fn delete(&self, key: &str) -> Result<(), String> {
+        check_key(key)?;
+        let key = key.to_owned();
+        self.blocking(move |s, ns| s.delete(ns, &key)).await
+    }
+
+    /// The Workers listing: `{"keys": [{"name", "expiration"?, "metadata"?}], "list_complete",
+    /// "cursor"?}`. The cursor is opaque to scripts (the last key, hex-encoded).
+    pub async fn list(
+        &self,
+        prefix: Option<&str>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Value, String> {
+        let limit = limit.map_or(MAX_LIST_LIMIT, |l| (l as usize).clamp(1, MAX_LIST_LIMIT));
+        let after = match cursor {
+            Some(c) => Some(
+                hex::decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| "KV list(): invalid cursor".to_string())?,
+            ),
+            None => None,
+        };
+        let prefix = prefix.unwrap_or("").to_owned();
+        let now = now_secs();
+        // One more than asked tells whether the listing is complete. Expired entries are
+        // skipped (a page may come back short; the cursor still moves on).
+        let rows = self
+            .blocking(move |s, ns| s.scan(ns, &prefix, after.as_deref(), limit + 1))
+            .await?;
+        let complete = rows.len() <= limit;
+        let page = &rows[..rows.len().min(limit)];
+        let keys: Vec<Value> = page
+            .iter()
+            .filter(|(_, e)| e.expiration.is_none_or(|t| t > now))
+            .map(|(k, e)| {
+                let mut o = json!({ "name": k });
+                if let Some(t) = e.expiration {
+                    o["expiration"] = json!(t);
+                }
+                if let Some(m) = &e.metadata {
+                    o["metadata"] = serde_json::from_str(m).unwrap_or(Value::Null);
+                }
+                o
+            })
+            .collect();
+        let mut out = json!({ "keys": keys, "list_complete": complete });
+        if !complete {
+            if let Some((last, _)) = page.last() {
+                out["cursor"] = json!(hex::encode(last));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// An in-memory store (tests, ephemeral use).
+#[derive(Default)]
+pub struct MemoryKv {
+    data: Mutex<BTreeMap<(String, String), KvEntry>>,
+}
+
+impl MemoryKv {
+    /// An empty store.
+    pub fn new() -> Arc<Self> {
+        Arc::new(MemoryKv::default())
+    }
+}
+
+impl KvStore for MemoryKv {
+    fn get(&self, namespace: &str, key: &str) -> anyhow::Result<Option<KvEntry>> {
+        let data = self.data.lock().unwrap();
+        Ok(data.get(&(namespace.to_owned(), key.to_owned())).cloned())
+    }
+    fn put(&self, namespace: &str, key: &str, entry: &KvEntry) -> anyhow::Result<()> {
+        let mut data = self.data.lock().unwrap();
+        data.insert((namespace.to_owned(), key.to_owned()), entry.clone());
+        Ok(())
+    }
+    fn delete(&self, namespace: &str, key: &str) -> anyhow::Result<()> {
+        let mut data = self.data.lock().unwrap();
+        data.remove(&(namespace.to_owned(), key.to_owned()));
+        Ok(())
+    }
+    fn scan(
+        &self,
+        namespace: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(String, KvEntry)>> {
+        let data = self.data.lock().unwrap();
+        let start = (namespace.to_owned(), after.unwrap_or(prefix).to_owned());
+        Ok(data
+            .range(start..)
+            .filter(|((_, k), _)| after != Some(k.as_str()))
+            .take_while(|((ns, k), _)| ns == namespace && k.starts_with(prefix))
+            .take(limit)
+            .map(|((_, k), e)| (k.clone(), e.clone()))
+            .collect())
+    }
+}
+
+/// The embedded, file-backed store: one `redb` database file holding every namespace (keys are
+/// `namespace \0 key`; values carry expiry and metadata). Expired entries are dropped when read.
+pub struct FileKv {
+    db: redb::Database,
+}
+
+const TABLE: redb::TableDefinition<'_, &[u8], &[u8]> = redb::TableDefinition::new("kv");
+
+fn db_key(namespace: &str, key: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(namespace.len() + 1 + key.len());
+    k.extend_from_slice(namespace.as_bytes());
+    k.push(0);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// `[expiration u64 LE (0: none)][metadata length u32 LE (u32::MAX: none)][metadata][value]`
+fn encode(e: &KvEntry) -> Vec<u8> {
+    let meta = e.metadata.as_deref().map(str::as_bytes);
+    let mut out = Vec::with_capacity(12 + meta.map_or(0, <[u8]>::len) + e.value.len());
+    out.extend_from_slice(&e.expiration.unwrap_or(0).to_le_bytes());
+    out.extend_from_slice(&meta.map_or(u32::MAX, |m| m.len() as u32).to_le_bytes());
+    out.extend_from_slice(meta.unwrap_or_default());
+    out.extend_from_slice(&e.value);
+    out
+}
+
+fn decode(b: &[u8]) -> anyhow::Result<KvEntry> {
+    anyhow::ensure!(b.len() >= 12, "corrupt KV record");
+    let expiration = u64::from_le_bytes(b[..8].try_into()?);
+    let meta_len = u32::from_le_bytes(b[8..12].try_into()?);
+    let (metadata, rest) = if meta_len == u32::MAX {
+        (None, &b[12..])
+    } else {
+        let end = 12 + meta_len as usize;
+        anyhow::ensure!(b.len() >= end, "corrupt KV record");
+        (Some(String::from_utf8(b[12..end].to_vec())?), &b[end..])
+    };
+    Ok(KvEntry {
+        value: rest.to_vec(),
+        metadata,
+        expiration: (expiration != 0).then_some(expiration),
+    })
+}
+
+impl FileKv {
+    /// Open (or create) the database at `path`.
+    pub fn open(path: &Path) -> anyhow::Result<Arc<Self>> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let db = redb::Database::create(path)
+            .map_err(|e| anyhow::anyhow!("opening KV database {}: {e}", path.display()))?;
+        let tx = db.begin_write()?;
+        tx.open_table(TABLE)?;
+        tx.commit()?;
+        Ok(Arc::new(FileKv { db }))
+    }
+}
+
+impl KvStore for FileKv {
+    fn get(&self, namespace: &str, key: &str) -> anyhow::Result<Option<KvEntry>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(TABLE)?;
+        let entry = match table.get(db_key(namespace, key).as_slice())? {
+            Some(v) => Some(decode(v.value())?),
+            None => None,
+        };
+        Ok(entry)
+    }
+    fn put(&self, namespace: &str, key: &str, entry: &KvEntry) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut table = tx.open_table(TABLE)?;
+            table.insert(db_key(namespace, key).as_slice(), encode(entry).as_slice())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+    fn delete(&self, namespace: &str, key: &str) -> anyhow::Result<()> {
+        let tx = self.db.begin_write()?;
+        {
+            let mut table = tx.open_table(TABLE)?;
+            table.remove(db_key(namespace, key).as_slice())?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+    fn scan(
+        &self,
+        namespace: &str,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(String, KvEntry)>> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(TABLE)?;
+        let start = db_key(namespace, after.unwrap_or(prefix));
+        let full_prefix = db_key(namespace, prefix);
+        let mut out = Vec::new();
+        for row in table.range(start.as_slice()..)? {
+            let (k, v) = row?;
+            let k = k.value();
+            if !k.starts_with(&full_prefix) {
+                break;
+            }
+            let key = String::from_utf8(k[namespace.len() + 1..].to_vec())?;
+            if after == Some(key.as_str()) {
+                continue;
+            }
+            out.push((key, decode(v.value())?));
+            if out.len() == limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
