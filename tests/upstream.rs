@@ -186,6 +186,29 @@ async fn answer(
                 .unwrap_or(200);
             reply(code, Bytes::from(format!("status {code}")))
         }
+        // A Code Mode tool callback: {"tool", "input"} -> {"ok": true, "result"} and friends.
+        "/tool" => {
+            let call: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let input = &call["input"];
+            let answer = match call["tool"].as_str().unwrap_or("") {
+                "add" => {
+                    serde_json::json!({"ok": true, "result": input["a"].as_f64().unwrap_or(0.0) + input["b"].as_f64().unwrap_or(0.0)})
+                }
+                "fail" => serde_json::json!({"ok": false, "error": "the tool said no"}),
+                "slow" => {
+                    {
+                        let mut g = gauge.lock().unwrap();
+                        g.0 += 1;
+                        g.1 = g.1.max(g.0);
+                    }
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    gauge.lock().unwrap().0 -= 1;
+                    serde_json::json!({"ok": true, "result": input.clone()})
+                }
+                _ => serde_json::json!({"raw": input.clone()}),
+            };
+            reply(200, Bytes::from(answer.to_string()))
+        }
         _ => reply(404, Bytes::from_static(b"not found")),
     })
 }

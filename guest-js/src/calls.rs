@@ -41,7 +41,7 @@ pub fn start<'js>(
             return Ok(None);
         }
         match v.as_number() {
-            Some(n) if n.is_finite() && n >= 0.0 && n <= 9.0e15 => Ok(Some(n as u64)),
+            Some(n) if (0.0..=9.0e15).contains(&n) => Ok(Some(n as u64)),
             _ => Err(Exception::throw_type(
                 ctx,
                 &format!("{kind}.{method}: expected a non-negative number of seconds"),

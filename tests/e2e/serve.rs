@@ -667,3 +667,159 @@ async fn outbound_policies_over_the_api_and_a_gateway_worker() {
         .iter()
         .any(|(k, v)| k == "x-asked" && v == "/v1/items"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bindings_kv_tools_and_rpc_through_the_daemon() {
+    let up = wasm_sandbox_tests::upstream::Upstream::start().await;
+    let dir = TempDir::new("bindings");
+    let cfg = dir.0.join("sandbox.toml");
+    std::fs::write(
+        &cfg,
+        format!("[tools]\ncallbacks = [\"{}/tool\"]\n", up.base()),
+    )
+    .unwrap();
+    let args = ["--config", cfg.to_str().unwrap()];
+    let kv_code = r#"export default { async fetch(req, env) {
+        const before = await env.KV.get("visits", "json");
+        await env.KV.put("visits", JSON.stringify((before || 0) + 1), { metadata: { by: "test" } });
+        return Response.json({ before, list: (await env.KV.list()).keys });
+    } };"#;
+    let notes = json!({ "KV": { "kv": "notes" } });
+    {
+        let d = TestDaemon::start(&dir.0, &args, &[]);
+        let (status, v) = post_json(
+            &d,
+            "/api/run",
+            &json!({ "code": kv_code, "bindings": notes }),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+        assert_eq!(out["before"], Value::Null);
+        assert_eq!(
+            out["list"],
+            json!([{"name": "visits", "metadata": {"by": "test"}}])
+        );
+        // Another namespace does not see it.
+        let (_, v) = post_json(
+            &d,
+            "/api/run",
+            &json!({ "code": kv_code, "bindings": { "KV": { "kv": "other" } } }),
+        )
+        .await;
+        let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+        assert_eq!(out["before"], Value::Null);
+
+        // Tools over an HTTP callback: chained calls, a caught error, calls that overlap.
+        let tools = json!({ "TOOLS": { "tools": {
+            "url": format!("{}/tool", up.base()),
+            "tools": [
+                { "name": "add", "description": "Add two numbers", "inputSchema": { "type": "object", "properties": { "a": { "type": "number" }, "b": { "type": "number" } }, "required": ["a", "b"] } },
+                { "name": "fail", "description": "Always fails" },
+                { "name": "slow", "description": "Echoes after a while" },
+                { "name": "raw", "description": "Answers without ok" }
+            ]
+        } } });
+        let agent = r#"export default { async fetch(req, env) {
+            const x = await env.TOOLS.add({ a: 1, b: 2 });
+            const y = await env.TOOLS.add({ a: x, b: 10 });
+            let error; try { await env.TOOLS.fail({}); } catch (e) { error = e.message; }
+            let invalid; try { await env.TOOLS.add({ a: 1 }); } catch (e) { invalid = e.message; }
+            const slow = await Promise.all([1, 2, 3].map(n => env.TOOLS.slow({ n })));
+            const raw = await env.TOOLS.raw({ k: "v" });
+            return Response.json({ x, y, error, invalid, slow, raw });
+        } };"#;
+        let (status, v) =
+            post_json(&d, "/api/run", &json!({ "code": agent, "bindings": tools })).await;
+        assert_eq!(status, 200, "{v}");
+        let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+        assert_eq!(out["x"], 3.0);
+        assert_eq!(out["y"], 13.0);
+        assert_eq!(out["error"], "the tool said no");
+        assert_eq!(out["invalid"], "add(): invalid input: input.b is required");
+        assert_eq!(out["slow"], json!([{"n": 1}, {"n": 2}, {"n": 3}]));
+        assert_eq!(out["raw"], json!({"raw": {"k": "v"}}));
+        assert_eq!(up.max_concurrent(), 3, "the three slow calls overlapped");
+
+        // A callback URL the config does not list, and malformed bindings: 400 with the reason.
+        for (bindings, expect) in [
+            (
+                json!({ "T": { "tools": { "url": "http://169.254.169.254/x", "tools": [] } } }),
+                "is not allowed",
+            ),
+            (json!({ "K": { "kv": "../escape" } }), "namespace"),
+            (json!({ "K": { "files": {} } }), "expected {\"kv\""),
+            (json!({ "K": 1 }), "expected {\"kv\""),
+        ] {
+            let (status, v) = post_json(
+                &d,
+                "/api/run",
+                &json!({ "code": kv_code, "bindings": bindings }),
+            )
+            .await;
+            assert_eq!(status, 400, "{v}");
+            assert!(v["error"].as_str().unwrap().contains(expect), "{v}");
+        }
+
+        // RPC to a registered worker's named entrypoint.
+        let calc = r#"import { WorkerEntrypoint } from "cloudflare:workers";
+            export class Calc extends WorkerEntrypoint {
+                async add(a, b) { return a + b + (await this.env.KV.get("visits", "json")); }
+                boom() { throw new TypeError("no way"); }
+            }
+            export default { fetch() { return new Response("calc"); }, ping() { return "pong"; } };"#;
+        let r = client()
+            .put(d.url("/workers/calc"))
+            .json(&json!({ "code": calc, "bindings": notes }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let rpc = |body: Value| {
+            let url = d.url("/workers/calc/rpc");
+            async move {
+                let r = client().post(url).json(&body).send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        assert_eq!(
+            rpc(json!({ "entrypoint": "Calc", "method": "add", "args": [2, 3] })).await,
+            (200, json!({ "ok": true, "result": 6 }))
+        );
+        assert_eq!(
+            rpc(json!({ "method": "ping" })).await,
+            (200, json!({ "ok": true, "result": "pong" }))
+        );
+        let (status, v) = rpc(json!({ "entrypoint": "Calc", "method": "boom" })).await;
+        assert_eq!((status, &v["ok"]), (400, &json!(false)));
+        assert!(
+            v["error"].as_str().unwrap().contains("TypeError: no way"),
+            "{v}"
+        );
+        let (status, v) = rpc(json!({ "entrypoint": "Calc", "method": "nope" })).await;
+        assert_eq!(status, 400);
+        assert!(
+            v["error"].as_str().unwrap().contains("has no method"),
+            "{v}"
+        );
+        let (status, _) = rpc(json!({ "args": [] })).await;
+        assert_eq!(status, 400);
+        let r = client()
+            .post(d.url("/workers/missing/rpc"))
+            .json(&json!({ "method": "x" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    // KV data survives a daemon restart.
+    let d = TestDaemon::start(&dir.0, &args, &[]);
+    let (_, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": kv_code, "bindings": notes }),
+    )
+    .await;
+    let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+    assert_eq!(out["before"], 1, "{v}");
+}

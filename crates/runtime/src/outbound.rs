@@ -19,6 +19,7 @@
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -154,8 +155,13 @@ pub(crate) struct CallState {
 /// was opened to (checked again before reuse). Per worker: tenants never share a connection.
 #[derive(Default)]
 pub(crate) struct ConnectionPool {
-    idle: Mutex<std::collections::HashMap<String, Vec<(SocketAddr, Sender)>>>,
+    idle: Mutex<std::collections::HashMap<String, Vec<Pooled>>>,
 }
+
+/// A pooled connection: the address it was opened to, its sender, and whether the response it
+/// last carried has been read to the end (then it becomes ready as soon as its driver task has
+/// run, which may be a moment after the guest saw the last byte).
+type Pooled = (SocketAddr, Sender, Arc<AtomicBool>);
 
 type Sender = hyper::client::conn::http1::SendRequest<WasiBody>;
 
@@ -163,23 +169,35 @@ type Sender = hyper::client::conn::http1::SendRequest<WasiBody>;
 const IDLE_PER_TARGET: usize = 8;
 
 impl ConnectionPool {
-    /// An idle connection that can take a request now. Closed ones are dropped; busy ones
-    /// (their last response still being read) stay.
-    fn take(&self, key: &str) -> Option<(SocketAddr, Sender)> {
-        let mut idle = self.idle.lock().unwrap();
-        let list = idle.get_mut(key)?;
-        list.retain(|(_, s)| !s.is_closed());
-        let ready = list.iter().rposition(|(_, s)| s.is_ready())?;
-        Some(list.swap_remove(ready))
+    /// An idle connection that can take a request now, or one whose last response was read to
+    /// the end (it is waited for, briefly). Closed ones are dropped; busy ones (their response
+    /// still being read, e.g. by a concurrent fetch) stay.
+    async fn take(&self, key: &str) -> Option<Pooled> {
+        let (addr, mut sender, done) = {
+            let mut idle = self.idle.lock().unwrap();
+            let list = idle.get_mut(key)?;
+            list.retain(|(_, s, _)| !s.is_closed());
+            if let Some(i) = list.iter().rposition(|(_, s, _)| s.is_ready()) {
+                return Some(list.swap_remove(i));
+            }
+            let i = list
+                .iter()
+                .rposition(|(_, _, done)| done.load(Ordering::Acquire))?;
+            list.swap_remove(i)
+        };
+        match tokio::time::timeout(Duration::from_millis(50), sender.ready()).await {
+            Ok(Ok(())) => Some((addr, sender, done)),
+            _ => None,
+        }
     }
 
     /// Offer a connection for reuse (it becomes usable once its response body is read).
-    fn put(&self, key: String, addr: SocketAddr, sender: Sender) {
+    fn put(&self, key: String, pooled: Pooled) {
         let mut idle = self.idle.lock().unwrap();
         let list = idle.entry(key).or_default();
-        list.retain(|(_, s)| !s.is_closed());
+        list.retain(|(_, s, _)| !s.is_closed());
         if list.len() < IDLE_PER_TARGET {
-            list.push((addr, sender));
+            list.push(pooled);
         }
     }
 }
@@ -370,12 +388,17 @@ async fn connect_and_send(
         .map_err(|_| Refusal::Failed("invalid request path".into()))?;
     let key = format!("{}://{bare}:{port}", if https { "https" } else { "http" });
     // Reuse an idle connection of this worker to the same target, if its address still passes.
-    if let Some((addr, mut sender)) = pool.take(&key) {
+    if let Some((addr, mut sender, done)) = pool.take(&key).await {
         if policy.check_addr(bare, addr.ip()).is_ok() {
             match sender.try_send_request(request).await {
                 Ok(response) => {
-                    pool.put(key, addr, sender);
-                    return Ok(response.map(|b| b.map_err(HttpError::from).boxed_unsync()));
+                    done.store(false, Ordering::Release);
+                    pool.put(key, (addr, sender, done.clone()));
+                    return Ok(response.map(|b| {
+                        EndFlagged { inner: b, done }
+                            .map_err(HttpError::from)
+                            .boxed_unsync()
+                    }));
                 }
                 Err(mut e) => match e.take_message() {
                     // Not sent (the connection went away meanwhile): open a new one below.
@@ -457,10 +480,47 @@ async fn connect_and_send(
         .send_request(request)
         .await
         .map_err(|e| Refusal::Failed(format!("request to {bare} failed: {e}")))?;
+    let done = Arc::new(AtomicBool::new(false));
     if let Some(addr) = connected {
-        pool.put(key, addr, sender);
+        pool.put(key, (addr, sender, done.clone()));
     }
-    Ok(response.map(|b| b.map_err(HttpError::from).boxed_unsync()))
+    Ok(response.map(|b| {
+        EndFlagged { inner: b, done }
+            .map_err(HttpError::from)
+            .boxed_unsync()
+    }))
+}
+
+/// A response body that flags its connection's pool entry when it has been read to the end.
+struct EndFlagged {
+    inner: hyper::body::Incoming,
+    done: Arc<AtomicBool>,
+}
+
+impl http_body::Body for EndFlagged {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        // The end is either a final `None` or (with a known length) the last frame, after which
+        // readers may stop polling.
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.done.store(true, Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static {}

@@ -44,6 +44,10 @@ pub struct WorkerSpec {
     /// registered worker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global_outbound: Option<Value>,
+    /// Capabilities added to `env` by name: `{"KV": {"kv": "<namespace>"}}`, `{"TOOLS":
+    /// {"tools": {"url": "<callback>", "tools": [{"name", "description", "inputSchema"}]}}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bindings: Option<Map<String, Value>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
@@ -90,6 +94,7 @@ impl RunBody {
             && w.compatibility_flags.is_none()
             && w.limits.is_none()
             && w.global_outbound.is_none()
+            && w.bindings.is_none()
     }
 }
 

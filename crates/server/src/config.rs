@@ -40,6 +40,12 @@ use serde::Deserialize;
 /// max_response_mb = 16               # response body per fetch
 /// max_total_mb = 64                  # all responses of one request together
 ///
+/// [tools]                            # Code Mode tool bindings with an HTTP callback
+/// callbacks = []                     # URL prefixes a tools binding's `url` may start with
+///                                    # (none by default: no callbacks), e.g.
+///                                    # ["http://127.0.0.1:9000/tools/"]
+/// timeout_ms = 30000                 # per tool call
+///
 /// [engine]
 /// max_instances = 1000               # sandboxes alive at once (pooling allocator slots)
 /// cache_max_workers = 1000           # workers kept warm by /api/get and the registry
@@ -61,7 +67,27 @@ pub struct ServerConfig {
     pub limits: LimitsConfig,
     pub ceilings: LimitsConfig,
     pub outbound: OutboundConfig,
+    pub tools: ToolsConfig,
     pub engine: EngineConfig,
+}
+
+/// Where tool bindings may call back to (the daemon makes these requests itself, so nothing is
+/// allowed unless listed here).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ToolsConfig {
+    /// URL prefixes (`http://host:port/path/`) a tools binding's callback URL must start with.
+    pub callbacks: Vec<String>,
+    pub timeout_ms: u64,
+}
+
+impl Default for ToolsConfig {
+    fn default() -> Self {
+        ToolsConfig {
+            callbacks: Vec::new(),
+            timeout_ms: 30_000,
+        }
+    }
 }
 
 /// Daemon-wide outbound ceilings and limits.
@@ -144,6 +170,7 @@ impl Default for ServerConfig {
                 wall_ms: 120_000,
             },
             outbound: OutboundConfig::default(),
+            tools: ToolsConfig::default(),
             engine: EngineConfig::default(),
         }
     }

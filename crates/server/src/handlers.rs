@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
-use wasm_sandbox::{Error, GlobalOutbound, Invocation, StatusText, Worker};
+use wasm_sandbox::{Error, GlobalOutbound, Invocation, StatusText, Worker, WorkerCode};
 
 use crate::api::{body_fields, RunBody, RunReply, WorkerSpec};
 use crate::registry::{check_id, Registered};
@@ -61,6 +61,10 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
         (_, ["workers", id]) => {
             let id = id.to_string();
             registry_route(state, req, &id, info).await
+        }
+        (&Method::POST, ["workers", id, "rpc"]) => {
+            let id = id.to_string();
+            rpc(state, req, &id, info).await
         }
         (_, ["workers", id, _rest]) => {
             let id = id.to_string();
@@ -249,7 +253,7 @@ async fn api_run(
         }),
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
-    let code = match run.worker.to_code(&state.config, &services(state)) {
+    let code = match worker_code(state, &run.worker) {
         Ok(c) => c,
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
@@ -401,7 +405,7 @@ async fn registry_route(
             };
             // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
             // refused at registration, with the reason.
-            let code = match spec.to_code(&state.config, &services(state)) {
+            let code = match worker_code(state, &spec) {
                 Ok(c) => c,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
@@ -463,6 +467,69 @@ fn cache_key(record: &Registered) -> String {
 /// `globalOutbound: {"service": id}`: every outbound request of the worker goes to the
 /// registered worker `id` (the gateway pattern: it can hold credentials in its own `env` and
 /// reach the real API under its own `globalOutbound`; the calling worker sees only the answer).
+/// A spec as the crate's `WorkerCode`: defaults, ceilings, outbound and bindings applied.
+fn worker_code(state: &Arc<AppState>, spec: &WorkerSpec) -> Result<WorkerCode, String> {
+    let mut code = spec.to_code(&state.config, &services(state))?;
+    code.bindings = crate::bindings::bindings(spec.bindings.as_ref(), &state.kv, &state.config)?;
+    Ok(code)
+}
+
+/// `POST /workers/{id}/rpc` `{"entrypoint"?, "method", "args"?}`: call a method of a registered
+/// worker's entrypoint; `{"ok": true, "result"}` or `{"ok": false, "error"}`.
+async fn rpc(
+    state: &Arc<AppState>,
+    req: http::Request<Incoming>,
+    id: &str,
+    info: &mut LogInfo,
+) -> Reply {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RpcBody {
+        #[serde(default)]
+        entrypoint: Option<String>,
+        method: String,
+        #[serde(default)]
+        args: Vec<serde_json::Value>,
+    }
+    if let Err(e) = check_id(id) {
+        return api_error(StatusCode::BAD_REQUEST, e);
+    }
+    info.worker = Some(id.to_owned());
+    let (_permit, _parts, body) = match admit(state, req, true).await {
+        Ok(admitted) => admitted,
+        Err(reply) => return reply,
+    };
+    let call: RpcBody = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    r#"bad JSON body ({e}): expected {{"entrypoint"?: "Name", "method": "name", "args"?: [...]}}"#
+                ),
+            )
+        }
+    };
+    let worker = match registered_worker(state, id).await {
+        Ok(w) => w,
+        Err(_) => {
+            return api_error(
+                StatusCode::NOT_FOUND,
+                format!("no worker `{id}` is registered"),
+            )
+        }
+    };
+    let (result, trace) = worker
+        .entrypoint(call.entrypoint.as_deref())
+        .call_traced(&call.method, call.args)
+        .await;
+    info.outcome = Some(trace.outcome);
+    match result {
+        Ok(value) => json_reply(StatusCode::OK, &json!({ "ok": true, "result": value })),
+        Err(e) => api_failure(e, info),
+    }
+}
+
 fn services(state: &Arc<AppState>) -> impl Fn(&str) -> GlobalOutbound {
     let state = Arc::downgrade(state);
     move |id: &str| {
@@ -509,13 +576,11 @@ async fn registered_worker(state: &Arc<AppState>, id: &str) -> Result<Worker, Re
         }
         Err(e) => return Err(text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))),
     };
-    let spec = record.spec.clone();
-    let config = state.config.clone();
-    let services = services(state);
+    let code = worker_code(state, &record.spec);
     state
         .loader
         .get(&cache_key(&record), || async move {
-            spec.to_code(&config, &services).map_err(anyhow::Error::msg)
+            code.map_err(anyhow::Error::msg)
         })
         .await
         .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))

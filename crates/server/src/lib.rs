@@ -12,6 +12,7 @@
 //! finish within the grace period. The settings (with defaults) are documented on [`ServerConfig`].
 
 mod api;
+mod bindings;
 pub mod config;
 mod handlers;
 mod registry;
@@ -35,6 +36,8 @@ pub use config::ServerConfig;
 pub(crate) struct AppState {
     pub loader: Loader,
     pub registry: registry::Registry,
+    /// The KV store behind every `{"kv": ...}` binding (`<data dir>/kv.redb`).
+    pub kv: Arc<dyn wasm_sandbox::kv::KvStore>,
     pub config: ServerConfig,
     pub permits: Arc<Semaphore>,
 }
@@ -52,6 +55,7 @@ impl Daemon {
     pub async fn bind(config: ServerConfig) -> Result<Self> {
         let addr = config.validate()?;
         let registry = registry::Registry::open(&config.data_dir())?;
+        let kv = wasm_sandbox::kv::FileKv::open(&config.data_dir().join("kv.redb"))?;
         let loader = Loader::new(config.engine_config())
             .await
             .context("starting the engine")?;
@@ -64,6 +68,7 @@ impl Daemon {
             state: Arc::new(AppState {
                 loader,
                 registry,
+                kv,
                 config,
                 permits,
             }),
