@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use javy::quickjs::{Array, Ctx, Exception, Result, Value};
 
 use crate::engine_world::sandbox::worker::calls::{PendingCall, Reply};
-use crate::engine_world::sandbox::worker::{kv, tools};
+use crate::engine_world::sandbox::worker::types::HttpRequest;
+use crate::engine_world::sandbox::worker::{files, kv, services, tools};
 use crate::engine_world::wasi::io::poll::Pollable;
 
 thread_local! {
@@ -71,6 +72,32 @@ pub fn start<'js>(
             )
         }
         ("tools", "call") => tools::call(binding, &string(0)?, &string(1)?),
+        ("service", "fetch") => {
+            let headers: Array<'js> = args.get(2)?;
+            let body: Value<'js> = args.get(3)?;
+            let body = if body.is_null() || body.is_undefined() {
+                None
+            } else {
+                Some(crate::natives::bytes_of(ctx, &body)?.to_vec())
+            };
+            services::fetch(
+                binding,
+                &HttpRequest {
+                    method: string(0)?,
+                    url: string(1)?,
+                    headers: crate::natives::pairs_from_js(&headers)?,
+                    body,
+                },
+            )
+        }
+        ("files", "read") => files::read(binding, &string(0)?),
+        ("files", "write") => {
+            let data: Value<'js> = args.get(1)?;
+            let bytes = crate::natives::bytes_of(ctx, &data)?.to_vec();
+            files::write(binding, &string(0)?, &bytes)
+        }
+        ("files", "list") => files::list_dir(binding, &string(0)?),
+        ("files", "delete") => files::delete(binding, &string(0)?),
         _ => return Err(bad("no such call")),
     };
     let id = NEXT_ID.with(|n| {
@@ -124,6 +151,14 @@ pub fn reply_to_js<'js>(ctx: &Ctx<'js>, reply: Reply) -> Result<Value<'js>> {
                 None => pair.set(1, Value::new_null(ctx.clone()))?,
             }
             pair.into_value()
+        }
+        Reply::Response(r) => {
+            let out = Array::new(ctx.clone())?;
+            out.set(0, r.status)?;
+            out.set(1, r.status_text)?;
+            out.set(2, crate::natives::pairs_to_js(ctx, &r.headers)?)?;
+            out.set(3, TypedArray::<u8>::new(ctx.clone(), r.body)?)?;
+            out.into_value()
         }
     })
 }

@@ -94,6 +94,8 @@ impl WorkerGuest for Component {
                     kind: match b.kind {
                         BindingKind::Kv => "kv",
                         BindingKind::Tools => "tools",
+                        BindingKind::Service => "service",
+                        BindingKind::Files => "files",
                     },
                     methods: b.methods,
                 })

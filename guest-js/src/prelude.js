@@ -890,10 +890,63 @@
     }
     return Object.freeze(obj);
   }
+  // Service bindings: fetch() on another worker (or a host handler).
+  function makeService(name) {
+    return Object.freeze({
+      async fetch(input, init) {
+        const request = new Request(input, init);
+        const st = bodyState.get(request);
+        const bytes = st.bytes;
+        st.used = st.bytes !== null;
+        const r = await hostCall("service", name, "fetch", [request.method, request.url, headerPairs(request.headers), bytes]);
+        const nullBody = r[0] === 101 || r[0] === 204 || r[0] === 205 || r[0] === 304 || request.method === "HEAD";
+        const response = new Response(nullBody ? null : r[3], { status: r[0] >= 200 && r[0] <= 599 ? r[0] : 200, statusText: r[1], headers: r[2] });
+        responseMeta(response, request.url, false, r[0]);
+        return response;
+      },
+    });
+  }
+  // Files: a directory the supervisor lends.
+  const FILE_TYPES = new Set(["text", "json", "arrayBuffer", "bytes"]);
+  function filePath(path) {
+    if (typeof path !== "string") throw new TypeError("FILES: a path must be a string");
+    return path;
+  }
+  function makeFiles(name) {
+    return Object.freeze({
+      async read(path, options) {
+        const type = typeof options === "string" ? options : (options && options.type) || "text";
+        if (!FILE_TYPES.has(type)) throw new TypeError(`FILES.read(): unknown type "${type}"; use "text", "json", "arrayBuffer" or "bytes"`);
+        const bytes = await hostCall("files", name, "read", [filePath(path)]);
+        if (bytes === null) return null;
+        if (type === "bytes") return bytes;
+        if (type === "arrayBuffer") return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+        const text = native.utf8Decode(bytes);
+        return type === "json" ? JSON.parse(text) : text;
+      },
+      async write(path, data) {
+        const bytes = typeof data === "string" ? native.utf8Encode(data.toWellFormed())
+          : data instanceof ArrayBuffer ? new Uint8Array(data)
+          : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : null;
+        if (bytes === null) throw new TypeError("FILES.write(): data must be a string, an ArrayBuffer or an ArrayBufferView");
+        await hostCall("files", name, "write", [filePath(path), bytes]);
+      },
+      async list(path) {
+        return JSON.parse(await hostCall("files", name, "list", [path === undefined ? "" : filePath(path)]));
+      },
+      async delete(path) {
+        await hostCall("files", name, "delete", [filePath(path)]);
+      },
+    });
+  }
   function makeEnv(envJson, bindings) {
     const env = JSON.parse(envJson || "{}");
     for (const [name, kind, methods] of bindings || []) {
-      env[name] = kind === "kv" ? new KVNamespace(name) : makeTools(name, methods);
+      env[name] = kind === "kv" ? new KVNamespace(name)
+        : kind === "tools" ? makeTools(name, methods)
+        : kind === "service" ? makeService(name)
+        : makeFiles(name);
     }
     return Object.freeze(env);
   }

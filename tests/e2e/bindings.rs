@@ -418,3 +418,202 @@ async fn named_entrypoints_answer_fetch_and_rpc() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_bindings_call_workers_and_handlers_and_stop_loops() {
+    let loader = loader().await;
+    let backend = loader
+        .load(WorkerCode::js(
+            "b.js",
+            r#"export default { async fetch(req) {
+                return new Response(`${req.method} ${new URL(req.url).pathname} ${await req.text()} ${req.headers.get("x-from")}`, { status: 201, statusText: "Made", headers: { "x-backend": "yes" } });
+            } };"#,
+        ))
+        .unwrap();
+    let host = Binding::service(|req: http::Request<bytes::Bytes>| async move {
+        Ok(http::Response::new(bytes::Bytes::from(format!(
+            "host saw {}",
+            req.uri()
+        ))))
+    });
+    let front = r#"export default { async fetch(req, env) {
+        const r = await env.BACKEND.fetch("https://backend/items", { method: "POST", body: "payload", headers: { "x-from": "front" } });
+        const h = await env.HOST.fetch(new Request("https://host/x?y=1"));
+        return Response.json({ status: r.status, statusText: r.statusText, header: r.headers.get("x-backend"), body: await r.text(), host: await h.text() });
+    } };"#;
+    let out = body_json(
+        &run(
+            &loader,
+            WorkerCode::js("f.js", front)
+                .with_binding("BACKEND", Binding::worker(backend))
+                .with_binding("HOST", host),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(
+        out,
+        json!({"status": 201, "statusText": "Made", "header": "yes", "body": "POST /items payload front", "host": "host saw https://host/x?y=1"})
+    );
+
+    // A worker bound to itself recurses until the depth limit refuses the next call; the error
+    // unwinds through every level as a catchable Error.
+    let cell: Arc<std::sync::OnceLock<wasm_sandbox::Worker>> = Arc::default();
+    let me = cell.clone();
+    let itself = Binding::service(move |req: http::Request<bytes::Bytes>| {
+        let w = me.get().cloned();
+        async move {
+            w.ok_or("not ready")?
+                .entrypoint(None)
+                .fetch(req)
+                .await
+                .map_err(|e| e.to_string())
+        }
+    });
+    let recursive = loader
+        .load(
+            WorkerCode::js(
+                "r.js",
+                r#"export default { async fetch(req, env) {
+                    const depth = Number(new URL(req.url).searchParams.get("d") || 0);
+                    try {
+                        const r = await env.SELF.fetch(`https://self/?d=${depth + 1}`);
+                        return new Response(await r.text(), { status: r.status });
+                    } catch (e) { return new Response(`stopped at ${depth}: ${e.message}`, { status: 508 }); }
+                } };"#,
+            )
+            .with_binding("SELF", itself),
+        )
+        .unwrap();
+    cell.set(recursive.clone()).ok().unwrap();
+    let resp = recursive
+        .entrypoint(None)
+        .fetch(get("https://self/"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 508);
+    let body = text(&resp);
+    assert!(body.starts_with("stopped at 16: "), "{body}");
+    assert!(body.contains("nested more than 16 deep"), "{body}");
+}
+
+#[tokio::test]
+async fn files_round_trip_quota_modes_and_escapes() {
+    use wasm_sandbox::files::{FilesBinding, FilesMode};
+    let base = std::env::temp_dir().join(format!("wasm-sandbox-files-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let root = base.join("lent");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(base.join("secret.txt"), "TOP-SECRET").unwrap();
+    std::fs::write(root.join("sub/hello.txt"), "hi").unwrap();
+    std::os::unix::fs::symlink(&base, root.join("up")).unwrap();
+    std::os::unix::fs::symlink(base.join("secret.txt"), root.join("secret-link")).unwrap();
+    std::os::unix::fs::symlink("/etc", root.join("etc")).unwrap();
+    let loader = loader().await;
+    let rw = FilesBinding::open(&root, FilesMode::ReadWrite, 64).unwrap();
+    let code = r#"export default { async fetch(req, env) {
+        const out = {};
+        const attempt = async (name, f) => { try { out[name] = await f(); } catch (e) { out[name] = "refused: " + e.message; } };
+        await env.FILES.write("notes/a.json", JSON.stringify({ n: 1 }));
+        await env.FILES.write("bin", new Uint8Array([1, 2, 3]));
+        out.text = await env.FILES.read("sub/hello.txt");
+        out.json = await env.FILES.read("notes/a.json", { type: "json" });
+        out.bytes = Array.from(await env.FILES.read("bin", "bytes"));
+        out.missing = await env.FILES.read("nope.txt");
+        out.root = (await env.FILES.list()).map(e => `${e.name}:${e.type}`);
+        out.notes = await env.FILES.list("notes");
+        await attempt("quota", () => env.FILES.write("big", "x".repeat(100)));
+        await env.FILES.delete("bin");
+        out.afterDelete = await env.FILES.read("bin");
+        for (const p of ["../secret.txt", "/etc/passwd", "sub/../../secret.txt", "up/secret.txt", "secret-link", "etc/passwd", "a\0b", ""]) {
+            await attempt(p, () => env.FILES.read(p));
+        }
+        await attempt("write-escape", () => env.FILES.write("up/evil.txt", "x"));
+        await attempt("list-escape", () => env.FILES.list("../"));
+        return Response.json(out);
+    } };"#;
+    let out = body_json(
+        &run(
+            &loader,
+            WorkerCode::js("w.js", code).with_binding("FILES", Binding::Files(rw)),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(out["text"], "hi");
+    assert_eq!(out["json"], json!({"n": 1}));
+    assert_eq!(out["bytes"], json!([1, 2, 3]));
+    assert_eq!(out["missing"], Value::Null);
+    assert_eq!(
+        out["root"],
+        json!([
+            "bin:file",
+            "etc:symlink",
+            "notes:directory",
+            "secret-link:symlink",
+            "sub:directory",
+            "up:symlink"
+        ])
+    );
+    assert_eq!(
+        out["notes"],
+        json!([{"name": "a.json", "type": "file", "size": 7}])
+    );
+    assert!(
+        out["quota"].as_str().unwrap().contains("quota of 64 bytes"),
+        "{out}"
+    );
+    assert_eq!(out["afterDelete"], Value::Null);
+    for p in [
+        "../secret.txt",
+        "/etc/passwd",
+        "sub/../../secret.txt",
+        "up/secret.txt",
+        "secret-link",
+        "etc/passwd",
+        "a\u{0}b",
+        "",
+        "write-escape",
+        "list-escape",
+    ] {
+        let v = out[p].as_str().unwrap_or_default();
+        assert!(v.starts_with("refused: "), "{p}: {v}");
+        assert!(
+            !v.contains("TOP-SECRET") && !v.contains("root:"),
+            "{p}: {v}"
+        );
+    }
+    assert!(!base.join("evil.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(base.join("secret.txt")).unwrap(),
+        "TOP-SECRET"
+    );
+
+    // Read-only: reads work, writes and deletes are refused.
+    let ro = FilesBinding::open(&root, FilesMode::ReadOnly, 1 << 20).unwrap();
+    let code = r#"export default { async fetch(req, env) {
+        const out = [await env.FILES.read("sub/hello.txt")];
+        for (const f of [() => env.FILES.write("x", "y"), () => env.FILES.delete("sub/hello.txt")]) {
+            try { await f(); out.push("allowed"); } catch (e) { out.push(e.message); }
+        }
+        return Response.json(out);
+    } };"#;
+    let out = body_json(
+        &run(
+            &loader,
+            WorkerCode::js("w.js", code).with_binding("FILES", Binding::Files(ro)),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(
+        out,
+        json!([
+            "hi",
+            "FILES: this directory is read-only",
+            "FILES: this directory is read-only"
+        ])
+    );
+    assert!(root.join("sub/hello.txt").exists());
+    let _ = std::fs::remove_dir_all(&base);
+}

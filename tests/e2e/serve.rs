@@ -748,7 +748,7 @@ async fn bindings_kv_tools_and_rpc_through_the_daemon() {
                 "is not allowed",
             ),
             (json!({ "K": { "kv": "../escape" } }), "namespace"),
-            (json!({ "K": { "files": {} } }), "expected {\"kv\""),
+            (json!({ "K": { "durableObject": {} } }), "expected {\"kv\""),
             (json!({ "K": 1 }), "expected {\"kv\""),
         ] {
             let (status, v) = post_json(
@@ -822,4 +822,112 @@ async fn bindings_kv_tools_and_rpc_through_the_daemon() {
     .await;
     let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
     assert_eq!(out["before"], 1, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_and_files_bindings_through_the_daemon() {
+    let dir = TempDir::new("svc-files");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    // A registered backend, called through a service binding.
+    let r = client()
+        .put(d.url("/workers/backend"))
+        .json(&json!({ "code": r#"export default { async fetch(req) { return new Response("backend got " + new URL(req.url).pathname + " " + await req.text()); } };"# }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let front = r#"export default { async fetch(req, env) {
+        const r = await env.API.fetch("https://api/v1", { method: "POST", body: "hi" });
+        return new Response(await r.text());
+    } };"#;
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": front, "bindings": { "API": { "service": "backend" } } }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["output"], "backend got /v1 hi");
+    // A registered worker bound to itself: the loop ends at the depth limit.
+    let looping = r#"export default { async fetch(req, env) {
+        try { return await env.SELF.fetch("https://self/"); }
+        catch (e) { return new Response("stopped: " + e.message, { status: 508 }); }
+    } };"#;
+    let r = client()
+        .put(d.url("/workers/loop"))
+        .json(&json!({ "code": looping, "bindings": { "SELF": { "service": "loop" } } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = client()
+        .get(d.url("/workers/loop/go"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 508);
+    assert!(r.text().await.unwrap().contains("nested more than 16 deep"));
+
+    // Files: a read-write directory under the data dir, with a quota.
+    let files = json!({ "FILES": { "files": { "dir": "work", "mode": "rw", "quotaBytes": 32 } } });
+    let code = r#"export default { async fetch(req, env) {
+        await env.FILES.write("a/b.txt", "hello");
+        let quota, escape;
+        try { await env.FILES.write("big", "x".repeat(64)); } catch (e) { quota = e.message; }
+        try { await env.FILES.read("../registry.redb"); } catch (e) { escape = e.message; }
+        return Response.json({ read: await env.FILES.read("a/b.txt"), list: await env.FILES.list("a"), quota, escape });
+    } };"#;
+    let (status, v) = post_json(&d, "/api/run", &json!({ "code": code, "bindings": files })).await;
+    assert_eq!(status, 200, "{v}");
+    let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+    assert_eq!(out["read"], "hello");
+    assert_eq!(
+        out["list"],
+        json!([{"name": "b.txt", "type": "file", "size": 5}])
+    );
+    assert!(
+        out["quota"].as_str().unwrap().contains("quota of 32 bytes"),
+        "{out}"
+    );
+    assert!(
+        out["escape"]
+            .as_str()
+            .unwrap()
+            .contains("`..` is not allowed"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.0.join("files/work/a/b.txt")).unwrap(),
+        "hello"
+    );
+    for (bindings, expect) in [
+        (
+            json!({ "F": { "files": { "dir": "../x", "mode": "ro" } } }),
+            "must be a name",
+        ),
+        (
+            json!({ "F": { "files": { "dir": "w", "mode": "rw" } } }),
+            "needs \"quotaBytes\"",
+        ),
+        (
+            json!({ "F": { "files": { "dir": "w", "mode": "x" } } }),
+            "\"mode\" must be",
+        ),
+        (
+            json!({ "S": { "service": "../x" } }),
+            "expected a worker id",
+        ),
+    ] {
+        let (status, v) = post_json(
+            &d,
+            "/api/run",
+            &json!({ "code": code, "bindings": bindings }),
+        )
+        .await;
+        assert_eq!(status, 400, "{v}");
+        assert!(
+            v["error"].as_str().unwrap().contains(expect),
+            "{expect}: {v}"
+        );
+    }
 }

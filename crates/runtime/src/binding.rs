@@ -12,13 +12,61 @@ use std::sync::Arc;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::DynPollable;
 
-use crate::bindings::sandbox::worker::{calls, kv, tools};
+use crate::bindings::sandbox::worker::{calls, files, kv, services, tools};
+use crate::files::FilesBinding;
 use crate::instance::InstanceState;
 use crate::kv::KvNamespace;
 use crate::tools::ToolSet;
 
 /// Most binding calls one request may make.
 pub const MAX_CALLS_PER_REQUEST: u32 = 1000;
+
+/// Longest chain of service-binding calls (A calls B calls C...): deeper calls are refused, which
+/// ends loops between workers.
+pub const MAX_SERVICE_DEPTH: u32 = 16;
+
+tokio::task_local! {
+    /// How deep in a chain of service calls the current request is (0: called from outside).
+    pub(crate) static SERVICE_DEPTH: u32;
+}
+
+/// What a service handler returns.
+pub type ServiceFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<http::Response<bytes::Bytes>, String>> + Send>,
+>;
+
+/// The target of a service binding: another worker, or a host handler.
+pub trait Service: Send + Sync + 'static {
+    /// Answer one request.
+    fn fetch(&self, request: http::Request<bytes::Bytes>) -> ServiceFuture;
+}
+
+impl<F, Fut> Service for F
+where
+    F: Fn(http::Request<bytes::Bytes>) -> Fut + Send + Sync + 'static,
+    Fut:
+        std::future::Future<Output = Result<http::Response<bytes::Bytes>, String>> + Send + 'static,
+{
+    fn fetch(&self, request: http::Request<bytes::Bytes>) -> ServiceFuture {
+        Box::pin(self(request))
+    }
+}
+
+/// A worker as a service (its default entrypoint's `fetch`).
+struct WorkerService(crate::Worker);
+
+impl Service for WorkerService {
+    fn fetch(&self, request: http::Request<bytes::Bytes>) -> ServiceFuture {
+        let worker = self.0.clone();
+        Box::pin(async move {
+            worker
+                .entrypoint(None)
+                .fetch(request)
+                .await
+                .map_err(|e| format!("the service worker failed: {e}"))
+        })
+    }
+}
 
 /// One binding in a worker's `env`.
 #[derive(Clone, Debug)]
@@ -27,9 +75,35 @@ pub enum Binding {
     Kv(KvNamespace),
     /// Code Mode tools: `await env.NAME.<tool>(input)`.
     Tools(Arc<ToolSet>),
+    /// A service: `env.NAME.fetch(request)`.
+    Service(Arc<dyn Service>),
+    /// A directory: `env.NAME.read/write/list/delete(path)`.
+    Files(FilesBinding),
+}
+
+impl std::fmt::Debug for dyn Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Service")
+    }
 }
 
 impl Binding {
+    /// A service binding to `worker`'s default entrypoint.
+    pub fn worker(worker: crate::Worker) -> Binding {
+        Binding::Service(Arc::new(WorkerService(worker)))
+    }
+
+    /// A service binding answered by `handler` on the host.
+    pub fn service<F, Fut>(handler: F) -> Binding
+    where
+        F: Fn(http::Request<bytes::Bytes>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<http::Response<bytes::Bytes>, String>>
+            + Send
+            + 'static,
+    {
+        Binding::Service(Arc::new(handler))
+    }
+
     pub(crate) fn to_wit(&self, name: &str) -> crate::bindings::sandbox::worker::types::Binding {
         use crate::bindings::sandbox::worker::types::{Binding as B, BindingKind};
         match self {
@@ -42,6 +116,16 @@ impl Binding {
                 name: name.to_owned(),
                 kind: BindingKind::Tools,
                 methods: t.names(),
+            },
+            Binding::Service(_) => B {
+                name: name.to_owned(),
+                kind: BindingKind::Service,
+                methods: Vec::new(),
+            },
+            Binding::Files(_) => B {
+                name: name.to_owned(),
+                kind: BindingKind::Files,
+                methods: Vec::new(),
             },
         }
     }
@@ -204,6 +288,114 @@ impl kv::Host for InstanceState {
         self.kv_call(&binding, |ns| async move {
             let listing = ns.list(prefix.as_deref(), limit, cursor.as_deref()).await?;
             Ok(calls::Reply::Json(listing.to_string()))
+        })
+    }
+}
+
+impl services::Host for InstanceState {
+    fn fetch(
+        &mut self,
+        binding: String,
+        request: crate::bindings::sandbox::worker::types::HttpRequest,
+    ) -> wasmtime::Result<Resource<PendingCall>> {
+        let service = match self.bindings.get(&binding) {
+            Some(Binding::Service(s)) => s.clone(),
+            _ => return self.refuse(format!("env.{binding} is not a service binding")),
+        };
+        let depth = self.service_depth + 1;
+        if depth > MAX_SERVICE_DEPTH {
+            return self.refuse(format!(
+                "env.{binding}.fetch(): service calls are nested more than {MAX_SERVICE_DEPTH} deep (a loop between workers?)"
+            ));
+        }
+        self.start_call(SERVICE_DEPTH.scope(depth, async move {
+            let mut builder = http::Request::builder()
+                .method(request.method.as_str())
+                .uri(request.url.as_str());
+            for (k, v) in &request.headers {
+                builder = builder.header(k.as_str(), v.as_str());
+            }
+            let request = builder
+                .body(bytes::Bytes::from(request.body.unwrap_or_default()))
+                .map_err(|e| format!("env.{binding}.fetch(): invalid request: {e}"))?;
+            let response = service.fetch(request).await?;
+            let status_text = response
+                .extensions()
+                .get::<crate::StatusText>()
+                .map(|s| s.0.clone())
+                .unwrap_or_default();
+            let (parts, body) = response.into_parts();
+            Ok(calls::Reply::Response(crate::bindings::HttpResponse {
+                status: parts.status.as_u16(),
+                status_text,
+                headers: parts
+                    .headers
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+                body: body.to_vec(),
+            }))
+        }))
+    }
+}
+
+impl InstanceState {
+    fn files_call<F, Fut>(&mut self, name: &str, f: F) -> wasmtime::Result<Resource<PendingCall>>
+    where
+        F: FnOnce(FilesBinding) -> Fut,
+        Fut: std::future::Future<Output = CallResult> + Send + 'static,
+    {
+        match self.bindings.get(name) {
+            Some(Binding::Files(b)) => {
+                let b = b.clone();
+                self.start_call(f(b))
+            }
+            _ => self.refuse(format!("env.{name} is not a files binding")),
+        }
+    }
+}
+
+impl files::Host for InstanceState {
+    fn read(&mut self, binding: String, path: String) -> wasmtime::Result<Resource<PendingCall>> {
+        self.files_call(&binding, |b| async move {
+            Ok(match b.read(&path).await? {
+                Some(bytes) => calls::Reply::Bytes(bytes),
+                None => calls::Reply::None,
+            })
+        })
+    }
+
+    fn write(
+        &mut self,
+        binding: String,
+        path: String,
+        data: Vec<u8>,
+    ) -> wasmtime::Result<Resource<PendingCall>> {
+        self.files_call(&binding, |b| async move {
+            b.write(&path, data).await?;
+            Ok(calls::Reply::None)
+        })
+    }
+
+    fn list_dir(
+        &mut self,
+        binding: String,
+        path: String,
+    ) -> wasmtime::Result<Resource<PendingCall>> {
+        self.files_call(&binding, |b| async move {
+            Ok(calls::Reply::Json(b.list(&path).await?.to_string()))
+        })
+    }
+
+    fn delete(&mut self, binding: String, path: String) -> wasmtime::Result<Resource<PendingCall>> {
+        self.files_call(&binding, |b| async move {
+            b.delete(&path).await?;
+            Ok(calls::Reply::None)
         })
     }
 }

@@ -50,6 +50,8 @@ pub(crate) struct InstanceState {
     pub(crate) bindings: Arc<crate::binding::Bindings>,
     /// Binding calls made by the current request.
     pub(crate) calls_made: u32,
+    /// How deep in a chain of service calls the current request is.
+    pub(crate) service_depth: u32,
 }
 
 impl WasiHttpView for InstanceState {
@@ -241,6 +243,7 @@ impl Sandbox {
             memory_base: None,
             bindings: Arc::default(),
             calls_made: 0,
+            service_depth: 0,
         };
         let mut store = Store::new(&host.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -388,6 +391,8 @@ impl Sandbox {
             self.meter.reset();
             self.store.data_mut().outbound.reset();
             self.store.data_mut().calls_made = 0;
+            self.store.data_mut().service_depth =
+                crate::binding::SERVICE_DEPTH.try_with(|d| *d).unwrap_or(0);
         }
         self.store.set_epoch_deadline(1);
         let meter = self.meter.clone();

@@ -33,6 +33,7 @@ mod code;
 mod config;
 mod engine;
 mod error;
+pub mod files;
 mod instance;
 pub mod kv;
 mod lane;
@@ -44,7 +45,9 @@ mod trace;
 mod trim;
 mod worker;
 
-pub use binding::{Binding, Bindings, MAX_CALLS_PER_REQUEST};
+pub use binding::{
+    Binding, Bindings, Service, ServiceFuture, MAX_CALLS_PER_REQUEST, MAX_SERVICE_DEPTH,
+};
 pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
 pub use error::{Error, Result};

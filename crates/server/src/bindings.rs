@@ -7,6 +7,9 @@
 //!   with `{"ok": true, "result": ...}`, `{"ok": false, "error": "..."}` or any other JSON (the
 //!   result). The URL must start with one of the config's `[tools] callbacks` prefixes (none by
 //!   default): the daemon makes these requests itself, so it only calls where it was told to.
+//! - `{"service": "<worker-id>"}`: `env.NAME.fetch(request)` reaches that registered worker.
+//! - `{"files": {"dir": "<name>", "mode": "ro" | "rw", "quotaBytes": N}}`: the directory
+//!   `<data dir>/files/<name>` (created if missing), read-only or read-write within the quota.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,13 +26,14 @@ use crate::config::ServerConfig;
 /// Largest callback answer accepted.
 const MAX_CALLBACK_BYTES: usize = 16 * 1024 * 1024;
 
-const SHAPES: &str = r#"expected {"kv": "<namespace>"} or {"tools": {"url": "<callback URL>", "tools": [{"name", "description", "inputSchema"}]}}"#;
+const SHAPES: &str = r#"expected {"kv": "<namespace>"}, {"tools": {"url": "<callback URL>", "tools": [{"name", "description", "inputSchema"}]}}, {"service": "<worker-id>"} or {"files": {"dir": "<name>", "mode": "ro"|"rw", "quotaBytes": N}}"#;
 
 /// Build the bindings of a worker spec.
 pub(crate) fn bindings(
     spec: Option<&Map<String, Value>>,
     kv: &Arc<dyn KvStore>,
     config: &ServerConfig,
+    service: &dyn Fn(&str) -> Binding,
 ) -> Result<Bindings, String> {
     let mut out = Bindings::new();
     let Some(spec) = spec else { return Ok(out) };
@@ -49,12 +53,62 @@ pub(crate) fn bindings(
             Binding::Tools(Arc::new(
                 tools(t, config).map_err(|e| format!("bindings.{name}.tools: {e}"))?,
             ))
+        } else if let Some(id) = obj.get("service") {
+            let id = id
+                .as_str()
+                .filter(|id| crate::registry::check_id(id).is_ok())
+                .ok_or_else(|| format!("bindings.{name}.service: expected a worker id"))?;
+            service(id)
+        } else if let Some(f) = obj.get("files") {
+            files(f, config).map_err(|e| format!("bindings.{name}.files: {e}"))?
         } else {
             return Err(format!("bindings.{name}: {SHAPES}"));
         };
         out.insert(name.clone(), binding);
     }
     Ok(out)
+}
+
+fn files(spec: &Value, config: &ServerConfig) -> Result<Binding, String> {
+    use wasm_sandbox::files::{FilesBinding, FilesMode};
+    let obj = spec
+        .as_object()
+        .ok_or(r#"expected {"dir": "<name>", "mode": "ro"|"rw", "quotaBytes": N}"#)?;
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !["dir", "mode", "quotaBytes"].contains(&k.as_str()))
+    {
+        return Err(format!("unknown field {k:?}"));
+    }
+    let dir = obj
+        .get("dir")
+        .and_then(Value::as_str)
+        .filter(|d| {
+            !d.is_empty()
+                && d.len() <= 64
+                && *d != "."
+                && *d != ".."
+                && d.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        })
+        .ok_or(r#""dir" must be a name (1-64 characters of A-Z a-z 0-9 _ - .), a folder under the data dir's files/"#)?;
+    let mode = match obj.get("mode").and_then(Value::as_str).unwrap_or("ro") {
+        "ro" => FilesMode::ReadOnly,
+        "rw" => FilesMode::ReadWrite,
+        other => return Err(format!(r#""mode" must be "ro" or "rw", not {other:?}"#)),
+    };
+    let quota = match obj.get("quotaBytes") {
+        None => 0,
+        Some(q) => q
+            .as_u64()
+            .ok_or(r#""quotaBytes" must be a non-negative integer"#)?,
+    };
+    if mode == FilesMode::ReadWrite && obj.get("quotaBytes").is_none() {
+        return Err(r#"a read-write directory needs "quotaBytes""#.into());
+    }
+    let root = config.data_dir().join("files").join(dir);
+    FilesBinding::open(&root, mode, quota)
+        .map(Binding::Files)
+        .map_err(|e| format!("{e:#}"))
 }
 
 fn tools(spec: &Value, config: &ServerConfig) -> Result<ToolSet, String> {

@@ -470,7 +470,28 @@ fn cache_key(record: &Registered) -> String {
 /// A spec as the crate's `WorkerCode`: defaults, ceilings, outbound and bindings applied.
 fn worker_code(state: &Arc<AppState>, spec: &WorkerSpec) -> Result<WorkerCode, String> {
     let mut code = spec.to_code(&state.config, &services(state))?;
-    code.bindings = crate::bindings::bindings(spec.bindings.as_ref(), &state.kv, &state.config)?;
+    let weak = Arc::downgrade(state);
+    let service = move |id: &str| -> wasm_sandbox::Binding {
+        let (state, id) = (weak.clone(), id.to_owned());
+        wasm_sandbox::Binding::service(move |request: http::Request<Bytes>| {
+            let (state, id) = (state.clone(), id.clone());
+            async move {
+                let state = state
+                    .upgrade()
+                    .ok_or_else(|| "the daemon is shutting down".to_string())?;
+                let worker = registered_worker(&state, &id)
+                    .await
+                    .map_err(|_| format!("the service worker `{id}` is not registered"))?;
+                worker
+                    .entrypoint(None)
+                    .fetch(request)
+                    .await
+                    .map_err(|e| format!("the service worker `{id}` failed: {e}"))
+            }
+        })
+    };
+    code.bindings =
+        crate::bindings::bindings(spec.bindings.as_ref(), &state.kv, &state.config, &service)?;
     Ok(code)
 }
 

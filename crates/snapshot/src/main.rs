@@ -89,6 +89,13 @@ async fn main() -> Result<()> {
     linker
         .instance("sandbox:worker/tools@0.1.0")?
         .func_new("call", trap)?;
+    linker
+        .instance("sandbox:worker/services@0.1.0")?
+        .func_new("fetch", trap)?;
+    let mut files = linker.instance("sandbox:worker/files@0.1.0")?;
+    for f in ["read", "write", "list-dir", "delete"] {
+        files.func_new(f, trap)?;
+    }
     let mut store = Store::new(
         &engine,
         InitState {
