@@ -83,6 +83,21 @@ async fn compile_reports_load_errors() {
     .await
     .unwrap_err();
     assert!(err.to_string().contains("no config"), "{err}");
+    // Bindings need the host: refused, by name.
+    let kv = wasm_sandbox::kv::KvNamespace::new(wasm_sandbox::kv::MemoryKv::new(), "ns").unwrap();
+    let err = compile(
+        &WorkerCode::js(
+            "k.js",
+            "export default { fetch() { return new Response(''); } };",
+        )
+        .with_binding("KV", wasm_sandbox::Binding::Kv(kv)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("binding `KV`") && err.to_string().contains("cannot be compiled"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

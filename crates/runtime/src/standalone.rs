@@ -124,6 +124,11 @@ fn bundle(code: &WorkerCode) -> Vec<u8> {
 /// reported with their messages.
 pub async fn compile(code: &WorkerCode) -> Result<Vec<u8>> {
     code.validate()?;
+    if let Some(name) = code.bindings.keys().next() {
+        return Err(Error::InvalidCode(format!(
+            "binding `{name}`: bindings (KV, tools, services, files) need the wasm-sandbox host and cannot be compiled into a standalone component"
+        )));
+    }
     let mut config = wasmtime::Config::new();
     config.wasm_component_model(true);
     let engine = Engine::new(&config).map_err(host)?;
