@@ -178,7 +178,10 @@ async fn callback(
     let call = async {
         let authority = uri.authority().expect("checked").clone();
         let port = authority.port_u16().unwrap_or(80);
-        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
         let stream = tokio::net::TcpStream::connect((host, port))
             .await
             .map_err(|e| format!("connecting to the tool callback: {e}"))?;
