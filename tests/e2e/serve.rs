@@ -202,6 +202,14 @@ async fn api_get_is_fresh_once_then_cached() {
         (v["fresh"].clone(), v["output"].clone()),
         (json!(true), json!("1"))
     );
+    // The spec is only checked on a miss (like the callback): a bad one is a 400 there, and a
+    // hit does not look at it.
+    let bad = json!({ "code": "export default {};", "bindings": { "K": { "kv": "../x" } } });
+    let (status, v) = post_json(&d, "/api/get/tenant-3", &bad).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("namespace"), "{v}");
+    let (status, v) = post_json(&d, "/api/get/tenant-2", &bad).await;
+    assert_eq!((status, v["output"].clone()), (200, json!("2")), "{v}");
 }
 
 const ECHO: &str = r#"export default { async fetch(req) {

@@ -253,21 +253,30 @@ async fn api_run(
         }),
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
-    let code = match worker_code(state, &run.worker) {
-        Ok(c) => c,
-        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
-    };
     let (worker, fresh) = match &id {
-        None => match state.loader.load(code) {
-            Ok(w) => (w, None),
-            Err(e) => return api_failure(e, info),
-        },
+        None => {
+            let code = match worker_code(state, &run.worker) {
+                Ok(c) => c,
+                Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+            };
+            match state.loader.load(code) {
+                Ok(w) => (w, None),
+                Err(e) => return api_failure(e, info),
+            }
+        }
+        // As with LOADER.get's callback, the body's worker is only made into code on a miss: a
+        // hit neither re-checks the code nor opens its bindings again.
         Some(id) => match state
             .loader
-            .get_traced(&format!("api:{id}"), || async move { Ok(code) })
+            .get_traced(&format!("api:{id}"), || async {
+                worker_code(state, &run.worker).map_err(|e| anyhow::Error::new(SpecError(e)))
+            })
             .await
         {
             Ok((w, fresh)) => (w, Some(fresh)),
+            Err(Error::Host(e)) if e.downcast_ref::<SpecError>().is_some() => {
+                return api_error(StatusCode::BAD_REQUEST, e)
+            }
             Err(e) => return api_failure(e, info),
         },
     };
@@ -467,6 +476,18 @@ fn cache_key(record: &Registered) -> String {
 /// `globalOutbound: {"service": id}`: every outbound request of the worker goes to the
 /// registered worker `id` (the gateway pattern: it can hold credentials in its own `env` and
 /// reach the real API under its own `globalOutbound`; the calling worker sees only the answer).
+/// A worker spec the daemon refused (a 400, not a host failure).
+#[derive(Debug)]
+struct SpecError(String);
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SpecError {}
+
 /// A spec as the crate's `WorkerCode`: defaults, ceilings, outbound and bindings applied.
 fn worker_code(state: &Arc<AppState>, spec: &WorkerSpec) -> Result<WorkerCode, String> {
     let mut code = spec.to_code(&state.config, &services(state))?;
