@@ -617,3 +617,24 @@ async fn files_round_trip_quota_modes_and_escapes() {
     assert!(root.join("sub/hello.txt").exists());
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[tokio::test]
+async fn kv_values_over_25_mib_are_refused_clearly() {
+    let loader = loader().await;
+    let store: Arc<dyn KvStore> = MemoryKv::new();
+    let code = r#"export default { async fetch(req, env) {
+        const big = new Uint8Array(25 * 1024 * 1024 + 1);
+        try { await env.KV.put("big", big); return new Response("stored"); }
+        catch (e) { return new Response(e.message); }
+    } };"#;
+    let body = text(
+        &run(
+            &loader,
+            WorkerCode::js("w.js", code).with_binding("KV", kv(&store, "big")),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(body, "KV value is 26214401 bytes; the limit is 26214400");
+    assert!(store.get("big", "big").unwrap().is_none());
+}

@@ -235,6 +235,15 @@ impl KvNamespace {
     }
 }
 
+/// Where a scan starts: at the prefix, or at the cursor's key when that is further on (a cursor
+/// from another listing may sort before the prefix).
+fn scan_start<'a>(prefix: &'a str, after: Option<&'a str>) -> &'a str {
+    match after {
+        Some(a) if a > prefix => a,
+        _ => prefix,
+    }
+}
+
 /// An in-memory store (tests, ephemeral use).
 #[derive(Default)]
 pub struct MemoryKv {
@@ -271,7 +280,7 @@ impl KvStore for MemoryKv {
         limit: usize,
     ) -> anyhow::Result<Vec<(String, KvEntry)>> {
         let data = self.data.lock().unwrap();
-        let start = (namespace.to_owned(), after.unwrap_or(prefix).to_owned());
+        let start = (namespace.to_owned(), scan_start(prefix, after).to_owned());
         Ok(data
             .range(start..)
             .filter(|((_, k), _)| after != Some(k.as_str()))
@@ -379,7 +388,7 @@ impl KvStore for FileKv {
     ) -> anyhow::Result<Vec<(String, KvEntry)>> {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(TABLE)?;
-        let start = db_key(namespace, after.unwrap_or(prefix));
+        let start = db_key(namespace, scan_start(prefix, after));
         let full_prefix = db_key(namespace, prefix);
         let mut out = Vec::new();
         for row in table.range(start.as_slice()..)? {
@@ -398,5 +407,54 @@ impl KvStore for FileKv {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn listing(store: Arc<dyn KvStore>) {
+        let ns = KvNamespace::new(store, "t").unwrap();
+        for k in ["apple", "banana", "user:1", "user:2", "user:3", "zebra"] {
+            ns.put(k, k.as_bytes().to_vec(), None, None, None)
+                .await
+                .unwrap();
+        }
+        let names = |v: &Value| -> Vec<String> {
+            v["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let page = ns.list(Some("user:"), Some(2), None).await.unwrap();
+        assert_eq!(names(&page), ["user:1", "user:2"]);
+        let cursor = page["cursor"].as_str().unwrap().to_owned();
+        let page = ns
+            .list(Some("user:"), Some(2), Some(&cursor))
+            .await
+            .unwrap();
+        assert_eq!(names(&page), ["user:3"]);
+        assert_eq!(page["list_complete"], true);
+        // A cursor that sorts before the prefix (from another listing) still lists the prefix.
+        let early = hex::encode("apple");
+        let page = ns.list(Some("user:"), None, Some(&early)).await.unwrap();
+        assert_eq!(names(&page), ["user:1", "user:2", "user:3"]);
+        let all = ns.list(None, None, None).await.unwrap();
+        assert_eq!(
+            names(&all),
+            ["apple", "banana", "user:1", "user:2", "user:3", "zebra"]
+        );
+    }
+
+    #[tokio::test]
+    async fn memory_and_file_stores_list_alike() {
+        listing(MemoryKv::new()).await;
+        let dir = std::env::temp_dir().join(format!("wasm-sandbox-kv-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        listing(FileKv::open(&dir.join("kv.redb")).unwrap()).await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
