@@ -385,8 +385,13 @@ pub fn load(source: &Source) -> Result<(), Failure> {
     })
 }
 
-/// Call `fetch(request, env, ctx)` on the default or a named export and drive it to completion.
-pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Failure> {
+/// Run one call into the loaded worker: drop what an earlier call left in flight (the host
+/// cancels it), hand `dispatch` the context and the prelude's internals, and drive what it
+/// returns (a value, or a promise of one) to completion.
+fn dispatch_loaded<R>(
+    dispatch: impl for<'js> FnOnce(&Ctx<'js>, &Object<'js>) -> Result<Value<'js>, Failure>,
+    finish: impl for<'js> FnOnce(&Ctx<'js>, Value<'js>) -> Result<R, Failure>,
+) -> Result<R, Failure> {
     with_engine(|engine| {
         if !engine.loaded {
             return Err(error(
@@ -394,26 +399,13 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
                 "no worker is loaded in this instance",
             ));
         }
-        // Requests still in flight from an earlier call are dropped (the host cancels them).
-        clear_in_flight();
+        outbound::clear();
+        #[cfg(not(feature = "standalone"))]
+        calls::clear();
         let internals = engine.internals.clone();
         engine.runtime.context().with(|ctx| {
             let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
-            let dispatch: Function<'_> = internals
-                .get("dispatchFetch")
-                .map_err(|e| describe(&ctx, e))?;
-            let headers =
-                natives::pairs_to_js(&ctx, &request.headers).map_err(|e| describe(&ctx, e))?;
-            let body = match request.body {
-                Some(b) => {
-                    Some(TypedArray::<u8>::new(ctx.clone(), b).map_err(|e| describe(&ctx, e))?)
-                }
-                None => None,
-            };
-            // The response array itself when the handler answered synchronously, else a promise.
-            let result: Value<'_> = dispatch
-                .call((entrypoint, request.method, request.url, headers, body))
-                .map_err(|e| describe(&ctx, e))?;
+            let result = dispatch(&ctx, &internals)?;
             let value = match result.as_promise() {
                 Some(promise) => event_loop::drive(&ctx, &internals, promise.clone())?,
                 None => {
@@ -421,52 +413,55 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
                     result
                 }
             };
-            response_from_js(&ctx, value)
+            finish(&ctx, value)
         })
     })
 }
 
-/// Drop fetches and binding calls still in flight from an earlier call (the host cancels them).
-fn clear_in_flight() {
-    outbound::clear();
-    #[cfg(not(feature = "standalone"))]
-    calls::clear();
+/// Call `fetch(request, env, ctx)` on the default or a named export and drive it to completion.
+pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Failure> {
+    dispatch_loaded(
+        |ctx, internals| {
+            let dispatch: Function<'_> = internals
+                .get("dispatchFetch")
+                .map_err(|e| describe(ctx, e))?;
+            let headers =
+                natives::pairs_to_js(ctx, &request.headers).map_err(|e| describe(ctx, e))?;
+            let body = match request.body {
+                Some(b) => {
+                    Some(TypedArray::<u8>::new(ctx.clone(), b).map_err(|e| describe(ctx, e))?)
+                }
+                None => None,
+            };
+            // The response array itself when the handler answered synchronously, else a promise.
+            dispatch
+                .call((entrypoint, request.method, request.url, headers, body))
+                .map_err(|e| describe(ctx, e))
+        },
+        response_from_js,
+    )
 }
 
 /// RPC: call `method` on the default or a named export with the JSON array `args_json`, drive it
 /// to completion and return the result as JSON.
 #[cfg(not(feature = "standalone"))]
 pub fn call(entrypoint: Option<&str>, method: &str, args_json: &str) -> Result<String, Failure> {
-    with_engine(|engine| {
-        if !engine.loaded {
-            return Err(error(
-                Kind::InvalidWorker,
-                "no worker is loaded in this instance",
-            ));
-        }
-        clear_in_flight();
-        let internals = engine.internals.clone();
-        engine.runtime.context().with(|ctx| {
-            let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
+    dispatch_loaded(
+        |ctx, internals| {
             let dispatch: Function<'_> = internals
                 .get("dispatchCall")
-                .map_err(|e| describe(&ctx, e))?;
-            let result: Value<'_> = dispatch
+                .map_err(|e| describe(ctx, e))?;
+            dispatch
                 .call((entrypoint, method, args_json))
-                .map_err(|e| describe(&ctx, e))?;
-            let value = match result.as_promise() {
-                Some(promise) => event_loop::drive(&ctx, &internals, promise.clone())?,
-                None => {
-                    event_loop::run_jobs(&ctx);
-                    result
-                }
-            };
+                .map_err(|e| describe(ctx, e))
+        },
+        |_, value| {
             value
                 .as_string()
                 .and_then(|s| s.to_string().ok())
                 .ok_or_else(|| error(Kind::Internal, "malformed RPC result from dispatch"))
-        })
-    })
+        },
+    )
 }
 
 /// `[status, statusText, [[name, value]...], Uint8Array]` (built by the prelude) -> the WIT record.

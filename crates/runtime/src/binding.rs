@@ -190,23 +190,59 @@ impl InstanceState {
         })?)
     }
 
-    fn kv_binding(&self, name: &str) -> Result<KvNamespace, String> {
-        match self.bindings.get(name) {
-            Some(Binding::Kv(ns)) => Ok(ns.clone()),
-            _ => Err(format!("env.{name} is not a KV namespace binding")),
+    /// The binding `name` if it is of the kind `pick` takes, else the script's error message.
+    fn binding<B>(
+        &self,
+        name: &str,
+        what: &str,
+        pick: impl FnOnce(&Binding) -> Option<B>,
+    ) -> Result<B, String> {
+        self.bindings
+            .get(name)
+            .and_then(pick)
+            .ok_or_else(|| format!("env.{name} is not {what}"))
+    }
+
+    /// Run `f` on the binding `name` (of the kind `pick` takes) as a call, or refuse it.
+    fn binding_call<B, F, Fut>(
+        &mut self,
+        name: &str,
+        what: &str,
+        pick: impl FnOnce(&Binding) -> Option<B>,
+        f: F,
+    ) -> wasmtime::Result<Resource<PendingCall>>
+    where
+        F: FnOnce(B) -> Fut,
+        Fut: std::future::Future<Output = CallResult> + Send + 'static,
+    {
+        match self.binding(name, what, pick) {
+            Ok(b) => self.start_call(f(b)),
+            Err(e) => self.refuse(e),
         }
     }
 
-    /// Run `f` on the KV binding `name` as a call.
     fn kv_call<F, Fut>(&mut self, name: &str, f: F) -> wasmtime::Result<Resource<PendingCall>>
     where
         F: FnOnce(KvNamespace) -> Fut,
         Fut: std::future::Future<Output = CallResult> + Send + 'static,
     {
-        match self.kv_binding(name) {
-            Ok(ns) => self.start_call(f(ns)),
-            Err(e) => self.refuse(e),
-        }
+        let pick = |b: &Binding| match b {
+            Binding::Kv(ns) => Some(ns.clone()),
+            _ => None,
+        };
+        self.binding_call(name, "a KV namespace binding", pick, f)
+    }
+
+    fn files_call<F, Fut>(&mut self, name: &str, f: F) -> wasmtime::Result<Resource<PendingCall>>
+    where
+        F: FnOnce(FilesBinding) -> Fut,
+        Fut: std::future::Future<Output = CallResult> + Send + 'static,
+    {
+        let pick = |b: &Binding| match b {
+            Binding::Files(files) => Some(files.clone()),
+            _ => None,
+        };
+        self.binding_call(name, "a files binding", pick, f)
     }
 }
 
@@ -298,9 +334,13 @@ impl services::Host for InstanceState {
         binding: String,
         request: crate::bindings::sandbox::worker::types::HttpRequest,
     ) -> wasmtime::Result<Resource<PendingCall>> {
-        let service = match self.bindings.get(&binding) {
-            Some(Binding::Service(s)) => s.clone(),
-            _ => return self.refuse(format!("env.{binding} is not a service binding")),
+        let pick = |b: &Binding| match b {
+            Binding::Service(service) => Some(service.clone()),
+            _ => None,
+        };
+        let service = match self.binding(&binding, "a service binding", pick) {
+            Ok(service) => service,
+            Err(e) => return self.refuse(e),
         };
         let depth = self.service_depth + 1;
         if depth > MAX_SERVICE_DEPTH {
@@ -341,22 +381,6 @@ impl services::Host for InstanceState {
                 body: body.to_vec(),
             }))
         }))
-    }
-}
-
-impl InstanceState {
-    fn files_call<F, Fut>(&mut self, name: &str, f: F) -> wasmtime::Result<Resource<PendingCall>>
-    where
-        F: FnOnce(FilesBinding) -> Fut,
-        Fut: std::future::Future<Output = CallResult> + Send + 'static,
-    {
-        match self.bindings.get(name) {
-            Some(Binding::Files(b)) => {
-                let b = b.clone();
-                self.start_call(f(b))
-            }
-            _ => self.refuse(format!("env.{name} is not a files binding")),
-        }
     }
 }
 
@@ -407,11 +431,11 @@ impl tools::Host for InstanceState {
         tool: String,
         input_json: String,
     ) -> wasmtime::Result<Resource<PendingCall>> {
-        let set = match self.bindings.get(&binding) {
-            Some(Binding::Tools(set)) => set.clone(),
-            _ => return self.refuse(format!("env.{binding} is not a tools binding")),
+        let pick = |b: &Binding| match b {
+            Binding::Tools(set) => Some(set.clone()),
+            _ => None,
         };
-        self.start_call(async move {
+        self.binding_call(&binding, "a tools binding", pick, |set| async move {
             let input = serde_json::from_str(&input_json)
                 .map_err(|e| format!("{tool}(): the input is not JSON: {e}"))?;
             let result = set.call(&tool, input).await?;

@@ -224,6 +224,27 @@ pub(crate) struct CallReport {
     pub reusable: bool,
 }
 
+impl CallReport {
+    /// Add what the call produced to `trace` (its CPU time is the request's budget so far);
+    /// returns whether the sandbox can be reused.
+    pub fn record(self, trace: &mut crate::trace::Trace) -> bool {
+        trace.logs.extend(self.logs);
+        trace.outbound.extend(self.outbound);
+        trace.cpu_time = self.cpu_time;
+        self.reusable
+    }
+}
+
+/// What a call into the engine is: a closure that starts one guest export on the store.
+pub(crate) type GuestCall<T> = Box<
+    dyn for<'a> FnOnce(
+            &'a bindings::Engine,
+            &'a mut Store<InstanceState>,
+        ) -> Pin<
+            Box<dyn Future<Output = wasmtime::Result<Result<T, bindings::JsError>>> + Send + 'a>,
+        > + Send,
+>;
+
 impl Sandbox {
     /// A fresh instance from the pre-instantiated engine (copy-on-write snapshot memory).
     pub async fn new(host: &EngineHost, limits: &Limits) -> Result<Self> {

@@ -161,9 +161,7 @@ impl Worker {
                 },
             )
             .await?;
-        trace.logs.extend(report.logs);
-        trace.outbound.extend(report.outbound);
-        trace.cpu_time = report.cpu_time;
+        report.record(trace);
         result?;
         sandbox.loaded = true;
         Ok(sandbox)
@@ -301,11 +299,7 @@ impl Entrypoint {
         let started = instance::now();
         let mut trace = Trace::default();
         let result = self.run(request, &mut trace).await;
-        trace.wall_time = started.elapsed();
-        trace.outcome = match &result {
-            Ok(_) => "ok",
-            Err(e) => e.outcome(),
-        };
+        finish_trace(&mut trace, started, &result);
         Invocation { result, trace }
     }
 
@@ -315,35 +309,52 @@ impl Entrypoint {
         trace: &mut Trace,
     ) -> Result<http::Response<Bytes>> {
         let request = to_wit_request(request);
-        let limits = self.worker.inner.limits;
-        let sandbox = self.worker.checkout(trace).await?;
-        // A fresh instance evaluates the modules first; that counts toward this request's CPU.
-        let fresh = !sandbox.loaded;
-        let sandbox = self.worker.ensure_loaded(sandbox, trace).await?;
         let name = self.name.clone();
-        let (sandbox, result, report) = sandbox
-            .call_owned(
-                &self.worker.inner.host.lane,
-                limits,
-                !fresh,
-                move |engine, store| {
+        let response = self
+            .invoke(
+                trace,
+                Box::new(move |engine, store| {
                     Box::pin(async move {
                         engine
                             .sandbox_worker_guest()
                             .call_fetch(store, name.as_deref(), &request)
                             .await
                     })
-                },
+                }),
             )
             .await?;
-        trace.logs.extend(report.logs);
-        trace.outbound.extend(report.outbound);
-        trace.cpu_time = report.cpu_time;
-        if report.reusable {
-            self.worker.checkin(sandbox);
-        }
-        from_wit_response(result?)
+        from_wit_response(response)
     }
+
+    /// One call into the worker: a warm instance, or a fresh one whose module evaluation counts
+    /// toward this call's CPU budget; the outcome recorded in `trace`; the instance kept warm
+    /// unless the call broke it.
+    async fn invoke<T: Send + 'static>(
+        &self,
+        trace: &mut Trace,
+        call: instance::GuestCall<T>,
+    ) -> Result<T> {
+        let worker = &self.worker;
+        let sandbox = worker.checkout(trace).await?;
+        let fresh = !sandbox.loaded;
+        let sandbox = worker.ensure_loaded(sandbox, trace).await?;
+        let (sandbox, result, report) = sandbox
+            .call_owned(&worker.inner.host.lane, worker.inner.limits, !fresh, call)
+            .await?;
+        if report.record(trace) {
+            worker.checkin(sandbox);
+        }
+        result
+    }
+}
+
+/// Close a trace: wall time since `started`, and the outcome of `result`.
+fn finish_trace<T>(trace: &mut Trace, started: std::time::Instant, result: &Result<T>) {
+    trace.wall_time = started.elapsed();
+    trace.outcome = match result {
+        Ok(_) => "ok",
+        Err(e) => e.outcome(),
+    };
 }
 
 impl Entrypoint {
@@ -368,11 +379,7 @@ impl Entrypoint {
         let started = instance::now();
         let mut trace = Trace::default();
         let result = self.run_call(method, args, &mut trace).await;
-        trace.wall_time = started.elapsed();
-        trace.outcome = match &result {
-            Ok(_) => "ok",
-            Err(e) => e.outcome(),
-        };
+        finish_trace(&mut trace, started, &result);
         (result, trace)
     }
 
@@ -384,33 +391,20 @@ impl Entrypoint {
     ) -> Result<serde_json::Value> {
         let args_json = serde_json::Value::Array(args).to_string();
         let method = method.to_owned();
-        let limits = self.worker.inner.limits;
-        let sandbox = self.worker.checkout(trace).await?;
-        let fresh = !sandbox.loaded;
-        let sandbox = self.worker.ensure_loaded(sandbox, trace).await?;
         let name = self.name.clone();
-        let (sandbox, result, report) = sandbox
-            .call_owned(
-                &self.worker.inner.host.lane,
-                limits,
-                !fresh,
-                move |engine, store| {
+        let json = self
+            .invoke(
+                trace,
+                Box::new(move |engine, store| {
                     Box::pin(async move {
                         engine
                             .sandbox_worker_guest()
                             .call_call(store, name.as_deref(), &method, &args_json)
                             .await
                     })
-                },
+                }),
             )
             .await?;
-        trace.logs.extend(report.logs);
-        trace.outbound.extend(report.outbound);
-        trace.cpu_time = report.cpu_time;
-        if report.reusable {
-            self.worker.checkin(sandbox);
-        }
-        let json = result?;
         serde_json::from_str(&json)
             .map_err(|e| Error::Trap(format!("the engine returned invalid JSON: {e}")))
     }
