@@ -126,8 +126,8 @@ fn init_engine() -> Engine {
     let runtime = javy::Runtime::new(config).expect("QuickJS runtime");
     let internals = runtime.context().with(|ctx| {
         let native = natives::register(&ctx).expect("natives");
-        let setup: Function<'_> = ctx
-            .eval(PRELUDE)
+        let setup: Function<'_> = eval_prelude(&ctx)
+            .and_then(|v| v.get())
             .unwrap_or_else(|e| panic!("prelude: {}", describe(&ctx, e).message));
         let internals: Object<'_> = setup
             .call((native,))
@@ -141,9 +141,127 @@ fn init_engine() -> Engine {
     }
 }
 
+/// Evaluate the prelude from bytecode without its functions' source text and line tables.
+///
+/// QuickJS keeps a copy of every function's source (for `toString`) and its line table, each
+/// allocated between the objects the prelude creates. Compiled, written stripped and read back,
+/// the prelude's live objects sit closer together, so the snapshot pages a request touches (and
+/// each instance then owns a private copy of) are fewer. Prelude functions print as native code.
+fn eval_prelude<'js>(ctx: &Ctx<'js>) -> javy::quickjs::Result<Value<'js>> {
+    use javy::quickjs::qjs;
+    let raw = ctx.as_raw().as_ptr();
+    // QuickJS's parser needs the terminating NUL.
+    let source = std::ffi::CString::new(PRELUDE).expect("the prelude has no NUL");
+    // SAFETY: FFI on this context's own values; every value is freed or handed on exactly once.
+    unsafe {
+        let compiled = qjs::JS_Eval(
+            raw,
+            source.as_ptr(),
+            PRELUDE.len() as _,
+            c"prelude.js".as_ptr(),
+            (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
+        );
+        if qjs::JS_IsException(compiled) {
+            return Err(javy::quickjs::Error::Exception);
+        }
+        let mut size: qjs::size_t = 0;
+        let bytes = qjs::JS_WriteObject(
+            raw,
+            &mut size,
+            compiled,
+            (qjs::JS_WRITE_OBJ_BYTECODE
+                | qjs::JS_WRITE_OBJ_STRIP_SOURCE
+                | qjs::JS_WRITE_OBJ_STRIP_DEBUG) as i32,
+        );
+        qjs::JS_FreeValue(raw, compiled);
+        if bytes.is_null() {
+            return Err(javy::quickjs::Error::Exception);
+        }
+        let function = qjs::JS_ReadObject(raw, bytes, size, qjs::JS_READ_OBJ_BYTECODE as i32);
+        qjs::js_free(raw, bytes.cast());
+        if qjs::JS_IsException(function) {
+            return Err(javy::quickjs::Error::Exception);
+        }
+        let value = qjs::JS_EvalFunction(raw, function);
+        if qjs::JS_IsException(value) {
+            return Err(javy::quickjs::Error::Exception);
+        }
+        Ok(Value::from_raw(ctx.clone(), value))
+    }
+}
+
 /// Build-time initialization (wizer): the runtime, context and prelude.
 pub fn initialize() {
-    ENGINE.with(|cell| *cell.borrow_mut() = Some(init_engine()));
+    ENGINE.with(|cell| {
+        let engine = init_engine();
+        engine
+            .runtime
+            .context()
+            .with(|ctx| collect_cycles_after(&ctx, GC_HEADROOM));
+        *cell.borrow_mut() = Some(engine);
+    });
+    seal_heap();
+}
+
+/// How many more live allocations the JS heap may hold than it did in the snapshot before the
+/// first cycle collection (about 1.5 MiB of small objects).
+const GC_HEADROOM: i64 = 32 * 1024;
+
+/// Collect cyclic garbage once the JS heap holds `headroom` more live allocations than now.
+///
+/// QuickJS frees most garbage by reference counting; only cycles need its collector, which javy
+/// turns off (`gc_threshold` = max) because its instances are short-lived. Ours serve many
+/// requests, so a script that leaves a cycle behind per request would otherwise grow until it
+/// hits its memory limit. The collector is not free for us either: its mark phase writes to every
+/// object, so the first collection copies every snapshot page the heap spans into the instance.
+/// Waiting for `headroom` new live allocations keeps that off the instances that stay small (most
+/// of them); after a collection QuickJS itself sets the next threshold to 1.5x the live heap.
+///
+/// The threshold is in QuickJS's accounting units: on WASI it cannot ask the allocator for block
+/// sizes and counts a fixed overhead per live allocation, so the headroom is scaled by the
+/// current average (which is also right if it ever does count real sizes).
+fn collect_cycles_after(ctx: &Ctx<'_>, headroom: i64) {
+    use javy::quickjs::qjs;
+    // SAFETY: plain FFI on this context's runtime.
+    unsafe {
+        let rt = qjs::JS_GetRuntime(ctx.as_raw().as_ptr());
+        let mut usage: qjs::JSMemoryUsage = std::mem::zeroed();
+        qjs::JS_ComputeMemoryUsage(rt, &mut usage);
+        let per_allocation = match usage.malloc_count {
+            n if n > 0 => (usage.malloc_size / n).max(1),
+            _ => 8,
+        };
+        let threshold = usage.malloc_size + headroom * per_allocation;
+        qjs::JS_SetGCThreshold(rt, threshold.max(0) as _);
+    }
+}
+
+/// Fill every free hole the initialization left in the heap, so allocations made after the
+/// snapshot all come from fresh memory above it.
+fn seal_heap() {
+    extern "C" {
+        fn malloc(n: usize) -> *mut u8;
+        fn free(p: *mut u8);
+    }
+    // SAFETY: plain libc allocation; the filler blocks are deliberately never freed.
+    unsafe {
+        let probe = malloc(1 << 20);
+        if probe.is_null() {
+            return;
+        }
+        let top = probe as usize;
+        free(probe);
+        for _ in 0..1_000_000 {
+            let p = malloc(16);
+            if p.is_null() {
+                break;
+            }
+            if p as usize >= top {
+                free(p);
+                break;
+            }
+        }
+    }
 }
 
 /// Reseed everything random from the host the first time this instance runs script code, and

@@ -99,7 +99,7 @@ async fn main() -> Result<()> {
     let mut store = Store::new(
         &engine,
         InitState {
-            wasi: WasiCtx::builder().build(),
+            wasi: WasiCtx::builder().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
         },
