@@ -340,10 +340,21 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         }
         let warm_cpu = (cpu_ms(pid) - cpu0) / warm.latencies_ms.len().max(1) as f64;
         let (wurl, wbody) = (warm_url.clone(), counter.clone());
-        let (warm_rps, _) = throughput(2, 6000, Duration::from_secs(10), move |c, _| {
-            let (u, b) = (wurl.clone(), wbody.clone());
-            async move { post(&c, &u, &b).await }
-        })
+        // COMPARE_WARM_SCALE=N runs N times the requests (and time bound), for profiling.
+        let scale: u32 = std::env::var("COMPARE_WARM_SCALE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
+            .clamp(1, 100);
+        let (warm_rps, _) = throughput(
+            2,
+            6000 * u64::from(scale),
+            Duration::from_secs(10) * scale,
+            move |c, _| {
+                let (u, b) = (wurl.clone(), wbody.clone());
+                async move { post(&c, &u, &b).await }
+            },
+        )
         .await;
         out.insert("warm".into(), json!({ "p50_ms": warm.pct(0.5), "p99_ms": warm.pct(0.99), "server_cpu_ms_per_req": warm_cpu, "rps_2_clients": warm_rps, "failures": warm.failures }));
         res.cdfs.push((
@@ -683,16 +694,30 @@ fn main() {
     std::fs::create_dir_all(&out_dir).unwrap();
     rt.block_on(async {
         let sandbox = start_sandbox(&root, &work);
+        let scenarios = std::env::var("COMPARE_SCENARIOS").unwrap_or_default();
+        let want_loop = scenarios.is_empty() || scenarios.split(',').any(|s| s == "loop");
         let s = measure(&sandbox, 2, &mut res).await;
-        let s_loop = infinite_loop(&sandbox, 2).await;
+        let s_loop = if want_loop {
+            infinite_loop(&sandbox, 2).await
+        } else {
+            Value::Null
+        };
         drop(sandbox);
         let workerd = start_workerd(&root, &work);
         let w = measure(&workerd, 1, &mut res).await;
         // Last: it may hang workerd for good.
-        let w_loop = infinite_loop(&workerd, 1).await;
+        let w_loop = if want_loop {
+            infinite_loop(&workerd, 1).await
+        } else {
+            Value::Null
+        };
         drop(workerd);
+        // Scenarios left out by COMPARE_SCENARIOS have no numbers: their rows are left out.
         let g = |m: &serde_json::Map<String, Value>, a: &str, b: &str| {
-            m[a][b].as_f64().unwrap_or(f64::NAN)
+            m.get(a)
+                .and_then(|v| v.get(b))
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN)
         };
         for (name, unit, key, field, hib) in [
             ("cold load → response, p50", "ms", "cold", "p50_ms", false),
@@ -791,6 +816,9 @@ fn main() {
                 false,
             ),
         ] {
+            if g(&w, key, field).is_nan() && g(&s, key, field).is_nan() {
+                continue;
+            }
             res.rows.push((
                 name.into(),
                 unit.into(),
@@ -799,13 +827,18 @@ fn main() {
                 hib,
             ));
         }
-        for (name, key) in [
-            ("other requests' p99, idle", "idle_p99_ms"),
-            (
-                "other requests' p99 while a loop runs",
-                "during_loop_p99_ms",
-            ),
-        ] {
+        for (name, key) in [("other requests' p99, idle", "idle_p99_ms")]
+            .into_iter()
+            .filter(|_| want_loop)
+            .chain(
+                [(
+                    "other requests' p99 while a loop runs",
+                    "during_loop_p99_ms",
+                )]
+                .into_iter()
+                .filter(|_| want_loop),
+            )
+        {
             let f = |v: &Value| v[key].as_f64().unwrap_or(f64::NAN);
             res.rows
                 .push((name.into(), "ms".into(), f(&w_loop), f(&s_loop), false));
@@ -823,10 +856,12 @@ fn main() {
         table += &format!("| {name} | {unit} | {w:.2} | {s:.2} | {ratio:.1}× |\n");
     }
     let lp = &res.raw["infinite_loop"];
-    table += &format!(
+    if !lp["workerd"].is_null() {
+        table += &format!(
         "\nInfinite loop — workerd: {} of {} bystander requests failed while it ran; first loop request: {}.\nwasm-sandbox: {} failed; first loop request: {}.\n",
         lp["workerd"]["during_loop_failures"], 300, lp["workerd"]["loop_outcomes"][0], lp["wasm-sandbox"]["during_loop_failures"], lp["wasm-sandbox"]["loop_outcomes"][0]
-    );
+        );
+    }
     let machine = format!(
         "{} cores, {}",
         std::thread::available_parallelism()

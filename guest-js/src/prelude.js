@@ -605,10 +605,11 @@
   // then holds the already-checked parts of the host's request.
   const FROM_HOST = Symbol("request from the host");
   class Request {
-    #url; #method; #headers; #signal; #redirect; #cf;
+    // From the host, #headers stays null until first read and #pairs holds the host's pairs.
+    #url; #method; #headers; #pairs; #signal; #redirect; #cf;
     constructor(input, init = {}) {
       if (input === FROM_HOST) {
-        this.#url = init.url; this.#method = init.method; this.#headers = init.headers;
+        this.#url = init.url; this.#method = init.method; this.#headers = null; this.#pairs = init.pairs;
         this.#signal = null; this.#redirect = "follow"; this.#cf = undefined;
         bodyState.set(this, { bytes: init.bytes, used: false });
         return;
@@ -644,7 +645,10 @@
     }
     get url() { return this.#url; }
     get method() { return this.#method; }
-    get headers() { return this.#headers; }
+    get headers() {
+      if (this.#headers === null) { this.#headers = headersFromTrusted(this.#pairs); this.#pairs = null; }
+      return this.#headers;
+    }
     get signal() { if (this.#signal === null) this.#signal = new AbortSignal(); return this.#signal; }
     get redirect() { return this.#redirect; }
     get cf() { return this.#cf; }
@@ -652,7 +656,7 @@
     clone() {
       const st = bodyState.get(this);
       if (st.used) throw new TypeError("Cannot clone a Request whose body has already been used.");
-      const r = new Request(this.#url, { method: this.#method, headers: this.#headers, signal: this.#signal, redirect: this.#redirect, cf: this.#cf });
+      const r = new Request(this.#url, { method: this.#method, headers: this.headers, signal: this.#signal, redirect: this.#redirect, cf: this.#cf });
       bodyState.set(r, { bytes: st.bytes && st.bytes.slice(), used: false });
       return r;
     }
@@ -662,20 +666,29 @@
 
   const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
   let responseMeta; // (response, url, redirected, status): what fetch() knows about a response
+  let responsePairs; // (response) -> [[name, value]...]
   const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
   class Response {
-    #status; #statusText; #headers; #type; #url; #redirected;
-    constructor(body = null, init = {}) {
-      init = init || {};
-      const status = init.status === undefined ? 200 : Number(init.status);
-      if (!Number.isInteger(status) || status < 200 || status > 599) {
-        if (!(status === 101 && init._internal)) throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
+    // #headers stays null until first read when the constructor had no headers to take: then
+    // #contentType is the one header the body implies (the common `new Response(text)` case).
+    #status; #statusText; #headers; #contentType; #type; #url; #redirected;
+    constructor(body = null, init = undefined) {
+      let status = 200, statusText = "", headers = null;
+      if (init !== undefined && init !== null) {
+        status = init.status === undefined ? 200 : Number(init.status);
+        if (!Number.isInteger(status) || status < 200 || status > 599) {
+          if (!(status === 101 && init._internal)) throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
+        }
+        if (init.statusText !== undefined) {
+          statusText = String(init.statusText);
+          if (statusText.includes("\n") || statusText.includes("\r")) throw new TypeError("Invalid statusText");
+        }
+        if (init.headers !== undefined && init.headers !== null) headers = new Headers(init.headers);
       }
-      const statusText = init.statusText === undefined ? "" : String(init.statusText);
-      if (statusText.includes("\n") || statusText.includes("\r")) throw new TypeError("Invalid statusText");
       this.#status = status;
       this.#statusText = statusText;
-      this.#headers = new Headers(init.headers);
+      this.#headers = headers;
+      this.#contentType = null;
       this.#type = "default";
       this.#url = "";
       this.#redirected = false;
@@ -684,7 +697,10 @@
         if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response with null body status (${status}) cannot have body`);
         const b = extractBody(body);
         bytes = b.bytes;
-        if (b.type && !this.#headers.has("content-type")) this.#headers.set("content-type", b.type);
+        if (b.type) {
+          if (headers === null) this.#contentType = b.type;
+          else if (!headers.has("content-type")) headers.set("content-type", b.type);
+        }
       }
       bodyState.set(this, { bytes, used: false });
     }
@@ -702,11 +718,21 @@
       return new Response(null, { status, headers: { location: parsed[0] } });
     }
     static error() { const r = new Response(null, { status: 200 }); r.#type = "error"; r.#status = 0; return r; }
+    static {
+      // The header pairs to send, without materialising a Headers the script never asked for.
+      responsePairs = (r) => r.#headers !== null ? headerPairs(r.#headers) : r.#contentType !== null ? [["content-type", r.#contentType]] : [];
+    }
     static { responseMeta = (r, url, redirected, status) => { r.#url = url; r.#redirected = redirected; r.#status = status; r.#type = "basic"; }; }
     get status() { return this.#status; }
     get statusText() { return this.#statusText; }
     get ok() { return this.#status >= 200 && this.#status <= 299; }
-    get headers() { return this.#headers; }
+    get headers() {
+      if (this.#headers === null) {
+        this.#headers = new Headers();
+        if (this.#contentType !== null) this.#headers.set("content-type", this.#contentType);
+      }
+      return this.#headers;
+    }
     get type() { return this.#type; }
     get url() { return this.#url; }
     get redirected() { return this.#redirected; }
@@ -715,7 +741,7 @@
     clone() {
       const st = bodyState.get(this);
       if (st.used) throw new TypeError("Cannot clone a Response whose body has already been used.");
-      const r = new Response(null, { status: this.#status === 0 ? 200 : this.#status, statusText: this.#statusText, headers: this.#headers });
+      const r = new Response(null, { status: this.#status === 0 ? 200 : this.#status, statusText: this.#statusText, headers: this.headers });
       r.#type = this.#type; r.#status = this.#status; r.#url = this.#url; r.#redirected = this.#redirected;
       bodyState.set(r, { bytes: st.bytes && st.bytes.slice(), used: false });
       return r;
@@ -1000,7 +1026,7 @@
     const upper = method.toUpperCase();
     if (METHODS.has(upper)) method = upper;
     const bytes = body === null || body === undefined || method === "GET" || method === "HEAD" ? null : body;
-    const request = new Request(FROM_HOST, { url: href, method, headers: headersFromTrusted(headers), bytes });
+    const request = new Request(FROM_HOST, { url: href, method, pairs: headers, bytes });
     const result = target.isClass ? target.fn.call(target.self, request) : target.fn.call(target.self, request, worker.env, target.ctx);
     if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finishDispatch);
     return finishDispatch(result);
@@ -1013,7 +1039,7 @@
     const st = bodyState.get(response);
     if (st.used) throw new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice.");
     st.used = true;
-    const out = [response.status, response.statusText, headerPairs(response.headers), st.bytes || new Uint8Array(0)];
+    const out = [response.status, response.statusText, responsePairs(response), st.bytes || new Uint8Array(0)];
     const pending = waitUntil; waitUntil = [];
     if (pending.length) return Promise.all(pending).then(() => out);
     return out;
