@@ -285,3 +285,61 @@ async fn the_request_a_handler_gets_behaves_like_a_constructed_one() {
     assert_eq!(v["used"], true);
     assert_eq!(v["cloneMethod"], "GET");
 }
+
+/// Headers are built only when a script reads them; what goes out must not depend on whether it
+/// did: a default content-type survives a later `headers.set`, and a script that replaces it wins.
+#[tokio::test]
+async fn response_headers_read_late_or_never_go_out_the_same() {
+    let loader = loader().await;
+    let worker = loader
+        .load(WorkerCode::js(
+            "worker.js",
+            r#"
+            export default {
+              async fetch(request) {
+                const path = new URL(request.url).pathname;
+                if (path === "/never") return new Response("a");
+                if (path === "/added") { const r = new Response("b"); r.headers.set("x-late", "1"); return r; }
+                if (path === "/replaced") { const r = new Response("c"); r.headers.set("content-type", "text/x-mine"); return r; }
+                if (path === "/clone") { const r = new Response("d"); return r.clone(); }
+                if (path === "/empty") return new Response(null, { status: 204 });
+                // The request's headers, read after the body.
+                const body = await request.text();
+                return new Response(body + " " + request.headers.get("x-in") + " " + [...request.headers.keys()].join(","));
+              },
+            };"#,
+        ))
+        .unwrap();
+    let call = |path: &'static str| {
+        let worker = worker.clone();
+        async move {
+            worker
+                .entrypoint(None)
+                .fetch(get(&format!("https://w{path}")))
+                .await
+                .unwrap()
+        }
+    };
+    let r = call("/never").await;
+    assert_eq!(r.headers()["content-type"], "text/plain;charset=UTF-8");
+    assert_eq!(r.headers().len(), 1, "{:?}", r.headers());
+    let r = call("/added").await;
+    assert_eq!(r.headers()["content-type"], "text/plain;charset=UTF-8");
+    assert_eq!(r.headers()["x-late"], "1");
+    let r = call("/replaced").await;
+    assert_eq!(r.headers()["content-type"], "text/x-mine");
+    assert_eq!(r.headers().get_all("content-type").iter().count(), 1);
+    let r = call("/clone").await;
+    assert_eq!(r.headers()["content-type"], "text/plain;charset=UTF-8");
+    assert_eq!(text(&r), "d");
+    let r = call("/empty").await;
+    assert_eq!(r.status(), 204);
+    assert!(r.headers().get("content-type").is_none());
+    let req = http::Request::post("https://w/echo")
+        .header("x-in", "v")
+        .header("x-b", "2")
+        .body(Bytes::from_static(b"sent"))
+        .unwrap();
+    let r = worker.entrypoint(None).fetch(req).await.unwrap();
+    assert_eq!(text(&r), "sent v x-b,x-in");
+}
