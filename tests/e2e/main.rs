@@ -7,6 +7,7 @@ mod errors;
 mod limits;
 mod loader;
 mod modules;
+mod observe;
 mod outbound;
 mod serve;
 mod web_api;

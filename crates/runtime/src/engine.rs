@@ -39,6 +39,10 @@ pub(crate) struct EngineHost {
     pub workers: Arc<WorkerRegistry>,
     /// Where calls that compute for long finish (lower OS priority).
     pub lane: LongLane,
+    /// Tail events, invocation numbers, metering.
+    pub observer: Arc<crate::observe::Observer>,
+    /// Sandboxes alive now (in use or kept warm): the pool's occupancy.
+    pub live_instances: Arc<std::sync::atomic::AtomicUsize>,
     _ticker: Periodic,
     _trimmer: Option<Periodic>,
 }
@@ -118,6 +122,8 @@ impl EngineHost {
             })
         });
         Ok(EngineHost {
+            observer: Arc::default(),
+            live_instances: Arc::default(),
             engine,
             pre,
             config,

@@ -52,6 +52,8 @@ pub(crate) struct InstanceState {
     pub(crate) calls_made: u32,
     /// How deep in a chain of service calls the current request is.
     pub(crate) service_depth: u32,
+    /// The invocation running now, for live tail events.
+    pub(crate) invocation: Option<crate::observe::InvocationCtx>,
 }
 
 impl WasiHttpView for InstanceState {
@@ -82,10 +84,12 @@ impl bindings::sandbox::worker::host::Host for InstanceState {
         }
         if self.log_bytes + message.len() > MAX_LOG_BYTES {
             self.logs_truncated = true;
-            self.logs.push(LogLine::new(
-                Level::Warn,
-                format!("[wasm-sandbox] console output beyond {MAX_LOG_BYTES} bytes was dropped"),
-            ));
+            let marker =
+                format!("[wasm-sandbox] console output beyond {MAX_LOG_BYTES} bytes was dropped");
+            if let Some(ctx) = &self.invocation {
+                ctx.log(Level::Warn, &marker);
+            }
+            self.logs.push(LogLine::new(Level::Warn, marker));
             return Ok(());
         }
         self.log_bytes += message.len();
@@ -96,6 +100,9 @@ impl bindings::sandbox::worker::host::Host for InstanceState {
             LogLevel::Warn => Level::Warn,
             LogLevel::Error => Level::Error,
         };
+        if let Some(ctx) = &self.invocation {
+            ctx.log(level, &message);
+        }
         self.logs.push(LogLine::new(level, message));
         Ok(())
     }
@@ -174,6 +181,11 @@ impl CpuMeter {
         Duration::from_nanos(ns)
     }
 
+    /// CPU time charged so far, from any thread, when no poll is in progress.
+    pub fn used_idle(&self) -> Duration {
+        Duration::from_nanos(self.used_ns.load(Ordering::Relaxed))
+    }
+
     fn reset(&self) {
         self.used_ns.store(0, Ordering::Relaxed);
         self.long.store(false, Ordering::Relaxed);
@@ -212,6 +224,16 @@ pub(crate) struct Sandbox {
     pub idle_since: Instant,
     /// Its clean pages were released since it last ran.
     pub trimmed: bool,
+    _slot: Slot,
+}
+
+/// Counts a live sandbox in [`EngineHost::live_instances`] until dropped.
+struct Slot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// What one call into a sandbox produced besides its result.
@@ -265,6 +287,7 @@ impl Sandbox {
             bindings: Arc::default(),
             calls_made: 0,
             service_depth: 0,
+            invocation: None,
         };
         let mut store = Store::new(&host.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -313,6 +336,7 @@ impl Sandbox {
                 )));
             }
         };
+        host.live_instances.fetch_add(1, Ordering::Relaxed);
         Ok(Sandbox {
             store,
             engine,
@@ -320,6 +344,7 @@ impl Sandbox {
             loaded: false,
             idle_since: Instant::now(),
             trimmed: false,
+            _slot: Slot(host.live_instances.clone()),
         })
     }
 
@@ -351,6 +376,18 @@ impl Sandbox {
     }
 
     /// The bindings its worker's `env` has.
+    /// The invocation the next calls belong to (their console lines and outbound attempts are
+    /// published to its tail as they happen).
+    pub(crate) fn set_invocation(&mut self, ctx: Option<crate::observe::InvocationCtx>) {
+        self.store.data_mut().outbound.set_invocation(ctx.clone());
+        self.store.data_mut().invocation = ctx;
+    }
+
+    /// This sandbox's CPU meter.
+    pub(crate) fn meter(&self) -> Arc<CpuMeter> {
+        self.meter.clone()
+    }
+
     pub(crate) fn set_bindings(&mut self, bindings: &Arc<crate::binding::Bindings>) {
         self.store.data_mut().bindings = bindings.clone();
     }

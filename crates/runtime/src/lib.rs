@@ -38,6 +38,7 @@ mod instance;
 pub mod kv;
 mod lane;
 mod loader;
+pub mod observe;
 pub mod outbound;
 pub mod standalone;
 pub mod tools;
@@ -51,7 +52,8 @@ pub use binding::{
 pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
 pub use error::{Error, Result};
-pub use loader::{CacheStats, Loader};
+pub use loader::{CacheStats, Loader, PoolStats};
+pub use observe::{DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage};
 pub use outbound::{GlobalOutbound, Interceptor, OutboundLimits, OutboundPolicy, OutboundRecord};
 pub use trace::{Level, LogLine, Trace};
 pub use trim::TrimStats;

@@ -61,6 +61,15 @@ struct Entry {
     last_used: u64,
 }
 
+/// Sandbox pool occupancy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Sandboxes alive now (running a request or kept warm).
+    pub live: usize,
+    /// The most that may be alive at once ([`Config::max_instances`]).
+    pub capacity: usize,
+}
+
 /// A snapshot of the worker cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheStats {
@@ -196,6 +205,36 @@ impl Loader {
             bytes: cache.footprint_bytes(),
             evictions: cache.evictions,
         }
+    }
+
+    /// How many sandboxes are alive, of how many the pool allows.
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            live: self
+                .inner
+                .host
+                .live_instances
+                .load(std::sync::atomic::Ordering::Relaxed),
+            capacity: self.inner.host.config.max_instances as usize,
+        }
+    }
+
+    /// Subscribe to the tail of every worker of this loader: each invocation's start, console
+    /// lines, outbound attempts, exception and outcome, as they happen (see [`crate::observe`]).
+    /// Filter by [`TailEvent::worker`](crate::TailEvent::worker) for one id.
+    pub fn tail(&self) -> crate::Tail {
+        self.inner.host.observer.subscribe(None)
+    }
+
+    /// Metering since this loader started: requests, errors and CPU time per worker id, and
+    /// unique workers loaded per UTC day.
+    pub fn usage(&self) -> crate::Usage {
+        self.inner.host.observer.usage()
+    }
+
+    /// Metering of one worker id (`None` if it never ran).
+    pub fn worker_usage(&self, id: &str) -> Option<crate::WorkerUsage> {
+        self.inner.host.observer.worker_usage(id)
     }
 
     /// Evict the least recently used cached worker that holds warm instances (pool pressure).

@@ -139,6 +139,9 @@ pub struct OutboundRecord {
     pub status: Option<u16>,
     /// Why it was denied or failed.
     pub reason: Option<String>,
+    /// Which rule denied it: `globalOutbound-null`, `not-allowed`, `private-address`,
+    /// `ceiling` or `subrequest-limit` (`None` unless denied).
+    pub rule: Option<&'static str>,
     /// Time until the response headers (or the refusal).
     #[serde(rename = "durationMs")]
     pub duration_ms: u64,
@@ -146,6 +149,8 @@ pub struct OutboundRecord {
 
 #[derive(Default)]
 pub(crate) struct CallState {
+    /// The invocation the requests belong to (its tail sees each attempt).
+    invocation: Option<crate::observe::InvocationCtx>,
     subrequests: u32,
     bytes: u64,
     pub(crate) records: Vec<OutboundRecord>,
@@ -222,7 +227,16 @@ impl OutboundHooks {
 
     /// Start a new request's budget (subrequests, bytes, records).
     pub(crate) fn reset(&mut self) {
-        *self.state.lock().unwrap() = CallState::default();
+        let mut state = self.state.lock().unwrap();
+        let invocation = state.invocation.take();
+        *state = CallState {
+            invocation,
+            ..CallState::default()
+        };
+    }
+
+    pub(crate) fn set_invocation(&mut self, ctx: Option<crate::observe::InvocationCtx>) {
+        self.state.lock().unwrap().invocation = ctx;
     }
 
     pub(crate) fn take_records(&mut self) -> Vec<OutboundRecord> {
@@ -231,8 +245,19 @@ impl OutboundHooks {
 }
 
 enum Refusal {
-    Denied(String),
+    /// The rule that denied it, and the message for the script.
+    Denied(&'static str, String),
     Failed(String),
+}
+
+fn deny_rule(kind: wasm_sandbox_policy::DenyKind) -> &'static str {
+    use wasm_sandbox_policy::DenyKind;
+    match kind {
+        DenyKind::NoOutbound => "globalOutbound-null",
+        DenyKind::NotAllowed => "not-allowed",
+        DenyKind::SpecialAddress(_) => "private-address",
+        DenyKind::Ceiling => "ceiling",
+    }
 }
 
 type SendResult = Result<
@@ -259,26 +284,33 @@ impl WasiHttpHooks for OutboundHooks {
             let method = request.method().to_string();
             let url = request.uri().to_string();
             let result = send(&outbound, limits, &state, &pool, request).await;
-            let (outcome, status, reason) = match &result {
-                Ok(r) => ("ok", Some(r.status().as_u16()), None),
-                Err(Refusal::Denied(m)) => ("denied", None, Some(m.clone())),
-                Err(Refusal::Failed(m)) => ("failed", None, Some(m.clone())),
+            let (outcome, status, reason, rule) = match &result {
+                Ok(r) => ("ok", Some(r.status().as_u16()), None, None),
+                Err(Refusal::Denied(rule, m)) => ("denied", None, Some(m.clone()), Some(*rule)),
+                Err(Refusal::Failed(m)) => ("failed", None, Some(m.clone()), None),
             };
             tracing::debug!(%method, %url, outcome, ?status, ?reason, "outbound");
-            state.lock().unwrap().records.push(OutboundRecord {
+            let record = OutboundRecord {
                 method,
                 url,
                 outcome,
                 status,
                 reason,
+                rule,
                 duration_ms: started.elapsed().as_millis() as u64,
-            });
+            };
+            let mut st = state.lock().unwrap();
+            if let Some(ctx) = &st.invocation {
+                ctx.outbound(&record);
+            }
+            st.records.push(record);
+            drop(st);
             match result {
                 Ok(response) => Ok((
                     response,
                     Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>,
                 )),
-                Err(Refusal::Denied(m) | Refusal::Failed(m)) => {
+                Err(Refusal::Denied(_, m) | Refusal::Failed(m)) => {
                     Err(HttpError::InternalError(Some(m)))
                 }
             }
@@ -301,7 +333,7 @@ async fn send(
     {
         let mut st = state.lock().unwrap();
         if st.subrequests >= limits.max_subrequests {
-            return Err(Refusal::Denied(format!(
+            return Err(Refusal::Denied("subrequest-limit", format!(
                 "too many subrequests: a request may make at most {} outbound requests (redirects count)",
                 limits.max_subrequests
             )));
@@ -317,7 +349,7 @@ async fn send(
     };
     let response = match outbound {
         GlobalOutbound::Deny => {
-            return Err(Refusal::Denied(format!(
+            return Err(Refusal::Denied("globalOutbound-null", format!(
                 "outbound network access is not permitted for this worker (globalOutbound is null): cannot reach {shown}"
             )))
         }
@@ -342,7 +374,7 @@ async fn send(
         GlobalOutbound::Policy(policy) => {
             policy
                 .check_target(&scheme, &host, port)
-                .map_err(|d| Refusal::Denied(d.to_string()))?;
+                .map_err(|d| Refusal::Denied(deny_rule(d.kind), d.to_string()))?;
             let https = scheme == "https";
             let port = port.unwrap_or(if https { 443 } else { 80 });
             tokio::time::timeout_at(
@@ -425,7 +457,7 @@ async fn connect_and_send(
     let mut stream = None;
     for addr in addrs {
         if let Err(d) = policy.check_addr(bare, addr.ip()) {
-            denial.get_or_insert(d.to_string());
+            denial.get_or_insert((deny_rule(d.kind), d.to_string()));
             continue;
         }
         match tokio::net::TcpStream::connect(addr).await {
@@ -439,7 +471,7 @@ async fn connect_and_send(
     let Some(stream) = stream else {
         return Err(match (denial, last_error) {
             (_, Some(e)) => Refusal::Failed(e),
-            (Some(d), None) => Refusal::Denied(d),
+            (Some((rule, d)), None) => Refusal::Denied(rule, d),
             (None, None) => Refusal::Failed(format!("{bare} did not resolve to any address")),
         });
     };

@@ -12,9 +12,11 @@ use crate::config::Limits;
 use crate::engine::EngineHost;
 use crate::error::{Error, Result};
 use crate::instance::{self, Sandbox};
+use crate::observe::{Running, Tail, Trigger};
 use crate::outbound::{ConnectionPool, GlobalOutbound};
 use crate::trace::Trace;
 use crate::trim::TrimStats;
+use tracing::Instrument;
 
 /// The `statusText` of a response, carried in its extensions (http has no reason phrase field).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +43,8 @@ struct WorkerInner {
     connections: Arc<ConnectionPool>,
     idle: Mutex<Vec<Sandbox>>,
     warm_bytes: AtomicU64,
+    /// Tells this worker's tail events from others' with the same id.
+    serial: u64,
 }
 
 impl std::fmt::Debug for Worker {
@@ -67,8 +71,11 @@ impl Worker {
             .global_outbound
             .clone()
             .within(host.config.outbound_ceiling.as_ref());
+        let serial = host.observer.next_serial();
+        host.observer.worker_loaded(id.as_deref());
         let worker = Worker {
             inner: Arc::new(WorkerInner {
+                serial,
                 code_bytes: code.source_bytes(),
                 source: Arc::new(code.to_source()),
                 host,
@@ -88,6 +95,24 @@ impl Worker {
     /// The id this worker was cached under (`None` for [`Loader::load`](crate::Loader::load)).
     pub fn id(&self) -> Option<&str> {
         self.inner.id.as_deref()
+    }
+
+    /// Subscribe to this worker's tail: every invocation's start, console lines, outbound
+    /// attempts, exception and outcome, live (see [`crate::observe`]). Other workers cached under
+    /// the same id later (after an eviction) are not included; [`Loader::tail`](crate::Loader::tail)
+    /// sees every worker.
+    pub fn tail(&self) -> Tail {
+        self.inner.host.observer.subscribe(Some(self.inner.serial))
+    }
+
+    fn start(&self, kind: &'static str, trigger: impl FnOnce() -> Trigger) -> Running {
+        Running::start(
+            &self.inner.host.observer,
+            self.inner.id.as_deref(),
+            self.inner.serial,
+            kind,
+            trigger,
+        )
     }
 
     /// The limits its requests run under.
@@ -146,6 +171,7 @@ impl Worker {
             return Ok(sandbox);
         }
         let source = self.inner.source.clone();
+        let started = Instant::now();
         let (mut sandbox, result, report) = sandbox
             .call_owned(
                 &self.inner.host.lane,
@@ -160,7 +186,10 @@ impl Worker {
                     })
                 },
             )
+            .instrument(tracing::debug_span!("sandbox.evaluate"))
             .await?;
+        metrics::histogram!("sandbox_evaluate_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
         report.record(trace);
         result?;
         sandbox.loaded = true;
@@ -176,7 +205,13 @@ impl Worker {
             return Ok(sb);
         }
         trace.cold = true;
-        let mut sb = self.new_sandbox().await?;
+        let started = Instant::now();
+        let mut sb = self
+            .new_sandbox()
+            .instrument(tracing::debug_span!("sandbox.instantiate"))
+            .await?;
+        metrics::histogram!("sandbox_instantiate_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
         // Set once: an instance only ever serves the worker that created it.
         sb.set_outbound(
             &self.inner.outbound,
@@ -298,8 +333,17 @@ impl Entrypoint {
     pub async fn fetch_traced(&self, request: http::Request<Bytes>) -> Invocation {
         let started = instance::now();
         let mut trace = Trace::default();
-        let result = self.run(request, &mut trace).await;
-        finish_trace(&mut trace, started, &result);
+        let mut run = self.worker.start("fetch", || Trigger::Fetch {
+            method: request.method().to_string(),
+            url: request.uri().to_string(),
+            entrypoint: self.name.clone(),
+        });
+        let span = run.span();
+        let result = self
+            .run(request, &mut trace, &mut run)
+            .instrument(span)
+            .await;
+        finish_trace(&mut trace, started, &result, &mut run);
         Invocation { result, trace }
     }
 
@@ -307,12 +351,14 @@ impl Entrypoint {
         &self,
         request: http::Request<Bytes>,
         trace: &mut Trace,
+        run: &mut Running,
     ) -> Result<http::Response<Bytes>> {
         let request = to_wit_request(request);
         let name = self.name.clone();
         let response = self
             .invoke(
                 trace,
+                run,
                 Box::new(move |engine, store| {
                     Box::pin(async move {
                         engine
@@ -332,29 +378,43 @@ impl Entrypoint {
     async fn invoke<T: Send + 'static>(
         &self,
         trace: &mut Trace,
+        run: &mut Running,
         call: instance::GuestCall<T>,
     ) -> Result<T> {
         let worker = &self.worker;
-        let sandbox = worker.checkout(trace).await?;
+        let mut sandbox = worker.checkout(trace).await?;
+        run.cold = trace.cold;
+        run.meter = Some(sandbox.meter());
+        sandbox.set_invocation(Some(run.ctx.clone()));
         let fresh = !sandbox.loaded;
         let sandbox = worker.ensure_loaded(sandbox, trace).await?;
-        let (sandbox, result, report) = sandbox
+        let (mut sandbox, result, report) = sandbox
             .call_owned(&worker.inner.host.lane, worker.inner.limits, !fresh, call)
             .await?;
         if report.record(trace) {
+            sandbox.set_invocation(None);
             worker.checkin(sandbox);
         }
         result
     }
 }
 
-/// Close a trace: wall time since `started`, and the outcome of `result`.
-fn finish_trace<T>(trace: &mut Trace, started: std::time::Instant, result: &Result<T>) {
+/// Close a trace (wall time since `started`, the outcome of `result`) and report the invocation
+/// (tail, metering, metrics).
+fn finish_trace<T>(
+    trace: &mut Trace,
+    started: std::time::Instant,
+    result: &Result<T>,
+    run: &mut Running,
+) {
     trace.wall_time = started.elapsed();
     trace.outcome = match result {
         Ok(_) => "ok",
         Err(e) => e.outcome(),
     };
+    run.cold = trace.cold;
+    run.add_subrequests(trace.outbound.len());
+    run.finish(result.as_ref().err(), trace.cpu_time, trace.wall_time);
 }
 
 impl Entrypoint {
@@ -378,8 +438,16 @@ impl Entrypoint {
     ) -> (Result<serde_json::Value>, Trace) {
         let started = instance::now();
         let mut trace = Trace::default();
-        let result = self.run_call(method, args, &mut trace).await;
-        finish_trace(&mut trace, started, &result);
+        let mut run = self.worker.start("rpc", || Trigger::Rpc {
+            method: method.to_owned(),
+            entrypoint: self.name.clone(),
+        });
+        let span = run.span();
+        let result = self
+            .run_call(method, args, &mut trace, &mut run)
+            .instrument(span)
+            .await;
+        finish_trace(&mut trace, started, &result, &mut run);
         (result, trace)
     }
 
@@ -388,6 +456,7 @@ impl Entrypoint {
         method: &str,
         args: Vec<serde_json::Value>,
         trace: &mut Trace,
+        run: &mut Running,
     ) -> Result<serde_json::Value> {
         let args_json = serde_json::Value::Array(args).to_string();
         let method = method.to_owned();
@@ -395,6 +464,7 @@ impl Entrypoint {
         let json = self
             .invoke(
                 trace,
+                run,
                 Box::new(move |engine, store| {
                     Box::pin(async move {
                         engine

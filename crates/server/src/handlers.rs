@@ -16,7 +16,13 @@ use crate::api::{body_fields, RunBody, RunReply, WorkerSpec};
 use crate::registry::{check_id, Registered};
 use crate::AppState;
 
-type Reply = Response<Full<Bytes>>;
+/// A reply body: whole, or the live tail's stream.
+pub(crate) type ReplyBody = http_body_util::Either<Full<Bytes>, crate::observe::TailBody>;
+type Reply = Response<ReplyBody>;
+
+fn full(body: impl Into<Bytes>) -> ReplyBody {
+    http_body_util::Either::Left(Full::new(body.into()))
+}
 
 /// What a handler tells the request log besides the status.
 #[derive(Default)]
@@ -53,6 +59,40 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
     let segments: Vec<&str> = path.trim_start_matches('/').splitn(3, '/').collect();
     match (req.method(), segments.as_slice()) {
         (&Method::GET, ["healthz"]) => health(state).await,
+        (&Method::GET, ["metrics"]) => {
+            let mut r = text(StatusCode::OK, crate::observe::metrics_text(state));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            r
+        }
+        (&Method::GET, ["usage"]) => {
+            if !authorized(state, req.headers()) {
+                return unauthorized("usage");
+            }
+            json_reply(StatusCode::OK, &crate::observe::usage(state))
+        }
+        (&Method::GET, ["usage", id]) => {
+            if let Err(e) = check_id(id) {
+                return api_error(StatusCode::BAD_REQUEST, e);
+            }
+            if !authorized(state, req.headers()) {
+                return unauthorized("usage");
+            }
+            json_reply(StatusCode::OK, &crate::observe::worker_usage(state, id))
+        }
+        (&Method::GET, ["workers", id, "tail"]) => {
+            if let Err(e) = check_id(id) {
+                return api_error(StatusCode::BAD_REQUEST, e);
+            }
+            if !authorized(state, req.headers()) {
+                return unauthorized("the tail");
+            }
+            info.worker = Some(id.to_string());
+            let format = crate::observe::TailFormat::choose(req.uri().query(), req.headers());
+            crate::observe::tail(state, id, format).map(http_body_util::Either::Right)
+        }
         (&Method::POST, ["api", "run"]) => api_run(state, req, None, info).await,
         (&Method::POST, ["api", "get", id]) if !id.is_empty() => {
             let id = id.to_string();
@@ -75,7 +115,7 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
 }
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Reply {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -86,7 +126,7 @@ fn text(status: StatusCode, body: impl Into<Bytes>) -> Reply {
 
 fn json_reply(status: StatusCode, value: &impl serde::Serialize) -> Reply {
     let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -335,6 +375,17 @@ fn api_failure(e: Error, info: &mut LogInfo) -> Reply {
         }
         e => api_error(StatusCode::BAD_REQUEST, &e),
     }
+}
+
+/// 401 for reads that show what workers do (their logs may carry secrets) when a token is set.
+fn unauthorized(what: &str) -> Reply {
+    let mut r = api_error(
+        StatusCode::UNAUTHORIZED,
+        format!("{what} needs `Authorization: Bearer <token>`"),
+    );
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
 }
 
 fn authorized(state: &AppState, headers: &http::HeaderMap) -> bool {
@@ -694,7 +745,7 @@ async fn forward(
     match invocation.result {
         Ok(response) => {
             let (parts, body) = response.into_parts();
-            let mut reply = Response::new(Full::new(body));
+            let mut reply = Response::new(full(body));
             *reply.status_mut() = parts.status;
             for (k, v) in parts.headers.iter() {
                 if !HOP_BY_HOP.contains(&k.as_str()) && k != header::CONTENT_LENGTH {

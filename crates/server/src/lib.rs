@@ -15,6 +15,7 @@ mod api;
 mod bindings;
 pub mod config;
 mod handlers;
+mod observe;
 mod registry;
 
 use std::future::Future;
@@ -40,6 +41,8 @@ pub(crate) struct AppState {
     pub kv: Arc<dyn wasm_sandbox::kv::KvStore>,
     pub config: ServerConfig,
     pub permits: Arc<Semaphore>,
+    /// Set to true when the daemon shuts down (ends live tails).
+    pub closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// A bound, ready daemon.
@@ -54,6 +57,8 @@ impl Daemon {
     /// order, so a bad setting fails before anything listens.
     pub async fn bind(config: ServerConfig) -> Result<Self> {
         let addr = config.validate()?;
+        // Before the engine starts, so everything it counts is recorded.
+        observe::prometheus();
         let registry = registry::Registry::open(&config.data_dir())?;
         let kv = wasm_sandbox::kv::FileKv::open(&config.data_dir().join("kv.redb"))?;
         let loader = Loader::new(config.engine_config())
@@ -71,6 +76,7 @@ impl Daemon {
                 kv,
                 config,
                 permits,
+                closing: tokio::sync::watch::channel(false).0,
             }),
             listener,
             addr,
@@ -127,6 +133,7 @@ impl Daemon {
             }
         }
         drop(listener);
+        let _ = state.closing.send(true);
         let grace = Duration::from_millis(state.config.shutdown_grace_ms);
         tracing::info!(
             grace_ms = grace.as_millis() as u64,

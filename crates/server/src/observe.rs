@@ -1,0 +1,253 @@
+//! The daemon's observability endpoints: the live tail (`GET /workers/{id}/tail`), Prometheus
+//! metrics (`GET /metrics`) and metering (`GET /usage`, `GET /usage/{id}`).
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Response, StatusCode};
+use http_body::{Body, Frame};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio::sync::mpsc;
+use wasm_sandbox::{TailEvent, TailItem, WorkerUsage};
+
+use crate::AppState;
+
+/// A comment line is sent this often on an idle tail, so proxies keep it open and a client that
+/// went away is noticed.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// The daemon's Prometheus recorder, installed once per process on first use. `None` when the
+/// embedding process installed another recorder first.
+pub(crate) fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let seconds = [
+                0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+            ];
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &seconds)
+                .ok()?;
+            match builder.install_recorder() {
+                Ok(handle) => Some(handle),
+                Err(e) => {
+                    tracing::warn!(error = %e, "metrics recorder not installed; /metrics shows the daemon's gauges only");
+                    None
+                }
+            }
+        })
+        .as_ref()
+}
+
+/// `GET /metrics`: Prometheus text. Counters and histograms come from the runtime as requests
+/// run; the cache and pool gauges are read now.
+pub(crate) fn metrics_text(state: &AppState) -> String {
+    let cache = state.loader.cache_stats();
+    let pool = state.loader.pool_stats();
+    metrics::gauge!("sandbox_cached_workers").set(cache.workers as f64);
+    metrics::gauge!("sandbox_cached_bytes").set(cache.bytes as f64);
+    metrics::counter!("sandbox_cache_evictions_total").absolute(cache.evictions);
+    metrics::gauge!("sandbox_instances", "state" => "live").set(pool.live as f64);
+    metrics::gauge!("sandbox_instances_capacity").set(pool.capacity as f64);
+    metrics::gauge!("sandbox_requests_in_flight")
+        .set((state.config.max_concurrent_requests - state.permits.available_permits()) as f64);
+    match prometheus() {
+        Some(handle) => {
+            handle.run_upkeep();
+            handle.render()
+        }
+        None => String::new(),
+    }
+}
+
+/// The daemon id a loader id belongs to: `/api/get/{id}` workers are cached as `api:{id}`,
+/// registered ones as `reg:{id}:{version}`.
+fn daemon_id(loader_id: &str) -> Option<&str> {
+    if let Some(id) = loader_id.strip_prefix("api:") {
+        return Some(id);
+    }
+    let rest = loader_id.strip_prefix("reg:")?;
+    rest.rsplit_once(':').map(|(id, _version)| id)
+}
+
+/// `GET /usage`: metering since the daemon started, per daemon worker id (a registered worker's
+/// versions and `/api/get/{id}` add up under their id), anonymous `/api/run` workers together,
+/// and unique workers loaded per UTC day.
+pub(crate) fn usage(state: &AppState) -> serde_json::Value {
+    let usage = state.loader.usage();
+    let mut workers: BTreeMap<String, WorkerUsage> = BTreeMap::new();
+    for (loader_id, u) in &usage.workers {
+        if let Some(id) = daemon_id(loader_id) {
+            add(workers.entry(id.to_owned()).or_default(), u);
+        }
+    }
+    serde_json::json!({
+        "ok": true,
+        "workers": workers,
+        "anonymous": usage.anonymous,
+        "days": usage.days,
+    })
+}
+
+/// `GET /usage/{id}`: one daemon worker id's metering (zeros if it never ran).
+pub(crate) fn worker_usage(state: &AppState, id: &str) -> serde_json::Value {
+    let mut total = WorkerUsage::default();
+    for (loader_id, u) in &state.loader.usage().workers {
+        if daemon_id(loader_id) == Some(id) {
+            add(&mut total, u);
+        }
+    }
+    let mut v = serde_json::to_value(total).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("ok".into(), true.into());
+        o.insert("id".into(), id.into());
+    }
+    v
+}
+
+fn add(total: &mut WorkerUsage, u: &WorkerUsage) {
+    total.requests += u.requests;
+    total.errors += u.errors;
+    total.cpu_ms += u.cpu_ms;
+    total.cold_starts += u.cold_starts;
+    total.subrequests += u.subrequests;
+}
+
+/// How a tail is written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TailFormat {
+    /// `text/event-stream`: `event: <type>` + `data: <json>` per event.
+    Sse,
+    /// `application/x-ndjson`: one JSON object per line.
+    Ndjson,
+}
+
+impl TailFormat {
+    /// NDJSON when asked for by `?format=ndjson` or `Accept: application/x-ndjson`; else SSE.
+    pub(crate) fn choose(query: Option<&str>, headers: &http::HeaderMap) -> TailFormat {
+        let by_query = query.is_some_and(|q| q.split('&').any(|kv| kv == "format=ndjson"));
+        let by_accept = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/x-ndjson"));
+        if by_query || by_accept {
+            TailFormat::Ndjson
+        } else {
+            TailFormat::Sse
+        }
+    }
+
+    fn event(self, e: &TailEvent) -> Bytes {
+        let json = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
+        match self {
+            TailFormat::Sse => {
+                let kind = serde_json::to_value(&e.kind)
+                    .ok()
+                    .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+                    .unwrap_or_else(|| "event".into());
+                Bytes::from(format!("event: {kind}\ndata: {json}\n\n"))
+            }
+            TailFormat::Ndjson => Bytes::from(format!("{json}\n")),
+        }
+    }
+
+    /// A line that carries a note: an SSE comment, or an NDJSON object of `type` `note`.
+    fn note(self, kind: &str, message: &str) -> Bytes {
+        match self {
+            TailFormat::Sse => Bytes::from(format!(": {kind}: {message}\n\n")),
+            TailFormat::Ndjson => Bytes::from(format!(
+                "{}\n",
+                serde_json::json!({ "type": kind, "message": message })
+            )),
+        }
+    }
+}
+
+/// A streaming response body fed by the tail task.
+pub(crate) struct TailBody(mpsc::Receiver<Bytes>);
+
+impl Body for TailBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|b| b.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+/// `GET /workers/{id}/tail`: every invocation of worker `id` (registered or `/api/get`), live,
+/// from now until the client disconnects or the daemon shuts down. The first line says the
+/// subscription is open: anything run after it has been read is in the stream.
+pub(crate) fn tail(state: &Arc<AppState>, id: &str, format: TailFormat) -> Response<TailBody> {
+    let mut tail = state.loader.tail();
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let id = id.to_owned();
+    let mut closing = state.closing.subscribe();
+    let opened = format.note("attached", &format!("tailing worker `{id}`"));
+    tokio::spawn(async move {
+        if tx.send(opened).await.is_err() {
+            return;
+        }
+        loop {
+            let item = tokio::select! {
+                item = tail.recv() => item,
+                _ = tokio::time::sleep(KEEPALIVE) => {
+                    if tx.send(format.note("keepalive", "")).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                _ = closing.changed() => return,
+            };
+            let chunk = match item {
+                None => return,
+                Some(TailItem::Event(e)) => {
+                    if e.worker.as_deref().and_then(daemon_id) != Some(id.as_str()) {
+                        continue;
+                    }
+                    format.event(&e)
+                }
+                Some(TailItem::Lagged(n)) => format.note(
+                    "lagged",
+                    &format!("{n} events were dropped because this client fell behind"),
+                ),
+            };
+            if tx.send(chunk).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut r = Response::new(TailBody(rx));
+    *r.status_mut() = StatusCode::OK;
+    let content_type = match format {
+        TailFormat::Sse => "text/event-stream",
+        TailFormat::Ndjson => "application/x-ndjson",
+    };
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::daemon_id;
+
+    #[test]
+    fn daemon_ids() {
+        assert_eq!(daemon_id("api:calc"), Some("calc"));
+        assert_eq!(daemon_id("reg:calc:3"), Some("calc"));
+        assert_eq!(daemon_id("reg:a:b:7"), Some("a:b"));
+        assert_eq!(daemon_id("other"), None);
+    }
+}
