@@ -10,4 +10,5 @@ mod modules;
 mod observe;
 mod outbound;
 mod serve;
+mod serve_observe;
 mod web_api;

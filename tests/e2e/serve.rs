@@ -473,6 +473,18 @@ async fn registry_writes_need_the_token_and_non_loopback_needs_one() {
     let dir = TempDir::new("auth");
     let token = "a-test-token-of-decent-length";
     let d = TestDaemon::start(&dir.0, &[], &[("WASM_SANDBOX_TOKEN", token)]);
+    // What workers print may hold secrets: the tail and metering need the token too.
+    for path in ["/workers/w/tail", "/usage", "/usage/w"] {
+        let r = client().get(d.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let r = client()
+            .get(d.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
     let r = client()
         .put(d.url("/workers/w"))
         .json(&json!({ "code": SEED }))

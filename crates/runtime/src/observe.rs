@@ -188,8 +188,9 @@ pub struct WorkerUsage {
 pub struct DayUsage {
     /// `YYYY-MM-DD` (UTC).
     pub date: String,
-    /// Distinct ids loaded by [`Loader::get`](crate::Loader::get) that day, plus every
-    /// [`Loader::load`](crate::Loader::load) (each is a new worker).
+    /// Distinct workers that ran that day: each id given to [`Loader::get`](crate::Loader::get)
+    /// counts once however often it was evicted and loaded again; each worker made by
+    /// [`Loader::load`](crate::Loader::load) is a worker of its own.
     pub unique_workers_loaded: u64,
     /// Invocations that day.
     pub requests: u64,
@@ -214,8 +215,10 @@ struct Metering {
     workers: BTreeMap<String, WorkerUsage>,
     anonymous: WorkerUsage,
     days: Vec<DayUsage>,
-    /// Ids loaded today (only today's are kept: earlier days keep their counts).
+    /// Ids, and serials of id-less workers, that ran today (only today's are kept: earlier days
+    /// keep their counts).
     today_ids: HashSet<String>,
+    today_serials: HashSet<u64>,
 }
 
 impl Metering {
@@ -223,6 +226,7 @@ impl Metering {
         let date = utc_date(now_ms());
         if self.days.last().is_none_or(|d| d.date != date) {
             self.today_ids.clear();
+            self.today_serials.clear();
             self.days.push(DayUsage {
                 date,
                 unique_workers_loaded: 0,
@@ -284,17 +288,8 @@ impl Observer {
     }
 
     /// A worker was made (a `load`, or a `get` miss).
-    pub(crate) fn worker_loaded(&self, id: Option<&str>) {
+    pub(crate) fn worker_loaded(&self) {
         metrics::counter!("sandbox_workers_loaded_total").increment(1);
-        let mut m = self.metering.lock().unwrap();
-        m.today();
-        let new = match id {
-            Some(id) => m.today_ids.insert(id.to_owned()),
-            None => true,
-        };
-        if new {
-            m.today().unique_workers_loaded += 1;
-        }
     }
 
     pub(crate) fn usage(&self) -> Usage {
@@ -463,9 +458,15 @@ impl Running {
         }
         let cpu_ms = cpu.as_secs_f64() * 1e3;
         let mut m = self.ctx.observer.metering.lock().unwrap();
+        m.today();
+        let first_today = match &self.ctx.worker {
+            Some(id) => !m.today_ids.contains(&**id) && m.today_ids.insert(id.to_string()),
+            None => m.today_serials.insert(self.ctx.serial),
+        };
         let day = m.today();
         day.requests += 1;
         day.cpu_ms += cpu_ms;
+        day.unique_workers_loaded += u64::from(first_today);
         let usage = match &self.ctx.worker {
             Some(id) => match m.workers.get_mut(&**id) {
                 Some(u) => u,

@@ -72,7 +72,7 @@ impl Worker {
             .clone()
             .within(host.config.outbound_ceiling.as_ref());
         let serial = host.observer.next_serial();
-        host.observer.worker_loaded(id.as_deref());
+        host.observer.worker_loaded();
         let worker = Worker {
             inner: Arc::new(WorkerInner {
                 serial,
