@@ -11,15 +11,13 @@ use wasm_sandbox_tests::{get, loader, loader_with, text};
 
 /// The next event of the tail (bounded wait; a test never hangs on a missing event).
 async fn next(tail: &mut Tail) -> Arc<TailEvent> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), tail.recv())
-            .await
-            .expect("a tail event within 10 s")
-            .expect("the tail is open")
-        {
-            TailItem::Event(e) => return e,
-            TailItem::Lagged(n) => panic!("tail lagged by {n}"),
-        }
+    match tokio::time::timeout(Duration::from_secs(10), tail.recv())
+        .await
+        .expect("a tail event within 10 s")
+        .expect("the tail is open")
+    {
+        TailItem::Event(e) => e,
+        TailItem::Lagged(n) => panic!("tail lagged by {n}"),
     }
 }
 

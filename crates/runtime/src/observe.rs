@@ -219,12 +219,17 @@ struct Metering {
     /// keep their counts).
     today_ids: HashSet<String>,
     today_serials: HashSet<u64>,
+    /// Days since the Unix epoch of `days.last()`.
+    day_number: u64,
 }
 
 impl Metering {
     fn today(&mut self) -> &mut DayUsage {
-        let date = utc_date(now_ms());
-        if self.days.last().is_none_or(|d| d.date != date) {
+        let now = now_ms();
+        let day_number = now / 86_400_000;
+        if self.days.is_empty() || day_number != self.day_number {
+            self.day_number = day_number;
+            let date = utc_date(now);
             self.today_ids.clear();
             self.today_serials.clear();
             self.days.push(DayUsage {
