@@ -108,6 +108,8 @@ async fn the_tail_streams_a_slow_request_while_it_runs() {
     assert_eq!(finish["outcome"], "ok");
     assert!(finish["wallTime"].as_f64().unwrap() >= 1500.0, "{finish}");
     assert!(finish["cpuTime"].as_f64().unwrap() > 0.0, "{finish}");
+    assert_eq!(start["worker"], "slow");
+    assert_eq!(start["version"], 1);
     let invocation = &start["invocation"];
     assert!(events.iter().all(|(_, e)| &e["invocation"] == invocation));
 

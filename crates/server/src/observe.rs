@@ -143,16 +143,30 @@ impl TailFormat {
         }
     }
 
+    /// The event as the daemon shows it: `worker` is the daemon's id (`version` added for a
+    /// registered worker), not the loader's cache key.
     fn event(self, e: &TailEvent) -> Bytes {
-        let json = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
-        match self {
-            TailFormat::Sse => {
-                let kind = serde_json::to_value(&e.kind)
-                    .ok()
-                    .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
-                    .unwrap_or_else(|| "event".into());
-                Bytes::from(format!("event: {kind}\ndata: {json}\n\n"))
+        let mut value = serde_json::to_value(e).unwrap_or_default();
+        if let (Some(o), Some(key)) = (value.as_object_mut(), e.worker.as_deref()) {
+            if let Some(id) = daemon_id(key) {
+                o.insert("worker".into(), id.into());
             }
+            if let Some(version) = key
+                .strip_prefix("reg:")
+                .and_then(|r| r.rsplit_once(':'))
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+            {
+                o.insert("version".into(), version.into());
+            }
+        }
+        let kind = value
+            .get("type")
+            .and_then(|t| t.as_str())
+            .unwrap_or("event")
+            .to_owned();
+        let json = value.to_string();
+        match self {
+            TailFormat::Sse => Bytes::from(format!("event: {kind}\ndata: {json}\n\n")),
             TailFormat::Ndjson => Bytes::from(format!("{json}\n")),
         }
     }
