@@ -381,7 +381,7 @@ impl Running {
     /// `kind` is `fetch` or `rpc`; `trigger` is only called when someone is tailing.
     pub(crate) fn start(
         observer: &Arc<Observer>,
-        worker: Option<&str>,
+        worker: Option<&Arc<str>>,
         serial: u64,
         kind: &'static str,
         trigger: impl FnOnce() -> Trigger,
@@ -391,7 +391,7 @@ impl Running {
             "sandbox.invoke",
             kind,
             invocation,
-            worker = worker.unwrap_or(""),
+            worker = worker.map_or("", |w| &**w),
             outcome = tracing::field::Empty,
             cold = tracing::field::Empty,
             cpu_ms = tracing::field::Empty,
@@ -399,7 +399,7 @@ impl Running {
         let ctx = InvocationCtx {
             observer: observer.clone(),
             invocation,
-            worker: worker.map(Arc::from),
+            worker: worker.cloned(),
             serial,
         };
         if ctx.live() {

@@ -45,6 +45,8 @@ struct WorkerInner {
     warm_bytes: AtomicU64,
     /// Tells this worker's tail events from others' with the same id.
     serial: u64,
+    /// `id`, shared by its invocations' tail events.
+    tail_id: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -76,6 +78,7 @@ impl Worker {
         let worker = Worker {
             inner: Arc::new(WorkerInner {
                 serial,
+                tail_id: id.as_deref().map(Arc::from),
                 code_bytes: code.source_bytes(),
                 source: Arc::new(code.to_source()),
                 host,
@@ -108,7 +111,7 @@ impl Worker {
     fn start(&self, kind: &'static str, trigger: impl FnOnce() -> Trigger) -> Running {
         Running::start(
             &self.inner.host.observer,
-            self.inner.id.as_deref(),
+            self.inner.tail_id.as_ref(),
             self.inner.serial,
             kind,
             trigger,
