@@ -144,3 +144,41 @@ impl Drop for TestDaemon {
         let _ = self.child.wait();
     }
 }
+
+/// An HTTP client for tests: no proxy, a 30 s timeout.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// `POST path` with a JSON body; the status and the JSON reply.
+pub async fn post_json(
+    d: &TestDaemon,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    json_reply(client().post(d.url(path)).json(body)).await
+}
+
+/// `PUT path` with a JSON body; the status and the JSON reply.
+pub async fn put_json(
+    d: &TestDaemon,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    json_reply(client().put(d.url(path)).json(body)).await
+}
+
+/// `GET path`; the status and the JSON reply.
+pub async fn get_json(d: &TestDaemon, path: &str) -> (u16, serde_json::Value) {
+    json_reply(client().get(d.url(path))).await
+}
+
+async fn json_reply(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}

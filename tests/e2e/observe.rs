@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use wasm_sandbox::{
-    Config, GlobalOutbound, Level, Limits, Tail, TailEvent, TailItem, TailKind, Trigger, WorkerCode,
+    Config, GlobalOutbound, Level, Limits, OutboundRecord, Tail, TailEvent, TailItem, TailKind,
+    Trigger, Worker, WorkerCode,
 };
 use wasm_sandbox_tests::upstream::Upstream;
 use wasm_sandbox_tests::{get, loader, loader_with, text};
@@ -157,6 +158,25 @@ async fn a_slow_request_streams_its_lines_before_it_answers() {
     assert_eq!(text(&call.await.unwrap().unwrap()), "done");
 }
 
+/// Fetch `worker` once: its response text, and the outbound attempts its tail reported.
+async fn fetch_and_attempts(worker: &Worker) -> (String, Vec<OutboundRecord>) {
+    let mut tail = worker.tail();
+    let r = worker
+        .entrypoint(None)
+        .fetch(get("https://worker/"))
+        .await
+        .unwrap();
+    let attempts = until_finish(&mut tail)
+        .await
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TailKind::Outbound { record } => Some(record.clone()),
+            _ => None,
+        })
+        .collect();
+    (text(&r), attempts)
+}
+
 #[tokio::test]
 async fn outbound_attempts_show_the_rule_that_denied_them() {
     let up = Upstream::start().await;
@@ -175,36 +195,18 @@ async fn outbound_attempts_show_the_rule_that_denied_them() {
     let worker = loader
         .load(WorkerCode::js("worker.js", src).with_outbound(policy))
         .unwrap();
-    let mut tail = worker.tail();
-    let r = worker
-        .entrypoint(None)
-        .fetch(get("https://worker/"))
-        .await
-        .unwrap();
-    assert_eq!(text(&r), "200,refused,refused");
-    let events = until_finish(&mut tail).await;
-    let attempts: Vec<(String, &'static str, Option<u16>, Option<&'static str>)> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            TailKind::Outbound { record } => Some((
-                record.url.clone(),
-                record.outcome,
-                record.status,
-                record.rule,
-            )),
-            _ => None,
-        })
-        .collect();
+    let (body, attempts) = fetch_and_attempts(&worker).await;
+    assert_eq!(body, "200,refused,refused");
     assert_eq!(attempts.len(), 3, "{attempts:?}");
-    assert_eq!(attempts[0].1, "ok");
-    assert_eq!(attempts[0].2, Some(200));
+    assert_eq!(attempts[0].outcome, "ok");
+    assert_eq!(attempts[0].status, Some(200));
     assert_eq!(
-        (attempts[1].1, attempts[1].3),
+        (attempts[1].outcome, attempts[1].rule),
         ("denied", Some("not-allowed"))
     );
-    assert!(attempts[1].0.contains("not-allowed.example"));
+    assert!(attempts[1].url.contains("not-allowed.example"));
     assert_eq!(
-        (attempts[2].1, attempts[2].3),
+        (attempts[2].outcome, attempts[2].rule),
         ("denied", Some("not-allowed"))
     );
     // With no outbound access at all, the rule says so.
@@ -214,19 +216,11 @@ async fn outbound_attempts_show_the_rule_that_denied_them() {
             r#"export default { async fetch() { try { await fetch("https://example.com/"); } catch {} return new Response("x"); } };"#,
         ))
         .unwrap();
-    let mut tail = closed.tail();
-    closed
-        .entrypoint(None)
-        .fetch(get("https://worker/"))
+    let rules: Vec<_> = fetch_and_attempts(&closed)
         .await
-        .unwrap();
-    let rules: Vec<_> = until_finish(&mut tail)
-        .await
+        .1
         .iter()
-        .filter_map(|e| match &e.kind {
-            TailKind::Outbound { record } => Some((record.outcome, record.rule)),
-            _ => None,
-        })
+        .map(|r| (r.outcome, r.rule))
         .collect();
     assert_eq!(rules, [("denied", Some("globalOutbound-null"))]);
     // The private-address rule: an allowed name on a loopback address without allowPrivate.
@@ -242,19 +236,11 @@ async fn outbound_attempts_show_the_rule_that_denied_them() {
             .with_outbound(GlobalOutbound::allow(&[up.base()], &[] as &[&str]).unwrap()),
         )
         .unwrap();
-    let mut tail = private.tail();
-    private
-        .entrypoint(None)
-        .fetch(get("https://worker/"))
+    let rules: Vec<_> = fetch_and_attempts(&private)
         .await
-        .unwrap();
-    let rules: Vec<_> = until_finish(&mut tail)
-        .await
+        .1
         .iter()
-        .filter_map(|e| match &e.kind {
-            TailKind::Outbound { record } => Some(record.rule),
-            _ => None,
-        })
+        .map(|r| r.rule)
         .collect();
     assert_eq!(rules, [Some("private-address")]);
 }

@@ -3,24 +3,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasm_sandbox_tests::daemon::{TempDir, TestDaemon};
+use wasm_sandbox_tests::daemon::{client, post_json, TempDir, TestDaemon};
 
 const SEED: &str =
     r#"export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };"#;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-async fn post_json(d: &TestDaemon, path: &str, body: &Value) -> (u16, Value) {
-    let r = client().post(d.url(path)).json(body).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn seed_contract_to_the_byte() {

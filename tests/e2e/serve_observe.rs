@@ -4,15 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasm_sandbox_tests::daemon::{TempDir, TestDaemon};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
+use wasm_sandbox_tests::daemon::{client, get_json, post_json, put_json, TempDir, TestDaemon};
 
 /// Reads a streaming response until `buf` contains `needle` (bounded wait).
 async fn read_until(stream: &mut reqwest::Response, buf: &mut String, needle: &str) {
@@ -51,13 +43,12 @@ const SLOW: &str = r#"export default { async fetch(req) {
 async fn the_tail_streams_a_slow_request_while_it_runs() {
     let dir = TempDir::new("tail");
     let d = TestDaemon::start(&dir.0, &[], &[]);
-    let r = client()
-        .put(d.url("/workers/slow"))
-        .json(&json!({ "code": SLOW }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(
+        put_json(&d, "/workers/slow", &json!({ "code": SLOW }))
+            .await
+            .0,
+        201
+    );
     let mut tail = client()
         .get(d.url("/workers/slow/tail"))
         .send()
@@ -140,34 +131,24 @@ async fn the_tail_streams_a_slow_request_while_it_runs() {
     assert_eq!(exception["name"], "TypeError");
     assert_eq!(exception["message"], "thrown on purpose");
     assert_eq!(lines.last().unwrap()["outcome"], "exception");
-    let r = client()
-        .post(d.url("/api/get/slow"))
-        .json(&json!({ "code": r#"export default { fetch() { console.error("from api/get"); return new Response("x"); } };"# }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let from_api_get = json!({ "code": r#"export default { fetch() { console.error("from api/get"); return new Response("x"); } };"# });
+    assert_eq!(post_json(&d, "/api/get/slow", &from_api_get).await.0, 200);
     read_until(&mut nd, &mut buf, "from api/get").await;
-    // Another worker's events are not in this tail.
-    let r = client()
-        .post(d.url("/api/get/other"))
-        .json(&json!({ "code": r#"export default { fetch() { console.log("not mine"); return new Response("x"); } };"# }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = client()
-        .post(d.url("/api/get/slow"))
-        .json(&json!({ "code": "" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
     read_until(&mut nd, &mut buf, r#""outcome":"ok""#).await;
-    let tail_end = buf.len();
-    read_until(&mut nd, &mut buf, "from api/get\"").await;
+    // Another worker's events are not in this tail: it runs before a second request of `slow`,
+    // whose finish is then read (events arrive in the order they were published).
+    buf.clear();
+    let other = json!({ "code": r#"export default { fetch() { console.log("not mine"); return new Response("x"); } };"# });
+    assert_eq!(post_json(&d, "/api/get/other", &other).await.0, 200);
+    assert_eq!(
+        post_json(&d, "/api/get/slow", &json!({ "code": "" }))
+            .await
+            .0,
+        200
+    );
+    read_until(&mut nd, &mut buf, r#""type":"finish""#).await;
+    assert!(buf.contains("from api/get"), "{buf}");
     assert!(!buf.contains("not mine"), "{buf}");
-    assert!(tail_end > 0);
 }
 
 /// Prometheus text: every sample line is `name{labels} value`; returns value by series.
@@ -236,24 +217,15 @@ async fn metrics(d: &TestDaemon) -> BTreeMap<String, f64> {
 async fn metrics_parse_as_prometheus_text_and_counters_move() {
     let dir = TempDir::new("metrics");
     let d = TestDaemon::start(&dir.0, &[], &[]);
-    let run = |code: &'static str| {
-        let url = d.url("/api/run");
-        async move {
-            client()
-                .post(url)
-                .json(&json!({ "code": code }))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
+    let d = &d;
+    let run = |code: &'static str| async move {
+        post_json(d, "/api/run", &json!({ "code": code })).await.0
     };
     let ok = r#"export default { fetch() { return new Response("x"); } };"#;
     let throws = r#"export default { fetch() { throw new Error("no"); } };"#;
     let fetches = r#"export default { async fetch() { try { await fetch("https://example.com/"); } catch {} return new Response("x"); } };"#;
     assert_eq!(run(ok).await, 200);
-    let before = metrics(&d).await;
+    let before = metrics(d).await;
     let requests =
         |m: &BTreeMap<String, f64>, label: &str| sum(m, "sandbox_requests_total{", label);
     assert!(requests(&before, "") >= 1.0, "{before:?}");
@@ -263,15 +235,14 @@ async fn metrics_parse_as_prometheus_text_and_counters_move() {
     assert_eq!(run(fetches).await, 200);
     // A cached worker: one cold start, then warm.
     for _ in 0..3 {
-        let r = client()
-            .post(d.url("/api/get/warm-one"))
-            .json(&json!({ "code": ok }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        assert_eq!(
+            post_json(d, "/api/get/warm-one", &json!({ "code": ok }))
+                .await
+                .0,
+            200
+        );
     }
-    let after = metrics(&d).await;
+    let after = metrics(d).await;
     assert_eq!(
         requests(&after, "") - requests(&before, ""),
         7.0,
@@ -317,13 +288,8 @@ async fn usage_counts_the_requests_made() {
     let dir = TempDir::new("usage");
     let d = TestDaemon::start(&dir.0, &[], &[]);
     let code = r#"export default { fetch(req) { if (new URL(req.url).pathname === "/fail") throw new Error("x"); return new Response("x"); } };"#;
-    let r = client()
-        .put(d.url("/workers/metered"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let spec = json!({ "code": code });
+    assert_eq!(put_json(&d, "/workers/metered", &spec).await.0, 201);
     for path in ["/a", "/b", "/c", "/fail"] {
         client()
             .get(d.url(&format!("/workers/metered{path}")))
@@ -332,67 +298,28 @@ async fn usage_counts_the_requests_made() {
             .unwrap();
     }
     // A new version is a new worker, same id.
-    let r = client()
-        .put(d.url("/workers/metered"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(put_json(&d, "/workers/metered", &spec).await.0, 200);
     client()
         .get(d.url("/workers/metered/d"))
         .send()
         .await
         .unwrap();
     for _ in 0..2 {
-        let r = client()
-            .post(d.url("/api/get/metered"))
-            .json(&json!({ "code": code }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        assert_eq!(post_json(&d, "/api/get/metered", &spec).await.0, 200);
     }
-    let r = client()
-        .post(d.url("/api/run"))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let one: Value = client()
-        .get(d.url("/usage/metered"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(post_json(&d, "/api/run", &spec).await.0, 200);
+    let (_, one) = get_json(&d, "/usage/metered").await;
     assert_eq!(one["requests"], 7, "{one}");
     assert_eq!(one["errors"], 1, "{one}");
     assert_eq!(one["coldStarts"], 3, "{one}");
     assert!(one["cpuMs"].as_f64().unwrap() > 0.0);
-    let all: Value = client()
-        .get(d.url("/usage"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, all) = get_json(&d, "/usage").await;
     assert_eq!(all["workers"]["metered"]["requests"], 7, "{all}");
     assert_eq!(all["anonymous"]["requests"], 1, "{all}");
     let today = all["days"].as_array().unwrap().last().unwrap().clone();
     // Version 1, version 2, the /api/get worker, the one-off /api/run worker.
     assert_eq!(today["uniqueWorkersLoaded"], 4, "{all}");
     assert_eq!(today["requests"], 8, "{all}");
-    let never: Value = client()
-        .get(d.url("/usage/never-ran"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, never) = get_json(&d, "/usage/never-ran").await;
     assert_eq!(never["requests"], 0);
 }

@@ -230,6 +230,13 @@ pub(crate) struct Sandbox {
 /// Counts a live sandbox in [`EngineHost::live_instances`] until dropped.
 struct Slot(Arc<std::sync::atomic::AtomicUsize>);
 
+impl Slot {
+    fn take(live: &Arc<std::sync::atomic::AtomicUsize>) -> Slot {
+        live.fetch_add(1, Ordering::Relaxed);
+        Slot(live.clone())
+    }
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
@@ -336,7 +343,6 @@ impl Sandbox {
                 )));
             }
         };
-        host.live_instances.fetch_add(1, Ordering::Relaxed);
         Ok(Sandbox {
             store,
             engine,
@@ -344,7 +350,7 @@ impl Sandbox {
             loaded: false,
             idle_since: Instant::now(),
             trimmed: false,
-            _slot: Slot(host.live_instances.clone()),
+            _slot: Slot::take(&host.live_instances),
         })
     }
 
@@ -375,7 +381,6 @@ impl Sandbox {
         unsafe { crate::trim::release_clean_pages(base, state.memory.current) }
     }
 
-    /// The bindings its worker's `env` has.
     /// The invocation the next calls belong to (their console lines and outbound attempts are
     /// published to its tail as they happen).
     pub(crate) fn set_invocation(&mut self, ctx: Option<crate::observe::InvocationCtx>) {
@@ -388,6 +393,7 @@ impl Sandbox {
         self.meter.clone()
     }
 
+    /// The bindings its worker's `env` has.
     pub(crate) fn set_bindings(&mut self, bindings: &Arc<crate::binding::Bindings>) {
         self.store.data_mut().bindings = bindings.clone();
     }

@@ -182,6 +182,16 @@ pub struct WorkerUsage {
     pub subrequests: u64,
 }
 
+impl std::ops::AddAssign for WorkerUsage {
+    fn add_assign(&mut self, other: WorkerUsage) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.cpu_ms += other.cpu_ms;
+        self.cold_starts += other.cold_starts;
+        self.subrequests += other.subrequests;
+    }
+}
+
 /// Unique workers loaded on one UTC day.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -372,7 +382,6 @@ pub(crate) struct Running {
     /// The CPU meter of the sandbox in use, once there is one (for `canceled`).
     pub meter: Option<Arc<crate::instance::CpuMeter>>,
     pub cold: bool,
-    subrequests: u64,
     finished: bool,
     span: tracing::Span,
 }
@@ -411,7 +420,6 @@ impl Running {
             started: std::time::Instant::now(),
             meter: None,
             cold: false,
-            subrequests: 0,
             finished: false,
             span,
         }
@@ -422,12 +430,20 @@ impl Running {
         self.span.clone()
     }
 
-    pub(crate) fn add_subrequests(&mut self, n: usize) {
-        self.subrequests += n as u64;
+    /// Time since the invocation started.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
     }
 
-    /// Publish the outcome; meter and count the invocation.
-    pub(crate) fn finish(&mut self, error: Option<&crate::Error>, cpu: Duration, wall: Duration) {
+    /// Publish the outcome; meter and count the invocation (which made `subrequests` outbound
+    /// attempts).
+    pub(crate) fn finish(
+        &mut self,
+        error: Option<&crate::Error>,
+        cpu: Duration,
+        wall: Duration,
+        subrequests: usize,
+    ) {
         self.finished = true;
         if let Some(crate::Error::Exception { message, stack }) = error {
             if self.ctx.live() {
@@ -440,14 +456,15 @@ impl Running {
             }
         }
         let outcome = error.map_or("ok", crate::Error::outcome);
-        self.report(outcome, cpu, wall);
+        self.report(outcome, cpu, wall, subrequests);
     }
 
-    fn report(&self, outcome: &'static str, cpu: Duration, wall: Duration) {
+    fn report(&self, outcome: &'static str, cpu: Duration, wall: Duration, subrequests: usize) {
         let start = if self.cold { "cold" } else { "warm" };
+        let cpu_ms = cpu.as_secs_f64() * 1e3;
         self.span.record("outcome", outcome);
         self.span.record("cold", self.cold);
-        self.span.record("cpu_ms", cpu.as_secs_f64() * 1e3);
+        self.span.record("cpu_ms", cpu_ms);
         metrics::counter!("sandbox_requests_total", "kind" => self.kind, "outcome" => outcome, "start" => start)
             .increment(1);
         metrics::counter!("sandbox_cpu_microseconds_total").increment(cpu.as_micros() as u64);
@@ -456,12 +473,11 @@ impl Running {
         if self.ctx.live() {
             self.ctx.emit(TailKind::Finish {
                 outcome,
-                cpu_time: cpu.as_secs_f64() * 1e3,
+                cpu_time: cpu_ms,
                 wall_time: wall.as_secs_f64() * 1e3,
                 cold: self.cold,
             });
         }
-        let cpu_ms = cpu.as_secs_f64() * 1e3;
         let mut m = self.ctx.observer.metering.lock().unwrap();
         m.today();
         let first_today = match &self.ctx.worker {
@@ -479,11 +495,13 @@ impl Running {
             },
             None => &mut m.anonymous,
         };
-        usage.requests += 1;
-        usage.errors += u64::from(outcome != "ok");
-        usage.cpu_ms += cpu_ms;
-        usage.cold_starts += u64::from(self.cold);
-        usage.subrequests += self.subrequests;
+        *usage += WorkerUsage {
+            requests: 1,
+            errors: u64::from(outcome != "ok"),
+            cpu_ms,
+            cold_starts: u64::from(self.cold),
+            subrequests: subrequests as u64,
+        };
     }
 }
 
@@ -494,7 +512,7 @@ impl Drop for Running {
                 .meter
                 .as_ref()
                 .map_or(Duration::ZERO, |m| m.used_idle());
-            self.report("canceled", cpu, self.started.elapsed());
+            self.report("canceled", cpu, self.started.elapsed(), 0);
         }
     }
 }

@@ -33,7 +33,8 @@ pub struct Worker {
 
 struct WorkerInner {
     host: Arc<EngineHost>,
-    id: Option<String>,
+    /// Shared with its invocations' tail events.
+    id: Option<Arc<str>>,
     source: Arc<WorkerSource>,
     code_bytes: usize,
     limits: Limits,
@@ -45,8 +46,6 @@ struct WorkerInner {
     warm_bytes: AtomicU64,
     /// Tells this worker's tail events from others' with the same id.
     serial: u64,
-    /// `id`, shared by its invocations' tail events.
-    tail_id: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -78,11 +77,10 @@ impl Worker {
         let worker = Worker {
             inner: Arc::new(WorkerInner {
                 serial,
-                tail_id: id.as_deref().map(Arc::from),
                 code_bytes: code.source_bytes(),
                 source: Arc::new(code.to_source()),
                 host,
-                id,
+                id: id.map(Arc::from),
                 limits,
                 outbound,
                 bindings: Arc::new(code.bindings.clone()),
@@ -111,7 +109,7 @@ impl Worker {
     fn start(&self, kind: &'static str, trigger: impl FnOnce() -> Trigger) -> Running {
         Running::start(
             &self.inner.host.observer,
-            self.inner.tail_id.as_ref(),
+            self.inner.id.as_ref(),
             self.inner.serial,
             kind,
             trigger,
@@ -334,7 +332,6 @@ impl Entrypoint {
 
     /// Like [`fetch`](Self::fetch), also returning the invocation's [`Trace`].
     pub async fn fetch_traced(&self, request: http::Request<Bytes>) -> Invocation {
-        let started = instance::now();
         let mut trace = Trace::default();
         let mut run = self.worker.start("fetch", || Trigger::Fetch {
             method: request.method().to_string(),
@@ -346,7 +343,7 @@ impl Entrypoint {
             .run(request, &mut trace, &mut run)
             .instrument(span)
             .await;
-        finish_trace(&mut trace, started, &result, &mut run);
+        finish_trace(&mut trace, &result, &mut run);
         Invocation { result, trace }
     }
 
@@ -402,22 +399,20 @@ impl Entrypoint {
     }
 }
 
-/// Close a trace (wall time since `started`, the outcome of `result`) and report the invocation
-/// (tail, metering, metrics).
-fn finish_trace<T>(
-    trace: &mut Trace,
-    started: std::time::Instant,
-    result: &Result<T>,
-    run: &mut Running,
-) {
-    trace.wall_time = started.elapsed();
+/// Close a trace (wall time since the invocation started, the outcome of `result`) and report
+/// the invocation (tail, metering, metrics).
+fn finish_trace<T>(trace: &mut Trace, result: &Result<T>, run: &mut Running) {
+    trace.wall_time = run.elapsed();
     trace.outcome = match result {
         Ok(_) => "ok",
         Err(e) => e.outcome(),
     };
-    run.cold = trace.cold;
-    run.add_subrequests(trace.outbound.len());
-    run.finish(result.as_ref().err(), trace.cpu_time, trace.wall_time);
+    run.finish(
+        result.as_ref().err(),
+        trace.cpu_time,
+        trace.wall_time,
+        trace.outbound.len(),
+    );
 }
 
 impl Entrypoint {
@@ -439,7 +434,6 @@ impl Entrypoint {
         method: &str,
         args: Vec<serde_json::Value>,
     ) -> (Result<serde_json::Value>, Trace) {
-        let started = instance::now();
         let mut trace = Trace::default();
         let mut run = self.worker.start("rpc", || Trigger::Rpc {
             method: method.to_owned(),
@@ -450,7 +444,7 @@ impl Entrypoint {
             .run_call(method, args, &mut trace, &mut run)
             .instrument(span)
             .await;
-        finish_trace(&mut trace, started, &result, &mut run);
+        finish_trace(&mut trace, &result, &mut run);
         (result, trace)
     }
 

@@ -69,7 +69,7 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
         }
         (&Method::GET, ["usage"]) => {
             if !authorized(state, req.headers()) {
-                return unauthorized("usage");
+                return unauthorized("usage needs");
             }
             json_reply(StatusCode::OK, &crate::observe::usage(state))
         }
@@ -78,7 +78,7 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             if !authorized(state, req.headers()) {
-                return unauthorized("usage");
+                return unauthorized("usage needs");
             }
             json_reply(StatusCode::OK, &crate::observe::worker_usage(state, id))
         }
@@ -87,7 +87,7 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             if !authorized(state, req.headers()) {
-                return unauthorized("the tail");
+                return unauthorized("the tail needs");
             }
             info.worker = Some(id.to_string());
             let format = crate::observe::TailFormat::choose(req.uri().query(), req.headers());
@@ -377,11 +377,12 @@ fn api_failure(e: Error, info: &mut LogInfo) -> Reply {
     }
 }
 
-/// 401 for reads that show what workers do (their logs may carry secrets) when a token is set.
+/// 401 when a token is set and the request lacks it: registry writes, and reads that show what
+/// workers do (their logs may carry secrets). `what` is what needs it (`registry writes need`).
 fn unauthorized(what: &str) -> Reply {
     let mut r = api_error(
         StatusCode::UNAUTHORIZED,
-        format!("{what} needs `Authorization: Bearer <token>`"),
+        format!("{what} `Authorization: Bearer <token>`"),
     );
     r.headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -435,13 +436,7 @@ async fn registry_route(
     info.worker = Some(id.to_owned());
     let method = req.method().clone();
     if (method == Method::PUT || method == Method::DELETE) && !authorized(state, req.headers()) {
-        let mut r = api_error(
-            StatusCode::UNAUTHORIZED,
-            "registry writes need `Authorization: Bearer <token>`",
-        );
-        r.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return r;
+        return unauthorized("registry writes need");
     }
     let registry = &state.registry;
     match method {

@@ -66,27 +66,36 @@ pub(crate) fn metrics_text(state: &AppState) -> String {
     }
 }
 
-/// The daemon id a loader id belongs to: `/api/get/{id}` workers are cached as `api:{id}`,
-/// registered ones as `reg:{id}:{version}`.
-fn daemon_id(loader_id: &str) -> Option<&str> {
+/// The daemon id a loader id belongs to, and the registered version: `/api/get/{id}` workers are
+/// cached as `api:{id}`, registered ones as `reg:{id}:{version}`.
+fn daemon_key(loader_id: &str) -> Option<(&str, Option<u64>)> {
     if let Some(id) = loader_id.strip_prefix("api:") {
-        return Some(id);
+        return Some((id, None));
     }
-    let rest = loader_id.strip_prefix("reg:")?;
-    rest.rsplit_once(':').map(|(id, _version)| id)
+    let (id, version) = loader_id.strip_prefix("reg:")?.rsplit_once(':')?;
+    Some((id, version.parse().ok()))
 }
 
-/// `GET /usage`: metering since the daemon started, per daemon worker id (a registered worker's
-/// versions and `/api/get/{id}` add up under their id), anonymous `/api/run` workers together,
-/// and unique workers loaded per UTC day.
-pub(crate) fn usage(state: &AppState) -> serde_json::Value {
+fn daemon_id(loader_id: &str) -> Option<&str> {
+    daemon_key(loader_id).map(|(id, _)| id)
+}
+
+/// Metering per daemon id: a registered worker's versions and `/api/get/{id}` add up.
+fn usage_by_daemon_id(state: &AppState) -> (BTreeMap<String, WorkerUsage>, wasm_sandbox::Usage) {
     let usage = state.loader.usage();
     let mut workers: BTreeMap<String, WorkerUsage> = BTreeMap::new();
     for (loader_id, u) in &usage.workers {
         if let Some(id) = daemon_id(loader_id) {
-            add(workers.entry(id.to_owned()).or_default(), u);
+            *workers.entry(id.to_owned()).or_default() += *u;
         }
     }
+    (workers, usage)
+}
+
+/// `GET /usage`: metering since the daemon started, per daemon worker id, anonymous `/api/run`
+/// workers together, and unique workers loaded per UTC day.
+pub(crate) fn usage(state: &AppState) -> serde_json::Value {
+    let (workers, usage) = usage_by_daemon_id(state);
     serde_json::json!({
         "ok": true,
         "workers": workers,
@@ -97,26 +106,13 @@ pub(crate) fn usage(state: &AppState) -> serde_json::Value {
 
 /// `GET /usage/{id}`: one daemon worker id's metering (zeros if it never ran).
 pub(crate) fn worker_usage(state: &AppState, id: &str) -> serde_json::Value {
-    let mut total = WorkerUsage::default();
-    for (loader_id, u) in &state.loader.usage().workers {
-        if daemon_id(loader_id) == Some(id) {
-            add(&mut total, u);
-        }
-    }
+    let total = usage_by_daemon_id(state).0.remove(id).unwrap_or_default();
     let mut v = serde_json::to_value(total).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("ok".into(), true.into());
         o.insert("id".into(), id.into());
     }
     v
-}
-
-fn add(total: &mut WorkerUsage, u: &WorkerUsage) {
-    total.requests += u.requests;
-    total.errors += u.errors;
-    total.cpu_ms += u.cpu_ms;
-    total.cold_starts += u.cold_starts;
-    total.subrequests += u.subrequests;
 }
 
 /// How a tail is written.
@@ -147,15 +143,12 @@ impl TailFormat {
     /// registered worker), not the loader's cache key.
     fn event(self, e: &TailEvent) -> Bytes {
         let mut value = serde_json::to_value(e).unwrap_or_default();
-        if let (Some(o), Some(key)) = (value.as_object_mut(), e.worker.as_deref()) {
-            if let Some(id) = daemon_id(key) {
-                o.insert("worker".into(), id.into());
-            }
-            if let Some(version) = key
-                .strip_prefix("reg:")
-                .and_then(|r| r.rsplit_once(':'))
-                .and_then(|(_, v)| v.parse::<u64>().ok())
-            {
+        if let (Some(o), Some((id, version))) = (
+            value.as_object_mut(),
+            e.worker.as_deref().and_then(daemon_key),
+        ) {
+            o.insert("worker".into(), id.into());
+            if let Some(version) = version {
                 o.insert("version".into(), version.into());
             }
         }
@@ -255,13 +248,13 @@ pub(crate) fn tail(state: &Arc<AppState>, id: &str, format: TailFormat) -> Respo
 
 #[cfg(test)]
 mod tests {
-    use super::daemon_id;
+    use super::daemon_key;
 
     #[test]
-    fn daemon_ids() {
-        assert_eq!(daemon_id("api:calc"), Some("calc"));
-        assert_eq!(daemon_id("reg:calc:3"), Some("calc"));
-        assert_eq!(daemon_id("reg:a:b:7"), Some("a:b"));
-        assert_eq!(daemon_id("other"), None);
+    fn daemon_keys() {
+        assert_eq!(daemon_key("api:calc"), Some(("calc", None)));
+        assert_eq!(daemon_key("reg:calc:3"), Some(("calc", Some(3))));
+        assert_eq!(daemon_key("reg:a:b:7"), Some(("a:b", Some(7))));
+        assert_eq!(daemon_key("other"), None);
     }
 }
