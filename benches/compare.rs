@@ -229,7 +229,10 @@ fn rss_kib(pid: u32) -> f64 {
     proc_kib(&pid.to_string(), "status", "VmRSS")
 }
 
-/// `clients` tasks send `total` requests between them (or stop at `deadline`); returns req/s.
+/// `clients` clients send `total` requests between them (or stop at `deadline`); returns req/s.
+/// Each client runs on its own thread with a single-threaded runtime, like wrk's threads: its
+/// request and its connection's I/O never hop between threads, so the load generator costs the
+/// shared cores as little as it can (the same client for both servers).
 async fn throughput<F, Fut>(
     clients: usize,
     total: u64,
@@ -246,18 +249,27 @@ where
     for _ in 0..clients {
         let next = next.clone();
         let make = make.clone();
-        tasks.push(tokio::spawn(async move {
-            let c = client();
-            let mut s = Sample::default();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total || started.elapsed() > deadline {
-                    break;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let s = rt.block_on(async move {
+                let c = client();
+                let mut s = Sample::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= total || started.elapsed() > deadline {
+                        break;
+                    }
+                    s.push(make(c.clone(), i).await);
                 }
-                s.push(make(c.clone(), i).await);
-            }
-            s
-        }));
+                s
+            });
+            let _ = tx.send(s);
+        });
+        tasks.push(rx);
     }
     let mut all = Sample::default();
     for t in tasks {

@@ -20,6 +20,8 @@ use serde::Deserialize;
 /// header_read_timeout_ms = 10000     # a client must send its headers within this
 /// body_read_timeout_ms = 30000       # ...and its body within this (else 408)
 /// shutdown_grace_ms = 10000          # on SIGINT/SIGTERM, in-flight requests get this long
+/// http_threads = 0                   # threads serving connections, each with its own event loop
+///                                    # (0: one per core)
 /// compatibility_date = "2026-11-01"  # default compatibilityDate for /api/run
 ///
 /// [limits]                           # per-request defaults for every worker
@@ -63,6 +65,7 @@ pub struct ServerConfig {
     pub header_read_timeout_ms: u64,
     pub body_read_timeout_ms: u64,
     pub shutdown_grace_ms: u64,
+    pub http_threads: usize,
     pub compatibility_date: String,
     pub limits: LimitsConfig,
     pub ceilings: LimitsConfig,
@@ -162,6 +165,7 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 30_000,
             shutdown_grace_ms: 10_000,
+            http_threads: 0,
             compatibility_date: "2026-11-01".into(),
             limits: LimitsConfig::default(),
             ceilings: LimitsConfig {
@@ -307,7 +311,21 @@ impl ServerConfig {
                 self.max_concurrent_requests
             );
         }
+        if self.http_threads > 256 {
+            bail!(
+                "http_threads = {} is more than 256: use about one per core (0 picks that)",
+                self.http_threads
+            );
+        }
         Ok(addr)
+    }
+
+    /// How many connection threads to run (`http_threads`, 0 = one per core).
+    pub fn http_threads(&self) -> usize {
+        match self.http_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
     }
 
     /// The runtime configuration this daemon config implies.
@@ -338,6 +356,10 @@ mod tests {
         assert!(addr.ip().is_loopback());
         assert_eq!(addr.port(), 8787);
         assert_eq!(c.engine_config().limits, wasm_sandbox::Limits::default());
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(c.http_threads(), cores);
+        let three: ServerConfig = toml::from_str("http_threads = 3").unwrap();
+        assert_eq!(three.http_threads(), 3);
     }
 
     #[test]
@@ -364,6 +386,7 @@ mod tests {
         check("listen = \"0.0.0.0:80\"", "without a token");
         check("listen = \"0.0.0.0:80\"\ntoken = \"short\"", "at least 16");
         check("listen = \"localhost\"", "IP:PORT");
+        check("http_threads = 1000", "one per core");
         check(
             "[ceilings]\ncpu_ms = 10\nmemory_mb = 64\nwall_ms = 100",
             "above ceilings",

@@ -6,7 +6,8 @@
 //! - `ANY /workers/{id}/{path...}` — forward the raw request to a registered worker's `fetch`;
 //! - `GET /healthz`.
 //!
-//! Connections are served by hyper with a header-read timeout; requests that run workers are
+//! Connections are served by hyper with a header-read timeout, each on one of a few connection
+//! threads with their own event loop (see `threads`); requests that run workers are
 //! bounded by a semaphore (`503` + `Retry-After` when saturated); bodies are size-limited (`413`)
 //! and read under a timeout (`408`). Shutdown is graceful: stop accepting, let in-flight requests
 //! finish within the grace period. The settings (with defaults) are documented on [`ServerConfig`].
@@ -17,6 +18,7 @@ pub mod config;
 mod handlers;
 mod observe;
 mod registry;
+mod threads;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -98,7 +100,9 @@ impl Daemon {
         } = self;
         let graceful = GracefulShutdown::new();
         let header_timeout = Duration::from_millis(state.config.header_read_timeout_ms);
-        tracing::info!(%addr, data_dir = %state.config.data_dir().display(), "listening");
+        let mut threads = threads::ConnThreads::start(state.config.http_threads())
+            .context("starting the connection threads")?;
+        tracing::info!(%addr, data_dir = %state.config.data_dir().display(), http_threads = state.config.http_threads(), "listening");
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -113,6 +117,18 @@ impl Daemon {
                         }
                     };
                     let _ = stream.set_nodelay(true);
+                    // The connection moves to its thread's event loop for good.
+                    let (thread, open) = threads.pick();
+                    let stream = match stream.into_std().and_then(|s| {
+                        let _on = thread.enter();
+                        tokio::net::TcpStream::from_std(s)
+                    }) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::debug!(%peer, error = %e, "could not move the connection to its thread");
+                            continue;
+                        }
+                    };
                     let state = state.clone();
                     let service = service_fn(move |req| {
                         let state = state.clone();
@@ -123,7 +139,8 @@ impl Daemon {
                         .header_read_timeout(header_timeout)
                         .serve_connection(TokioIo::new(stream), service);
                     let conn = graceful.watch(conn);
-                    tokio::spawn(async move {
+                    thread.spawn(async move {
+                        let _open = open;
                         if let Err(e) = conn.await {
                             tracing::debug!(%peer, error = %e, "connection ended with an error");
                         }
@@ -143,6 +160,7 @@ impl Daemon {
             Ok(()) => tracing::info!("all connections closed"),
             Err(_) => tracing::warn!("grace period over: closing the remaining connections"),
         }
+        threads.stop().await;
         Ok(())
     }
 }
