@@ -193,6 +193,13 @@ impl Sample {
             self.failures += 1;
         }
     }
+    /// The `n` longest latencies, longest first.
+    fn worst(&self, n: usize) -> Vec<f64> {
+        let mut v = self.latencies_ms.clone();
+        v.sort_by(|a, b| b.partial_cmp(a).unwrap());
+        v.truncate(n);
+        v
+    }
     fn pct(&self, p: f64) -> f64 {
         let mut v = self.latencies_ms.clone();
         if v.is_empty() {
@@ -581,6 +588,7 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
         "during_loop_p99_ms": busy.pct(0.99),
         "during_loop_failures": busy.failures,
         "during_loop_ok": busy.latencies_ms.len(),
+        "during_loop_worst_ms": busy.worst(5),
         "loop_outcomes": outcomes.iter().take(3).collect::<Vec<_>>(),
         "loop_requests": outcomes.len(),
     })

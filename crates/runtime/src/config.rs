@@ -39,7 +39,7 @@ impl Default for Limits {
 /// - `cache_max_bytes`: 2 GiB of instance memory kept warm by cached workers;
 /// - `warm_instances_per_worker`: the number of CPU cores, at most 8 (so concurrent requests to one
 ///   worker each find a warm instance instead of paying a cold start);
-/// - `epoch_tick`: 1 ms;
+/// - `epoch_tick`: 0.5 ms (its thread asks the kernel to run it promptly, see [`crate::sched`]);
 /// - `idle_trim_after`: 1 s;
 /// - `cache_dir`: `$WASM_SANDBOX_CACHE_DIR`, else `$XDG_CACHE_HOME/wasm-sandbox`, else
 ///   `$HOME/.cache/wasm-sandbox`, else the system temp dir (holds the precompiled engine);
@@ -91,7 +91,7 @@ impl Default for Config {
             cache_max_bytes: 2 * 1024 * 1024 * 1024,
             warm_instances_per_worker: std::thread::available_parallelism()
                 .map_or(1, |n| n.get().min(8)),
-            epoch_tick: Duration::from_millis(1),
+            epoch_tick: Duration::from_micros(500),
             idle_trim_after: Some(Duration::from_secs(1)),
             cache_dir: None,
             progress: true,

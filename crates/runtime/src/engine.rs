@@ -103,7 +103,7 @@ impl EngineHost {
         let pre = bindings::EnginePre::new(linker.instantiate_pre(&component)?)?;
         let ticker = {
             let engine = engine.clone();
-            Periodic::start("wasm-sandbox-epoch", config.epoch_tick, move || {
+            Periodic::start_promptly("wasm-sandbox-epoch", config.epoch_tick, move || {
                 engine.increment_epoch()
             })
         };
@@ -273,18 +273,38 @@ struct Periodic {
 }
 
 impl Periodic {
-    fn start(name: &str, period: Duration, mut task: impl FnMut() + Send + 'static) -> Self {
+    fn start(name: &str, period: Duration, task: impl FnMut() + Send + 'static) -> Self {
+        Self::spawn(name, period, false, task)
+    }
+
+    /// Like `start`, on a thread that asks for a short time slice, so that it runs as soon as it
+    /// wakes even on a CPU busy with wasm (see [`crate::sched`]).
+    fn start_promptly(name: &str, period: Duration, task: impl FnMut() + Send + 'static) -> Self {
+        Self::spawn(name, period, true, task)
+    }
+
+    fn spawn(
+        name: &str,
+        period: Duration,
+        short_slice: bool,
+        mut task: impl FnMut() + Send + 'static,
+    ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || loop {
-                // Woken early only by `drop` (or spuriously, which just runs the task early).
-                std::thread::park_timeout(period);
-                if flag.load(Ordering::Relaxed) {
-                    break;
+            .spawn(move || {
+                if short_slice {
+                    crate::sched::request_short_slice(crate::sched::PROMPT_SLICE);
                 }
-                task();
+                loop {
+                    // Woken early only by `drop` (or spuriously, which just runs the task early).
+                    std::thread::park_timeout(period);
+                    if flag.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    task();
+                }
             })
             .expect("spawning a wasm-sandbox background thread");
         Periodic {

@@ -43,20 +43,7 @@ impl LongLane {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("wasm-sandbox-long")
-            .on_thread_start(|| {
-                // On Linux the policy and the nice value are per thread: pid / `who` 0 is the
-                // calling thread. Lowering either needs no privilege; failing to is harmless (the
-                // lane then just runs at normal priority).
-                #[cfg(target_os = "linux")]
-                // SAFETY: sched_setscheduler reads the param we own; setpriority has no
-                // memory-safety preconditions.
-                unsafe {
-                    let param = libc::sched_param { sched_priority: 0 };
-                    if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
-                        libc::setpriority(libc::PRIO_PROCESS, 0, LANE_NICE);
-                    }
-                }
-            })
+            .on_thread_start(|| crate::sched::lower_to_idle(LANE_NICE))
             .enable_all()
             .build()?;
         Ok(LongLane {

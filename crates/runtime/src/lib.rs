@@ -40,6 +40,7 @@ mod lane;
 mod loader;
 pub mod observe;
 pub mod outbound;
+pub mod sched;
 pub mod standalone;
 pub mod tools;
 mod trace;
