@@ -40,9 +40,12 @@ engine: setup
 build: engine
 	cargo build --release --workspace
 
-## test: the whole suite (release profile: one wasmtime build serves build, tests and benches).
-test: build
+## test: the whole suite (release profile: one wasmtime build serves build, tests and benches),
+## then a smoke run of the side-by-side harness against workerd (~1/20 of the requests; checks
+## that every row has numbers and that wasm-sandbox failed nothing).
+test: build workerd
 	cargo test --release --workspace
+	COMPARE_SMOKE=1 cargo bench -p wasm-sandbox-benches --bench compare
 
 ## serve: the daemon on 127.0.0.1:8787 with the embedded default config (ARGS="..." adds flags).
 serve: build

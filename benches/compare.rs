@@ -29,6 +29,23 @@ const CPU_BOUND: &str = r#"export default { fetch() {
 } };"#;
 const LOOP: &str = r#"export default { fetch() { while (true) {} } };"#;
 
+/// `COMPARE_SMOKE=1`: every scenario against both daemons with about 1/20 of the requests, results
+/// under `target/compare-smoke/`, then a check that every row has numbers and that our side
+/// failed nothing (what CI runs, to keep the harness working; its numbers mean little).
+fn smoke() -> bool {
+    static SMOKE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SMOKE.get_or_init(|| std::env::var_os("COMPARE_SMOKE").is_some_and(|v| v != "0"))
+}
+
+/// A scenario's request count (`full` normally, ~1/20 of it in a smoke run).
+fn count(full: u64) -> u64 {
+    if smoke() {
+        (full / 20).max(5)
+    } else {
+        full
+    }
+}
+
 fn unique(n: u64) -> String {
     format!(
         r#"const ID = {n}; export default {{ fetch() {{ return new Response("Hello from a dynamic Worker! " + ID); }} }};"#
@@ -299,7 +316,7 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
     let run = format!("{}/api/run", server.base);
     let c = client();
     // Warm both paths up (engine caches, connection).
-    for i in 0..20 {
+    for i in 0..count(20) {
         post(
             &c,
             &run,
@@ -317,7 +334,7 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         // 1. cold: unique code per request, sequential.
         let cpu0 = cpu_ms(pid);
         let mut cold = Sample::default();
-        let n_cold = 300u64;
+        let n_cold = count(300);
         let t0 = Instant::now();
         for i in 0..n_cold {
             cold.push(post(&c, &run, &json!({ "code": unique(tag * 1_000_000 + i) })).await);
@@ -327,7 +344,7 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         }
         let cold_cpu = (cpu_ms(pid) - cpu0) / cold.latencies_ms.len().max(1) as f64;
         let run2 = run.clone();
-        let (cold_rps, _) = throughput(2, 1500, Duration::from_secs(10), move |c, i| {
+        let (cold_rps, _) = throughput(2, count(1500), Duration::from_secs(10), move |c, i| {
             let url = run2.clone();
             async move {
                 post(
@@ -354,7 +371,7 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         let mut warm = Sample::default();
         post(&c, &warm_url, &counter).await;
         let cpu0 = cpu_ms(pid);
-        for _ in 0..1000 {
+        for _ in 0..count(1000) {
             warm.push(post(&c, &warm_url, &counter).await);
         }
         let warm_cpu = (cpu_ms(pid) - cpu0) / warm.latencies_ms.len().max(1) as f64;
@@ -367,7 +384,7 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
             .clamp(1, 100);
         let (warm_rps, _) = throughput(
             2,
-            6000 * u64::from(scale),
+            count(6000) * u64::from(scale),
             Duration::from_secs(10) * scale,
             move |c, _| {
                 let (u, b) = (wurl.clone(), wbody.clone());
@@ -387,11 +404,11 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         // 3. the HTTP floor.
         let static_url = format!("{}{}", server.base, server.static_path);
         let mut floor = Sample::default();
-        for _ in 0..1000 {
+        for _ in 0..count(1000) {
             floor.push(get(&c, &static_url).await);
         }
         let su = static_url.clone();
-        let (floor_rps, _) = throughput(2, 8000, Duration::from_secs(10), move |c, _| {
+        let (floor_rps, _) = throughput(2, count(8000), Duration::from_secs(10), move |c, _| {
             let u = su.clone();
             async move { get(&c, &u).await }
         })
@@ -408,7 +425,8 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         let rss0 = rss_kib(pid);
         let (pss0, priv0) = pss_private_kib(pid);
         let mut mem_fail = 0;
-        for i in 0..1000u64 {
+        let ids = count(1000);
+        for i in 0..ids {
             let url = format!("{}/api/get/mem-{tag}-{i}", server.base);
             let (_, ok) = post(&c, &url, &json!({ "code": unique(i) })).await;
             mem_fail += usize::from(!ok);
@@ -421,9 +439,9 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         let rss1 = rss_kib(pid);
         let (pss1, priv1) = pss_private_kib(pid);
         out.insert("memory".into(), json!({
-        "rss_before_kib": rss0, "rss_after_kib": rss1, "kib_per_worker": (rss1 - rss0) / 1000.0,
-        "rss_after_burst_kib": rss_burst, "kib_per_worker_after_burst": (rss_burst - rss0) / 1000.0,
-        "pss_kib_per_worker": (pss1 - pss0) / 1000.0, "private_dirty_kib_per_worker": (priv1 - priv0) / 1000.0,
+        "rss_before_kib": rss0, "rss_after_kib": rss1, "kib_per_worker": (rss1 - rss0) / ids as f64,
+        "rss_after_burst_kib": rss_burst, "kib_per_worker_after_burst": (rss_burst - rss0) / ids as f64,
+        "pss_kib_per_worker": (pss1 - pss0) / ids as f64, "private_dirty_kib_per_worker": (priv1 - priv0) / ids as f64,
         "failures": mem_fail,
     }));
     }
@@ -444,14 +462,14 @@ async fn measure(server: &Server, tag: u64, res: &mut Results) -> serde_json::Ma
         };
         let mut seq = Sample::default();
         let t0 = Instant::now();
-        for _ in 0..500 {
+        for _ in 0..count(500) {
             seq.push(post(&c, &url, &body).await);
             if t0.elapsed() > Duration::from_secs(20) {
                 break;
             }
         }
         let (u, b) = (url.clone(), body.clone());
-        let (rps, _) = throughput(2, 3000, Duration::from_secs(10), move |c, _| {
+        let (rps, _) = throughput(2, count(3000), Duration::from_secs(10), move |c, _| {
             let (u, b) = (u.clone(), b.clone());
             async move { post(&c, &u, &b).await }
         })
@@ -548,7 +566,7 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
             s
         }
     };
-    let idle = probe(300).await;
+    let idle = probe(count(300) as usize).await;
     let run = format!("{}/api/run", server.base);
     let looping = tokio::spawn(async move {
         let c = reqwest::Client::builder()
@@ -559,7 +577,8 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
         let mut outcomes = Vec::new();
         let started = Instant::now();
         // Keep a looping script in flight for ~3 s (or until the server stops answering).
-        while started.elapsed() < Duration::from_secs(3) {
+        let for_how_long = Duration::from_secs(if smoke() { 1 } else { 3 });
+        while started.elapsed() < for_how_long {
             let t = Instant::now();
             match c.post(&run).json(&json!({ "code": LOOP })).send().await {
                 Ok(r) => outcomes.push(format!(
@@ -581,7 +600,7 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
         outcomes
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let busy = probe(300).await;
+    let busy = probe(count(300) as usize).await;
     let outcomes = looping.await.unwrap();
     json!({
         "idle_p99_ms": idle.pct(0.99),
@@ -677,7 +696,11 @@ fn main() {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    let out_dir = root.join("benches/results").join(&stamp);
+    let out_dir = if smoke() {
+        root.join("target/compare-smoke").join(&stamp)
+    } else {
+        root.join("benches/results").join(&stamp)
+    };
     let work = std::env::temp_dir().join(format!("wasm-sandbox-compare-{}", std::process::id()));
     std::fs::create_dir_all(&work).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -879,7 +902,7 @@ fn main() {
     if !lp["workerd"].is_null() {
         table += &format!(
         "\nInfinite loop — workerd: {} of {} bystander requests failed while it ran; first loop request: {}.\nwasm-sandbox: {} failed; first loop request: {}.\n",
-        lp["workerd"]["during_loop_failures"], 300, lp["workerd"]["loop_outcomes"][0], lp["wasm-sandbox"]["during_loop_failures"], lp["wasm-sandbox"]["loop_outcomes"][0]
+        lp["workerd"]["during_loop_failures"], count(300), lp["workerd"]["loop_outcomes"][0], lp["wasm-sandbox"]["during_loop_failures"], lp["wasm-sandbox"]["loop_outcomes"][0]
         );
     }
     let machine = format!(
@@ -891,7 +914,12 @@ fn main() {
             .map(|v| format!("Debian {}", v.trim()))
             .unwrap_or_default()
     );
-    let header = format!("Side by side, {stamp}, {machine}, `make bench-compare`\n\n");
+    let command = if smoke() {
+        "`COMPARE_SMOKE=1 cargo bench -p wasm-sandbox-benches --bench compare` (smoke run: ~1/20 of the requests, numbers not comparable)"
+    } else {
+        "`make bench-compare`"
+    };
+    let header = format!("Side by side, {stamp}, {machine}, {command}\n\n");
     println!("{header}{table}");
     res.raw.insert("machine".into(), json!(machine));
     res.raw.insert("date".into(), json!(stamp));
@@ -904,4 +932,48 @@ fn main() {
     std::fs::write(out_dir.join("latency.svg"), svg(&res.cdfs)).unwrap();
     println!("results: {}", out_dir.display());
     let _ = std::fs::remove_dir_all(&work);
+    if smoke() {
+        check_smoke(&res, &out_dir);
+    }
+}
+
+/// What a smoke run must show: every row has numbers on both sides (except workerd's p99 while a
+/// loop hangs it), our side failed no request, its loop ended at the CPU limit, the files exist.
+fn check_smoke(res: &Results, out_dir: &Path) {
+    let mut problems = Vec::new();
+    if res.rows.len() < 19 {
+        problems.push(format!("{} table rows, expected 19", res.rows.len()));
+    }
+    for (name, _, w, s, _) in &res.rows {
+        let workerd_may_hang = name.contains("while a loop runs");
+        if !(s.is_finite() && *s >= 0.0) || !(workerd_may_hang || w.is_finite() && *w >= 0.0) {
+            problems.push(format!("row {name:?}: workerd {w}, wasm-sandbox {s}"));
+        }
+    }
+    let ours = &res.raw["wasm-sandbox"];
+    for scenario in ["cold", "warm", "memory", "outbound"] {
+        if ours[scenario]["failures"] != json!(0) {
+            problems.push(format!("wasm-sandbox {scenario}: {}", ours[scenario]));
+        }
+    }
+    if !ours["cpu_bound"]["error"].is_null() {
+        problems.push(format!("wasm-sandbox cpu-bound: {}", ours["cpu_bound"]));
+    }
+    let lp = &res.raw["infinite_loop"]["wasm-sandbox"];
+    let first = lp["loop_outcomes"][0].as_str().unwrap_or_default();
+    if lp["during_loop_failures"] != json!(0) || !first.contains("cpu time limit") {
+        problems.push(format!("wasm-sandbox infinite loop: {lp}"));
+    }
+    for file in ["results.json", "table.md", "latency.svg"] {
+        let len = std::fs::metadata(out_dir.join(file)).map_or(0, |m| m.len());
+        if len == 0 {
+            problems.push(format!("{file} missing or empty"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "side-by-side smoke run:\n{}",
+        problems.join("\n")
+    );
+    println!("smoke run: every row has numbers, wasm-sandbox failed nothing");
 }
