@@ -177,6 +177,11 @@ pub async fn get_json(d: &TestDaemon, path: &str) -> (u16, serde_json::Value) {
     json_reply(client().get(d.url(path))).await
 }
 
+/// Send `request` and read its reply body as text (the status is not checked).
+pub async fn text_reply(request: reqwest::RequestBuilder) -> String {
+    request.send().await.unwrap().text().await.unwrap()
+}
+
 async fn json_reply(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
     let r = request.send().await.unwrap();
     let status = r.status().as_u16();

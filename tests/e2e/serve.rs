@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasm_sandbox_tests::daemon::{client, post_json, TempDir, TestDaemon};
+use wasm_sandbox_tests::daemon::{client, post_json, text_reply, TempDir, TestDaemon};
 
 const SEED: &str =
     r#"export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };"#;
@@ -281,14 +281,7 @@ async fn registry_forwards_raw_requests_and_survives_a_restart() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(
-        client()
-            .get(d.url("/workers/echo/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
+        text_reply(client().get(d.url("/workers/echo/"))).await,
         "Hello from a dynamic Worker!"
     );
     assert_eq!(
@@ -431,15 +424,7 @@ async fn graceful_shutdown_completes_an_in_flight_request() {
     let in_flight = tokio::spawn({
         let url = d.url("/api/run");
         async move {
-            client()
-                .post(url)
-                .json(&json!({ "code": "export default { async fetch() { await new Promise(r => setTimeout(r, 700)); return new Response('finished'); } };" }))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
+            text_reply(client().post(url).json(&json!({ "code": "export default { async fetch() { await new Promise(r => setTimeout(r, 700)); return new Response('finished'); } };" }))).await
         }
     });
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wasm_sandbox_tests::daemon::{client, get_json, post_json, put_json, TempDir, TestDaemon};
+use wasm_sandbox_tests::daemon::{
+    client, get_json, post_json, put_json, text_reply, TempDir, TestDaemon,
+};
 
 /// Reads a streaming response until `buf` contains `needle` (bounded wait).
 async fn read_until(stream: &mut reqwest::Response, buf: &mut String, needle: &str) {
@@ -60,16 +62,7 @@ async fn the_tail_streams_a_slow_request_while_it_runs() {
     read_until(&mut tail, &mut buf, "attached").await;
     let call = tokio::spawn({
         let url = d.url("/workers/slow/go");
-        async move {
-            client()
-                .get(url)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+        async move { text_reply(client().get(url)).await }
     });
     read_until(&mut tail, &mut buf, "before the wait").await;
     // The request sleeps 1.5 s after printing that line: its response cannot exist yet.

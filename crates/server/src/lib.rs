@@ -100,9 +100,10 @@ impl Daemon {
         } = self;
         let graceful = GracefulShutdown::new();
         let header_timeout = Duration::from_millis(state.config.header_read_timeout_ms);
-        let mut threads = threads::ConnThreads::start(state.config.http_threads())
-            .context("starting the connection threads")?;
-        tracing::info!(%addr, data_dir = %state.config.data_dir().display(), http_threads = state.config.http_threads(), "listening");
+        let http_threads = state.config.http_threads();
+        let mut threads =
+            threads::ConnThreads::start(http_threads).context("starting the connection threads")?;
+        tracing::info!(%addr, data_dir = %state.config.data_dir().display(), http_threads, "listening");
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
