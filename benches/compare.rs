@@ -227,6 +227,24 @@ impl Sample {
     }
 }
 
+/// Run `fut` on a thread of its own with a single-threaded runtime (as wrk runs each client), so
+/// that clients measured side by side do not wait for each other's tasks.
+fn on_own_thread<T, F>(fut: F) -> tokio::sync::oneshot::Receiver<T>
+where
+    T: Send + 'static,
+    F: std::future::Future<Output = T> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _ = tx.send(rt.block_on(fut));
+    });
+    rx
+}
+
 /// Process CPU time (user + system) in ms, from /proc.
 fn cpu_ms(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -273,25 +291,17 @@ where
     for _ in 0..clients {
         let next = next.clone();
         let make = make.clone();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let s = rt.block_on(async move {
-                let c = client();
-                let mut s = Sample::default();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total || started.elapsed() > deadline {
-                        break;
-                    }
-                    s.push(make(c.clone(), i).await);
+        let rx = on_own_thread(async move {
+            let c = client();
+            let mut s = Sample::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total || started.elapsed() > deadline {
+                    break;
                 }
-                s
-            });
-            let _ = tx.send(s);
+                s.push(make(c.clone(), i).await);
+            }
+            s
         });
         tasks.push(rx);
     }
@@ -575,14 +585,16 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
             tokio::time::sleep(loop_time).await;
             stop.store(true, Ordering::Relaxed);
         });
-        let idle = probe(count(30_000), idle_stop.clone()).await;
+        let idle = on_own_thread(probe(count(30_000), idle_stop.clone()))
+            .await
+            .unwrap();
         timer.abort();
         idle
     };
     let run = format!("{}/api/run", server.base);
     let loops_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let done = loops_done.clone();
-    let looping = tokio::spawn(async move {
+    let looping = on_own_thread(async move {
         let c = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(5))
@@ -614,7 +626,9 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
         outcomes
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let busy = probe(count(30_000), loops_done).await;
+    let busy = on_own_thread(probe(count(30_000), loops_done))
+        .await
+        .unwrap();
     let outcomes = looping.await.unwrap();
     // The measure of earlier runs: the first 300 requests (~100 ms, two loop hand-overs).
     let first = Sample {
