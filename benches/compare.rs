@@ -938,8 +938,11 @@ fn main() {
     let lp = &res.raw["infinite_loop"];
     if !lp["workerd"].is_null() {
         table += &format!(
-        "\nInfinite loop — workerd: {} of {} bystander requests failed while it ran; first loop request: {}.\nwasm-sandbox: {} failed; first loop request: {}.\n",
-        lp["workerd"]["during_loop_failures"], lp["workerd"]["during_loop_failures"].as_u64().unwrap_or(0) + lp["workerd"]["during_loop_ok"].as_u64().unwrap_or(0), lp["workerd"]["loop_outcomes"][0], lp["wasm-sandbox"]["during_loop_failures"], lp["wasm-sandbox"]["loop_outcomes"][0]
+        "\nInfinite loop — workerd: {} of {} bystander requests failed while it ran; first loop request: {}.\nwasm-sandbox: {} of {} bystander requests failed; their p99 while loops ran was {:.2}× their p99 in the idle run (target: ≤ 2×); {} looping requests; the first: {}.\n",
+        lp["workerd"]["during_loop_failures"], lp["workerd"]["during_loop_failures"].as_u64().unwrap_or(0) + lp["workerd"]["during_loop_ok"].as_u64().unwrap_or(0), lp["workerd"]["loop_outcomes"][0],
+        lp["wasm-sandbox"]["during_loop_failures"], lp["wasm-sandbox"]["during_loop_failures"].as_u64().unwrap_or(0) + lp["wasm-sandbox"]["during_loop_ok"].as_u64().unwrap_or(0),
+        lp["wasm-sandbox"]["during_loop_p99_ms"].as_f64().unwrap_or(f64::NAN) / lp["wasm-sandbox"]["idle_p99_ms"].as_f64().unwrap_or(f64::NAN),
+        lp["wasm-sandbox"]["loop_requests"], lp["wasm-sandbox"]["loop_outcomes"][0]
         );
     }
     let machine = format!(
