@@ -556,9 +556,9 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
     let warm_url = format!("{}/api/get/loop-bystander-{tag}", server.base);
     let body = json!({ "code": SEED });
     let loop_time = Duration::from_secs(if smoke() { 1 } else { 3 });
-    // Sequential requests until `stop` is set or `max` were sent; bounded in time too (a hung
+    // Sequential requests until `stop` is set, `max` were sent or `limit` has passed (a hung
     // server costs at most ~8 s here).
-    let probe = |max: u64, stop: Arc<std::sync::atomic::AtomicBool>| {
+    let probe = |max: u64, stop: Arc<std::sync::atomic::AtomicBool>, limit: Duration| {
         let (u, b) = (warm_url.clone(), body.clone());
         async move {
             let c = reqwest::Client::builder()
@@ -569,7 +569,7 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
             let mut s = Sample::default();
             let started = Instant::now();
             for _ in 0..max {
-                if stop.load(Ordering::Relaxed) || started.elapsed() > Duration::from_secs(8) {
+                if stop.load(Ordering::Relaxed) || started.elapsed() > limit {
                     break;
                 }
                 s.push(post(&c, &u, &b).await);
@@ -578,19 +578,10 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
         }
     };
     // The idle baseline: as long as the loops will run.
-    let idle_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let idle = {
-        let stop = idle_stop.clone();
-        let timer = tokio::spawn(async move {
-            tokio::time::sleep(loop_time).await;
-            stop.store(true, Ordering::Relaxed);
-        });
-        let idle = on_own_thread(probe(count(30_000), idle_stop.clone()))
-            .await
-            .unwrap();
-        timer.abort();
-        idle
-    };
+    let never = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let idle = on_own_thread(probe(count(30_000), never, loop_time))
+        .await
+        .unwrap();
     let run = format!("{}/api/run", server.base);
     let loops_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let done = loops_done.clone();
@@ -626,7 +617,7 @@ async fn infinite_loop(server: &Server, tag: u64) -> Value {
         outcomes
     });
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let busy = on_own_thread(probe(count(30_000), loops_done))
+    let busy = on_own_thread(probe(count(30_000), loops_done, Duration::from_secs(8)))
         .await
         .unwrap();
     let outcomes = looping.await.unwrap();
@@ -937,12 +928,23 @@ fn main() {
     }
     let lp = &res.raw["infinite_loop"];
     if !lp["workerd"].is_null() {
+        // Bystander requests sent while the loops ran (answered or failed).
+        let sent = |side: &str| {
+            lp[side]["during_loop_failures"].as_u64().unwrap_or(0)
+                + lp[side]["during_loop_ok"].as_u64().unwrap_or(0)
+        };
+        let ours = &lp["wasm-sandbox"];
+        let ms = |key: &str| ours[key].as_f64().unwrap_or(f64::NAN);
         table += &format!(
-        "\nInfinite loop — workerd: {} of {} bystander requests failed while it ran; first loop request: {}.\nwasm-sandbox: {} of {} bystander requests failed; their p99 while loops ran was {:.2}× their p99 in the idle run (target: ≤ 2×); {} looping requests; the first: {}.\n",
-        lp["workerd"]["during_loop_failures"], lp["workerd"]["during_loop_failures"].as_u64().unwrap_or(0) + lp["workerd"]["during_loop_ok"].as_u64().unwrap_or(0), lp["workerd"]["loop_outcomes"][0],
-        lp["wasm-sandbox"]["during_loop_failures"], lp["wasm-sandbox"]["during_loop_failures"].as_u64().unwrap_or(0) + lp["wasm-sandbox"]["during_loop_ok"].as_u64().unwrap_or(0),
-        lp["wasm-sandbox"]["during_loop_p99_ms"].as_f64().unwrap_or(f64::NAN) / lp["wasm-sandbox"]["idle_p99_ms"].as_f64().unwrap_or(f64::NAN),
-        lp["wasm-sandbox"]["loop_requests"], lp["wasm-sandbox"]["loop_outcomes"][0]
+            "\nInfinite loop — workerd: {} of {} bystander requests failed while it ran; first loop request: {}.\nwasm-sandbox: {} of {} bystander requests failed; their p99 while loops ran was {:.2}× their p99 in the idle run (target: ≤ 2×); {} looping requests; the first: {}.\n",
+            lp["workerd"]["during_loop_failures"],
+            sent("workerd"),
+            lp["workerd"]["loop_outcomes"][0],
+            ours["during_loop_failures"],
+            sent("wasm-sandbox"),
+            ms("during_loop_p99_ms") / ms("idle_p99_ms"),
+            ours["loop_requests"],
+            ours["loop_outcomes"][0]
         );
     }
     let machine = format!(
