@@ -677,7 +677,7 @@
       if (init !== undefined && init !== null) {
         status = init.status === undefined ? 200 : Number(init.status);
         if (!Number.isInteger(status) || status < 200 || status > 599) {
-          if (!(status === 101 && init._internal)) throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
+          throw new RangeError(`Response status must be an integer in the range 200 to 599, got ${init.status}`);
         }
         if (init.statusText !== undefined) {
           statusText = String(init.statusText);
@@ -1081,6 +1081,8 @@
       if (pending.length) return Promise.all(pending).then(() => out);
       return out;
     };
+    // An object export's `tail(events, env, ctx)` handler gets env and ctx as on Cloudflare.
+    if (method === "tail" && self === exported) args.push(worker.env, makeCtx());
     const result = fn.apply(self, args);
     if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finish);
     return finish(result);

@@ -1,6 +1,7 @@
 //! End-to-end tests of the crate API against the real engine component.
 
 mod basics;
+mod clock;
 mod bindings;
 mod compile;
 mod errors;
@@ -11,4 +12,6 @@ mod observe;
 mod outbound;
 mod serve;
 mod serve_observe;
+mod tenants;
+mod tree;
 mod web_api;

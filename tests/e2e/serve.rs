@@ -173,29 +173,38 @@ async fn api_get_is_fresh_once_then_cached() {
         (v["fresh"].clone(), v["output"].clone()),
         (json!(true), json!("1"))
     );
-    let (_, v) = post_json(
+    // The same code, or none (`{}`), reuses the cached worker; other code is refused (409: the
+    // id is bound to its code, see tests/e2e/tenants.rs).
+    let (_, v) = post_json(&d, "/api/get/tenant-1", &counter).await;
+    assert_eq!(
+        (v["fresh"].clone(), v["output"].clone()),
+        (json!(false), json!("2"))
+    );
+    let (_, v) = post_json(&d, "/api/get/tenant-1", &json!({})).await;
+    assert_eq!(
+        (v["fresh"].clone(), v["output"].clone()),
+        (json!(false), json!("3"))
+    );
+    let (status, _) = post_json(
         &d,
         "/api/get/tenant-1",
         &json!({ "code": "this code is not used on a hit" }),
     )
     .await;
-    assert_eq!(
-        (v["fresh"].clone(), v["output"].clone()),
-        (json!(false), json!("2"))
-    );
+    assert_eq!(status, 409);
     let (_, v) = post_json(&d, "/api/get/tenant-2", &counter).await;
     assert_eq!(
         (v["fresh"].clone(), v["output"].clone()),
         (json!(true), json!("1"))
     );
-    // The spec is only checked on a miss (like the callback): a bad one is a 400 there, and a
-    // hit does not look at it.
+    // The spec is only checked on a miss (like the callback): a bad one is a 400 there, and
+    // does not bind the id.
     let bad = json!({ "code": "export default {};", "bindings": { "K": { "kv": "../x" } } });
     let (status, v) = post_json(&d, "/api/get/tenant-3", &bad).await;
     assert_eq!(status, 400, "{v}");
     assert!(v["error"].as_str().unwrap().contains("namespace"), "{v}");
-    let (status, v) = post_json(&d, "/api/get/tenant-2", &bad).await;
-    assert_eq!((status, v["output"].clone()), (200, json!("2")), "{v}");
+    let (status, v) = post_json(&d, "/api/get/tenant-3", &counter).await;
+    assert_eq!((status, v["output"].clone()), (200, json!("1")), "{v}");
 }
 
 const ECHO: &str = r#"export default { async fetch(req) {
@@ -444,7 +453,23 @@ async fn registry_writes_need_the_token_and_non_loopback_needs_one() {
     let dir = TempDir::new("auth");
     let token = "a-test-token-of-decent-length";
     let d = TestDaemon::start(&dir.0, &[], &[("WASM_SANDBOX_TOKEN", token)]);
-    // What workers print may hold secrets: the tail and metering need the token too.
+    // Every route that runs code or reads worker data needs the token: what workers print may
+    // hold secrets, and /api/run reaches the token holder's KV and files.
+    for (method, path) in [
+        (reqwest::Method::POST, "/api/run"),
+        (reqwest::Method::POST, "/api/get/w"),
+        (reqwest::Method::GET, "/workers/w"),
+    ] {
+        let r = client().request(method.clone(), d.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+        let r = client()
+            .request(method, d.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(r.status(), 401, "{path}");
+    }
     for path in ["/workers/w/tail", "/usage", "/usage/w"] {
         let r = client().get(d.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 401, "{path}");

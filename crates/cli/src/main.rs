@@ -41,6 +41,19 @@ enum Command {
     /// its modules evaluated in the snapshot: the portable form of an agent. Run it with
     /// `wasm-sandbox run OUT.wasm`, or any wasi:http host (`wasmtime serve -S cli OUT.wasm`).
     Compile(CompileArgs),
+    /// Make a tenant token: prints a random token (give it to the tenant) and the
+    /// `[[tenants]]` lines for the daemon's config, which hold only its SHA-256.
+    Token(TokenArgs),
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// The tenant's name (1-32 characters of a-z 0-9 _ -).
+    #[arg(default_value = "my-tenant")]
+    name: String,
+    /// Print only the SHA-256 (`token_sha256`) of this existing token instead.
+    #[arg(long, value_name = "TOKEN")]
+    hash: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -70,7 +83,7 @@ struct ServeArgs {
     /// ~/.local/share/wasm-sandbox].
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Requests running workers at once before answering 503 [default: 64].
+    /// Requests in flight at once before answering 503 [default: 256].
     #[arg(long)]
     max_concurrent_requests: Option<usize>,
     /// Request body size limit in bytes [default: 10485760].
@@ -142,6 +155,7 @@ fn main() -> ExitCode {
             Command::Run(args) => run(args).await,
             Command::Serve(args) => serve(args).await,
             Command::Compile(args) => compile(args).await,
+            Command::Token(args) => token(args),
         }
     });
     match result {
@@ -367,4 +381,30 @@ fn serde_level(level: wasm_sandbox::Level) -> &'static str {
 
 fn serde_json_value(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+}
+
+fn token(args: TokenArgs) -> Result<ExitCode> {
+    if let Some(token) = args.hash {
+        let hash: String = wasm_sandbox_server::tenants::token_hash(&token)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        println!("{hash}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut bytes = [0u8; 24];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .context("reading /dev/urandom")?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash: String = wasm_sandbox_server::tenants::token_hash(&token)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!("# the tenant's token (give it to the tenant; it is not stored anywhere):");
+    println!("# {token}");
+    println!("[[tenants]]");
+    println!("name = {:?}", args.name);
+    println!("token_sha256 = \"{hash}\"");
+    Ok(ExitCode::SUCCESS)
 }

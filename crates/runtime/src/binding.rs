@@ -21,14 +21,10 @@ use crate::tools::ToolSet;
 /// Most binding calls one request may make.
 pub const MAX_CALLS_PER_REQUEST: u32 = 1000;
 
-/// Longest chain of service-binding calls (A calls B calls C...): deeper calls are refused, which
-/// ends loops between workers.
+/// Longest chain of nested calls (service bindings and interception, A calls B calls C...) by
+/// default ([`TreeLimits::max_depth`](crate::TreeLimits)): deeper calls are refused, which ends
+/// loops between workers.
 pub const MAX_SERVICE_DEPTH: u32 = 16;
-
-tokio::task_local! {
-    /// How deep in a chain of service calls the current request is (0: called from outside).
-    pub(crate) static SERVICE_DEPTH: u32;
-}
 
 /// What a service handler returns.
 pub type ServiceFuture = std::pin::Pin<
@@ -342,13 +338,21 @@ impl services::Host for InstanceState {
             Ok(service) => service,
             Err(e) => return self.refuse(e),
         };
-        let depth = self.service_depth + 1;
-        if depth > MAX_SERVICE_DEPTH {
-            return self.refuse(format!(
-                "env.{binding}.fetch(): service calls are nested more than {MAX_SERVICE_DEPTH} deep (a loop between workers?)"
-            ));
-        }
-        self.start_call(SERVICE_DEPTH.scope(depth, async move {
+        // A nested call of the request tree: depth-limited, queued behind this invocation's other
+        // calls in flight, run inside the tree (the worker it reaches joins it).
+        let child = match &self.tree {
+            Some(ctx) => match ctx.child() {
+                Ok(child) => Some(child),
+                Err(m) => return self.refuse(format!("env.{binding}.fetch(): {m}")),
+            },
+            None => None,
+        };
+        let in_flight = self.in_flight.clone();
+        let call = async move {
+            let _permit = in_flight
+                .acquire_owned()
+                .await
+                .map_err(|_| "the request has ended".to_string())?;
             let mut builder = http::Request::builder()
                 .method(request.method.as_str())
                 .uri(request.url.as_str());
@@ -380,7 +384,13 @@ impl services::Host for InstanceState {
                     .collect(),
                 body: body.to_vec(),
             }))
-        }))
+        };
+        self.start_call(async move {
+            match child {
+                Some(ctx) => ctx.scope(call).await,
+                None => call.await,
+            }
+        })
     }
 }
 

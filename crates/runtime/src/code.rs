@@ -53,6 +53,9 @@ pub struct WorkerCode {
     pub compatibility_flags: Vec<String>,
     /// What `fetch()` may reach: nothing by default (Workers' `globalOutbound: null`).
     pub global_outbound: crate::outbound::GlobalOutbound,
+    /// What a denied `fetch()` does: reject that fetch (the default), or end the whole
+    /// invocation ([`OnDenied::Fail`](crate::OnDenied)).
+    pub on_denied: crate::outbound::OnDenied,
     /// Capabilities added to `env` by name (KV namespaces, tools). A name may not also be a
     /// plain `env` value.
     pub bindings: crate::binding::Bindings,
@@ -70,6 +73,13 @@ impl WorkerCode {
             modules: vec![(name, ModuleContent::Js(source.into()))],
             ..Default::default()
         }
+    }
+
+    /// End the invocation at the first denied `fetch()` instead of rejecting it
+    /// ([`OnDenied::Fail`](crate::OnDenied)).
+    pub fn with_on_denied(mut self, on_denied: crate::outbound::OnDenied) -> Self {
+        self.on_denied = on_denied;
+        self
     }
 
     /// Add (or replace) a module.
@@ -138,6 +148,17 @@ impl WorkerCode {
             }
             if !seen.insert(name.as_str()) {
                 return invalid(format!("module `{name}` is defined twice"));
+            }
+            if let ModuleContent::Js(src) = content {
+                // QuickJS takes sources as C strings: say where the NUL is instead of failing
+                // inside the engine.
+                if let Some(at) = src.find('\0') {
+                    let line = src[..at].matches('\n').count() + 1;
+                    let column = at - src[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    return invalid(format!(
+                        "module `{name}` contains a NUL byte at {name}:{line}:{column}; JavaScript sources may not (write \"\\0\" in a string instead)"
+                    ));
+                }
             }
             if let ModuleContent::Json(text) = content {
                 if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {

@@ -43,7 +43,11 @@ impl Default for Limits {
 /// - `idle_trim_after`: 1 s;
 /// - `cache_dir`: `$WASM_SANDBOX_CACHE_DIR`, else `$XDG_CACHE_HOME/wasm-sandbox`, else
 ///   `$HOME/.cache/wasm-sandbox`, else the system temp dir (holds the precompiled engine);
-/// - `progress`: true (print a line to stderr while the engine is compiled the first time).
+/// - `progress`: true (print a line to stderr while the engine is compiled the first time);
+/// - `tree`: [`TreeLimits::default()`](crate::TreeLimits) (depth 16, 6 calls in flight per
+///   invocation, 32 sandboxes per request tree, the root's CPU limit bounds the whole tree, 25%
+///   of the pool kept for requests from outside);
+/// - `clock`: [`Clock::Frozen`](crate::Clock) (time advances only while the script waits).
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Default limits for workers that don't set their own.
@@ -79,6 +83,11 @@ pub struct Config {
     pub outbound_ceiling: Option<crate::outbound::OutboundPolicy>,
     /// Limits on each request's outbound fetches.
     pub outbound_limits: crate::outbound::OutboundLimits,
+    /// Bounds on a request tree: a request and every call it makes through service bindings
+    /// and interception share one budget (see [`TreeLimits`](crate::TreeLimits)).
+    pub tree: crate::tree::TreeLimits,
+    /// What the sandboxes' clocks show (see [`Clock`](crate::Clock)).
+    pub clock: crate::clock::Clock,
 }
 
 impl Default for Config {
@@ -97,6 +106,8 @@ impl Default for Config {
             progress: true,
             outbound_ceiling: None,
             outbound_limits: crate::outbound::OutboundLimits::default(),
+            tree: crate::tree::TreeLimits::default(),
+            clock: crate::clock::Clock::Frozen,
         }
     }
 }

@@ -43,6 +43,8 @@ pub(crate) struct EngineHost {
     pub observer: Arc<crate::observe::Observer>,
     /// Sandboxes alive now (in use or kept warm): the pool's occupancy.
     pub live_instances: Arc<std::sync::atomic::AtomicUsize>,
+    /// Sandboxes checked out for a call now (not idle warm ones).
+    pub busy_instances: Arc<std::sync::atomic::AtomicUsize>,
     _ticker: Periodic,
     _trimmer: Option<Periodic>,
 }
@@ -124,6 +126,7 @@ impl EngineHost {
         Ok(EngineHost {
             observer: Arc::default(),
             live_instances: Arc::default(),
+            busy_instances: Arc::default(),
             engine,
             pre,
             config,

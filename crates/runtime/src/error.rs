@@ -48,6 +48,22 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The request and the calls it made through service bindings and interception (its
+    /// request tree) used more CPU time together than the tree's budget. The instance that was
+    /// running was discarded.
+    #[error("cpu time limit of {} ms for the request and its service calls exceeded", .limit.as_millis())]
+    TreeCpuExceeded {
+        /// The tree's budget.
+        limit: Duration,
+    },
+    /// A call made through a service binding or interception was refused by its request tree's
+    /// bounds (sandboxes held by the tree, or the pool's headroom for other requests).
+    #[error("{0}")]
+    TreeLimit(String),
+    /// The worker's outbound policy says `onDenied: "fail"` and it tried to reach something it
+    /// may not: the invocation was ended at that request (its response, if any, discarded).
+    #[error("outbound request denied, and this worker's policy ends the invocation: {0}")]
+    OutboundDenied(String),
     /// The request took longer (wall-clock) than its limit. The instance was discarded.
     #[error("wall time limit of {} ms exceeded", .limit.as_millis())]
     WallTimeExceeded {
@@ -80,7 +96,9 @@ impl Error {
             Error::NoDefaultExport(_) | Error::NoHandler(_) => "noHandler",
             Error::BadReturn(_) => "badReturn",
             Error::NeverSettled(_) => "neverSettled",
-            Error::CpuTimeExceeded { .. } => "exceededCpu",
+            Error::CpuTimeExceeded { .. } | Error::TreeCpuExceeded { .. } => "exceededCpu",
+            Error::TreeLimit(_) => "treeLimit",
+            Error::OutboundDenied(_) => "outboundDenied",
             Error::MemoryExceeded { .. } => "exceededMemory",
             Error::WallTimeExceeded { .. } => "exceededWallTime",
             Error::StackOverflow => "exceededStack",
@@ -105,6 +123,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub(crate) enum LimitTrap {
     #[error("cpu time limit exceeded")]
     Cpu,
+    #[error("cpu time limit of the request tree exceeded")]
+    TreeCpu,
+    #[error("outbound request denied")]
+    OutboundDenied,
     #[error("memory limit exceeded")]
     Memory,
 }

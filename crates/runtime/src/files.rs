@@ -35,6 +35,29 @@ struct Inner {
     quota_bytes: u64,
     /// Serializes writes, so that the quota check and the write are one step.
     write_lock: Mutex<()>,
+    /// A quota shared with other bindings (a tenant's), checked as well.
+    shared: Option<SharedQuota>,
+}
+
+/// A directory whose whole content is capped (a tenant's root, holding the directories of all
+/// its files bindings).
+struct SharedQuota {
+    dir: Dir,
+    bytes: u64,
+    /// One lock per shared root in the process, so that writes through different bindings
+    /// check and write one at a time.
+    lock: Arc<Mutex<()>>,
+}
+
+fn shared_lock(root: &Path) -> Arc<Mutex<()>> {
+    static LOCKS: Mutex<Option<std::collections::HashMap<PathBuf, Arc<Mutex<()>>>>> =
+        Mutex::new(None);
+    let mut locks = LOCKS.lock().unwrap();
+    locks
+        .get_or_insert_with(Default::default)
+        .entry(root.to_owned())
+        .or_default()
+        .clone()
 }
 
 impl std::fmt::Debug for FilesBinding {
@@ -64,8 +87,35 @@ impl FilesBinding {
                 mode,
                 quota_bytes,
                 write_lock: Mutex::new(()),
+                shared: None,
             }),
         })
+    }
+
+    /// Lend `root/name` (created if missing) with `mode` and `quota_bytes`, where everything
+    /// under `root` together may also not exceed `total_bytes` (a tenant's files quota across
+    /// all its directories).
+    pub fn open_within(
+        root: &Path,
+        name: &str,
+        mode: FilesMode,
+        quota_bytes: u64,
+        total_bytes: u64,
+    ) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            !name.is_empty() && Path::new(name).components().count() == 1 && !name.starts_with('.'),
+            "directory name {name:?} must be one path component"
+        );
+        let mut binding = FilesBinding::open(&root.join(name), mode, quota_bytes)?;
+        let dir = Dir::open_ambient_dir(root, ambient_authority())
+            .map_err(|e| anyhow::anyhow!("opening {}: {e}", root.display()))?;
+        let inner = Arc::get_mut(&mut binding.inner).expect("just made");
+        inner.shared = Some(SharedQuota {
+            dir,
+            bytes: total_bytes,
+            lock: shared_lock(root),
+        });
+        Ok(binding)
     }
 
     async fn blocking<R: Send + 'static>(
@@ -95,6 +145,7 @@ impl FilesBinding {
         self.blocking(move |i| {
             i.writable()?;
             let _guard = i.write_lock.lock().unwrap();
+            let _shared_guard = i.shared.as_ref().map(|q| q.lock.lock().unwrap());
             let existing = match i.dir.metadata(&path) {
                 Ok(m) if m.is_dir() => {
                     return Err(format!("FILES.write(): {} is a directory", path.display()))
@@ -112,6 +163,19 @@ impl FilesBinding {
                     data.len(),
                     path.display()
                 ));
+            }
+            if let Some(q) = &i.shared {
+                let total = usage(&q.dir)?;
+                let after = total - existing.min(total) + data.len() as u64;
+                if after > q.bytes {
+                    return Err(format!(
+                        "FILES.write(): the tenant's files quota of {} bytes would be exceeded ({} used across its directories, writing {} bytes to {})",
+                        q.bytes,
+                        total,
+                        data.len(),
+                        path.display()
+                    ));
+                }
             }
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 i.dir

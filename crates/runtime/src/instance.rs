@@ -32,6 +32,8 @@ use crate::trace::{Level, LogLine};
 
 /// Most console output kept per request; beyond it lines are dropped and one marker is added.
 const MAX_LOG_BYTES: usize = 1024 * 1024;
+/// What one console line costs against [`MAX_LOG_BYTES`] besides its text.
+const LOG_LINE_OVERHEAD: usize = 64;
 
 /// Per-store data.
 pub(crate) struct InstanceState {
@@ -50,8 +52,11 @@ pub(crate) struct InstanceState {
     pub(crate) bindings: Arc<crate::binding::Bindings>,
     /// Binding calls made by the current request.
     pub(crate) calls_made: u32,
-    /// How deep in a chain of service calls the current request is.
-    pub(crate) service_depth: u32,
+    /// The request tree the current request belongs to, and its depth in it.
+    pub(crate) tree: Option<crate::tree::TreeCtx>,
+    /// The current invocation's queue for service / intercepted calls (shared with the outbound
+    /// hooks): at most `TreeLimits::max_calls_in_flight` run at once.
+    pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
     /// The invocation running now, for live tail events.
     pub(crate) invocation: Option<crate::observe::InvocationCtx>,
 }
@@ -82,7 +87,10 @@ impl bindings::sandbox::worker::host::Host for InstanceState {
         if self.logs_truncated {
             return Ok(());
         }
-        if self.log_bytes + message.len() > MAX_LOG_BYTES {
+        // Each line is charged its overhead too (level, timestamp, framing in a reply), so a
+        // flood of empty lines cannot grow a reply past the cap either.
+        let charge = message.len() + LOG_LINE_OVERHEAD;
+        if self.log_bytes + charge > MAX_LOG_BYTES {
             self.logs_truncated = true;
             let marker =
                 format!("[wasm-sandbox] console output beyond {MAX_LOG_BYTES} bytes was dropped");
@@ -92,7 +100,7 @@ impl bindings::sandbox::worker::host::Host for InstanceState {
             self.logs.push(LogLine::new(Level::Warn, marker));
             return Ok(());
         }
-        self.log_bytes += message.len();
+        self.log_bytes += charge;
         let level = match level {
             LogLevel::Debug => Level::Debug,
             LogLevel::Info => Level::Info,
@@ -149,6 +157,15 @@ pub(crate) struct CpuMeter {
     poll_started: AtomicU64,
     /// The current call has used more than [`LONG_RUNNING`] (it moves to the long-running lane).
     pub long: AtomicBool,
+    /// The request tree the current call charges its CPU time to as well.
+    tree: std::sync::Mutex<Option<Arc<crate::tree::RequestTree>>>,
+    /// The last pending poll was an epoch-deadline yield (the script was computing, not waiting).
+    epoch_yield: AtomicBool,
+    /// The sandbox's frozen clock ([`crate::Clock::Frozen`]): advanced when a call resumes
+    /// after a wait, not after an epoch yield.
+    frozen: Option<Arc<crate::clock::FrozenTime>>,
+    /// Set (with the reason) when the call must end: a denied fetch under `OnDenied::Fail`.
+    fatal: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// CPU time consumed by the calling thread, in nanoseconds.
@@ -190,25 +207,49 @@ impl CpuMeter {
         self.used_ns.store(0, Ordering::Relaxed);
         self.long.store(false, Ordering::Relaxed);
     }
+
+    fn tree(&self) -> Option<Arc<crate::tree::RequestTree>> {
+        self.tree.lock().unwrap().clone()
+    }
+
+    /// The tree's CPU used so far, the poll in progress included (call from the polling
+    /// thread), if the current call belongs to a tree.
+    fn tree_used(&self) -> Option<(Duration, Duration)> {
+        let tree = self.tree.lock().unwrap();
+        let tree = tree.as_ref()?;
+        let in_progress = self.used().saturating_sub(self.used_idle());
+        Some((tree.cpu_used() + in_progress, tree.cpu_budget))
+    }
 }
 
 /// Wraps a future and charges the time spent in its `poll` to a [`CpuMeter`].
 struct Metered<'a, F> {
     inner: Pin<&'a mut F>,
     meter: &'a CpuMeter,
+    /// Charged too (the request tree the call belongs to).
+    tree: Option<Arc<crate::tree::RequestTree>>,
 }
 
 impl<F: Future> Future for Metered<'_, F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // Time moves for the script only across waits: not when it resumes after its time
+        // slice ran out.
+        if !self.meter.epoch_yield.swap(false, Ordering::Relaxed) {
+            if let Some(frozen) = &self.meter.frozen {
+                frozen.advance();
+            }
+        }
         let start = self.meter.now_ns();
         self.meter.poll_started.store(start + 1, Ordering::Relaxed);
         let out = self.inner.as_mut().poll(cx);
         let end = self.meter.now_ns();
         self.meter.poll_started.store(0, Ordering::Relaxed);
-        self.meter
-            .used_ns
-            .fetch_add(end.saturating_sub(start), Ordering::Relaxed);
+        let spent = end.saturating_sub(start);
+        self.meter.used_ns.fetch_add(spent, Ordering::Relaxed);
+        if let Some(tree) = &self.tree {
+            tree.charge(spent);
+        }
         out
     }
 }
@@ -278,8 +319,10 @@ impl Sandbox {
     /// A fresh instance from the pre-instantiated engine (copy-on-write snapshot memory).
     pub async fn new(host: &EngineHost, limits: &Limits) -> Result<Self> {
         let memory_limit = limits.memory_bytes.min(host.config.max_memory_per_instance) as usize;
+        let mut wasi = WasiCtx::builder();
+        let frozen = crate::clock::install(host.config.clock, &mut wasi);
         let state = InstanceState {
-            wasi: WasiCtx::builder().build(),
+            wasi: wasi.build(),
             table: ResourceTable::new(),
             memory: MemoryLimiter {
                 limit: memory_limit,
@@ -293,22 +336,33 @@ impl Sandbox {
             memory_base: None,
             bindings: Arc::default(),
             calls_made: 0,
-            service_depth: 0,
+            tree: None,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(
+                host.config.tree.max_calls_in_flight.max(1) as usize,
+            )),
             invocation: None,
         };
         let mut store = Store::new(&host.engine, state);
         store.limiter(|s| &mut s.memory);
-        let meter = Arc::new(CpuMeter::default());
+        let meter = Arc::new(CpuMeter {
+            frozen,
+            ..CpuMeter::default()
+        });
         let cpu_limit = limits.cpu_time;
         let m = meter.clone();
         store.epoch_deadline_callback(move |_| {
             let used = m.used();
             if used > cpu_limit {
                 Err(wasmtime::Error::new(LimitTrap::Cpu))
+            } else if m.fatal.lock().unwrap().is_some() {
+                Err(wasmtime::Error::new(LimitTrap::OutboundDenied))
+            } else if m.tree_used().is_some_and(|(used, budget)| used > budget) {
+                Err(wasmtime::Error::new(LimitTrap::TreeCpu))
             } else {
                 if used >= LONG_RUNNING {
                     m.long.store(true, Ordering::Relaxed);
                 }
+                m.epoch_yield.store(true, Ordering::Relaxed);
                 // tokio's yield_now puts the task at the back of its worker's queue (after the
                 // I/O driver is polled); a plain wake would put it in the worker's LIFO slot,
                 // ahead of everything else queued there, for a few more ticks.
@@ -325,6 +379,7 @@ impl Sandbox {
             Metered {
                 inner: fut.as_mut(),
                 meter: &meter,
+                tree: None,
             }
             .await
         };
@@ -357,11 +412,14 @@ impl Sandbox {
     /// What `fetch()` may reach from this sandbox, and within which limits.
     pub(crate) fn set_outbound(
         &mut self,
+        on_denied: crate::outbound::OnDenied,
         outbound: &GlobalOutbound,
         limits: OutboundLimits,
         pool: &Arc<ConnectionPool>,
     ) {
         let hooks = &mut self.store.data_mut().outbound;
+        hooks.fatal = Some(self.meter.fatal.clone());
+        hooks.on_denied = on_denied;
         hooks.outbound = outbound.clone();
         hooks.limits = limits;
         hooks.pool = pool.clone();
@@ -379,6 +437,19 @@ impl Sandbox {
         // long as the store, `memory.current` is its size (the limiter sees every growth), and
         // no call can be running in the store while we hold `&mut self`.
         unsafe { crate::trim::release_clean_pages(base, state.memory.current) }
+    }
+
+    /// The request tree the next calls belong to (`None` between requests). A new invocation
+    /// also gets a new queue for its service / intercepted calls.
+    pub(crate) fn set_tree(&mut self, ctx: Option<crate::tree::TreeCtx>) {
+        *self.meter.tree.lock().unwrap() = ctx.as_ref().map(|c| c.tree.clone());
+        let state = self.store.data_mut();
+        let permits = ctx
+            .as_ref()
+            .map_or(0, |c| c.tree.limits.max_calls_in_flight.max(1) as usize);
+        state.in_flight = Arc::new(tokio::sync::Semaphore::new(permits));
+        state.outbound.set_tree(ctx.clone(), state.in_flight.clone());
+        state.tree = ctx;
     }
 
     /// The invocation the next calls belong to (their console lines and outbound attempts are
@@ -453,19 +524,22 @@ impl Sandbox {
     {
         if reset_meter {
             self.meter.reset();
+            *self.meter.fatal.lock().unwrap() = None;
             self.store.data_mut().outbound.reset();
             self.store.data_mut().calls_made = 0;
-            self.store.data_mut().service_depth =
-                crate::binding::SERVICE_DEPTH.try_with(|d| *d).unwrap_or(0);
         }
         self.store.set_epoch_deadline(1);
         let meter = self.meter.clone();
+        // A new call starts after a wait (a stale flag from a call that was cut off must not
+        // keep the clock from moving).
+        meter.epoch_yield.store(false, Ordering::Relaxed);
         let result = {
             let fut = f(&self.engine, &mut self.store);
             let mut fut = std::pin::pin!(fut);
             let metered = Metered {
                 inner: fut.as_mut(),
                 meter: &meter,
+                tree: meter.tree(),
             };
             tokio::time::timeout(limits.wall_time, metered).await
         };
@@ -475,14 +549,20 @@ impl Sandbox {
         state.log_bytes = 0;
         state.logs_truncated = false;
         let cpu_time = meter.used();
+        let fatal = meter.fatal.lock().unwrap().clone();
         let (result, reusable) = match result {
+            // Whatever the script did after the denial (caught it, answered), the call ends.
+            _ if fatal.is_some() => (
+                Err(Error::OutboundDenied(fatal.unwrap_or_default())),
+                false,
+            ),
             Err(_elapsed) => (
                 Err(Error::WallTimeExceeded {
                     limit: limits.wall_time,
                 }),
                 false,
             ),
-            Ok(Err(trap)) => (Err(trap_to_error(trap, limits)), false),
+            Ok(Err(trap)) => (Err(trap_to_error(trap, limits, &meter)), false),
             Ok(Ok(Err(js))) => (Err(js_to_error(js)), true),
             Ok(Ok(Ok(v))) => (Ok(v), true),
         };
@@ -498,9 +578,15 @@ impl Sandbox {
     }
 }
 
-fn trap_to_error(trap: wasmtime::Error, limits: &Limits) -> Error {
+fn trap_to_error(trap: wasmtime::Error, limits: &Limits, meter: &CpuMeter) -> Error {
     if let Some(limit) = trap.downcast_ref::<LimitTrap>() {
         return match limit {
+            LimitTrap::OutboundDenied => {
+                Error::OutboundDenied(meter.fatal.lock().unwrap().clone().unwrap_or_default())
+            }
+            LimitTrap::TreeCpu => Error::TreeCpuExceeded {
+                limit: meter.tree().map_or(limits.cpu_time, |t| t.cpu_budget),
+            },
             LimitTrap::Cpu => Error::CpuTimeExceeded {
                 limit: limits.cpu_time,
             },

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redb::ReadableDatabase as _;
+use redb::ReadableTable as _;
 use serde_json::{json, Value};
 
 /// Longest key, in bytes (as Workers KV).
@@ -33,15 +34,51 @@ pub struct KvEntry {
     pub expiration: Option<u64>,
 }
 
-/// Where KV data lives. Implementations only store and scan; keys, limits and expiry are checked
-/// by [`KvNamespace`]. Methods may block (they run on tokio's blocking pool).
+/// The bytes an entry is charged against its group's quota: key, value, metadata and a fixed
+/// overhead per entry.
+pub fn stored_bytes(key: &str, entry: &KvEntry) -> u64 {
+    (key.len() + entry.value.len() + entry.metadata.as_ref().map_or(0, String::len) + 16) as u64
+}
+
+/// The quota group of a namespace: what comes before its first `:` (a tenant's scope, see
+/// [`KvNamespace::scoped`]), or `""` for an unscoped namespace. Every namespace of a group
+/// counts against the group's quota together.
+pub fn quota_group(namespace: &str) -> &str {
+    namespace.split_once(':').map_or("", |(g, _)| g)
+}
+
+/// A put refused because the namespace's group would exceed its quota (the store's error,
+/// downcast from `anyhow`).
+#[derive(Debug, thiserror::Error)]
+#[error("KV quota exceeded: {used} of {max} bytes used, this write needs {needed} more")]
+pub struct QuotaExceeded {
+    /// Bytes the group holds now.
+    pub used: u64,
+    /// The quota.
+    pub max: u64,
+    /// What the write would add.
+    pub needed: u64,
+}
+
+/// Where KV data lives. Implementations store, scan and account bytes per quota group
+/// ([`quota_group`], [`stored_bytes`]) in the same step as the write; keys, limits and expiry are
+/// checked by [`KvNamespace`]. Methods may block (they run on tokio's blocking pool).
 pub trait KvStore: Send + Sync + 'static {
     /// The entry under `key`, expired or not.
     fn get(&self, namespace: &str, key: &str) -> anyhow::Result<Option<KvEntry>>;
-    /// Store `entry` under `key`, replacing any.
-    fn put(&self, namespace: &str, key: &str, entry: &KvEntry) -> anyhow::Result<()>;
+    /// Store `entry` under `key`, replacing any; with `quota`, refuse (with [`QuotaExceeded`])
+    /// a write that would bring the namespace's group above that many bytes.
+    fn put(
+        &self,
+        namespace: &str,
+        key: &str,
+        entry: &KvEntry,
+        quota: Option<u64>,
+    ) -> anyhow::Result<()>;
     /// Remove `key` (no error if missing).
     fn delete(&self, namespace: &str, key: &str) -> anyhow::Result<()>;
+    /// Bytes the quota group `group` holds.
+    fn group_bytes(&self, group: &str) -> anyhow::Result<u64>;
     /// Up to `limit` entries of `namespace` whose key starts with `prefix` and sorts after
     /// `after`, in key order.
     fn scan(
@@ -58,6 +95,8 @@ pub trait KvStore: Send + Sync + 'static {
 pub struct KvNamespace {
     store: Arc<dyn KvStore>,
     namespace: String,
+    /// Bytes the namespace's quota group may hold (`None`: no quota).
+    quota: Option<u64>,
 }
 
 impl std::fmt::Debug for KvNamespace {
@@ -102,7 +141,37 @@ impl KvNamespace {
             ok,
             "KV namespace {namespace:?}: use 1-64 characters of A-Z a-z 0-9 _ - ."
         );
-        Ok(KvNamespace { store, namespace })
+        Ok(KvNamespace {
+            store,
+            namespace,
+            quota: None,
+        })
+    }
+
+    /// Namespace `namespace` inside `scope` (a tenant): stored as `scope:namespace`, which no
+    /// unscoped name can spell (`:` is not allowed in names), and counted in `scope`'s quota
+    /// group. `scope` is 1–64 characters of `[A-Za-z0-9_-]`.
+    pub fn scoped(
+        store: Arc<dyn KvStore>,
+        scope: &str,
+        namespace: impl Into<String>,
+    ) -> anyhow::Result<Self> {
+        let ok = !scope.is_empty()
+            && scope.len() <= 64
+            && scope
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+        anyhow::ensure!(ok, "KV scope {scope:?}: use 1-64 characters of A-Z a-z 0-9 _ -");
+        let mut ns = KvNamespace::new(store, namespace)?;
+        ns.namespace = format!("{scope}:{}", ns.namespace);
+        Ok(ns)
+    }
+
+    /// Cap the bytes this namespace's quota group (its scope's namespaces together) may hold;
+    /// a `put` beyond it fails with a clear error in the script.
+    pub fn with_quota(mut self, bytes: u64) -> Self {
+        self.quota = Some(bytes);
+        self
     }
 
     /// The namespace's name.
@@ -174,7 +243,15 @@ impl KvNamespace {
                 expiration,
             },
         );
-        self.blocking(move |s, ns| s.put(ns, &key, &entry)).await
+        let quota = self.quota;
+        let (store, ns) = (self.store.clone(), self.namespace.clone());
+        tokio::task::spawn_blocking(move || store.put(&ns, &key, &entry, quota))
+            .await
+            .map_err(|e| format!("KV store task failed: {e}"))?
+            .map_err(|e| match e.downcast_ref::<QuotaExceeded>() {
+                Some(q) => format!("KV put(): {q}"),
+                None => format!("KV store error: {e:#}"),
+            })
     }
 
     /// Remove `key` (no error if it is missing).
@@ -247,7 +324,13 @@ fn scan_start<'a>(prefix: &'a str, after: Option<&'a str>) -> &'a str {
 /// An in-memory store (tests, ephemeral use).
 #[derive(Default)]
 pub struct MemoryKv {
-    data: Mutex<BTreeMap<(String, String), KvEntry>>,
+    data: Mutex<MemoryData>,
+}
+
+#[derive(Default)]
+struct MemoryData {
+    entries: BTreeMap<(String, String), KvEntry>,
+    groups: std::collections::HashMap<String, u64>,
 }
 
 impl MemoryKv {
@@ -260,17 +343,59 @@ impl MemoryKv {
 impl KvStore for MemoryKv {
     fn get(&self, namespace: &str, key: &str) -> anyhow::Result<Option<KvEntry>> {
         let data = self.data.lock().unwrap();
-        Ok(data.get(&(namespace.to_owned(), key.to_owned())).cloned())
+        Ok(data
+            .entries
+            .get(&(namespace.to_owned(), key.to_owned()))
+            .cloned())
     }
-    fn put(&self, namespace: &str, key: &str, entry: &KvEntry) -> anyhow::Result<()> {
+    fn put(
+        &self,
+        namespace: &str,
+        key: &str,
+        entry: &KvEntry,
+        quota: Option<u64>,
+    ) -> anyhow::Result<()> {
         let mut data = self.data.lock().unwrap();
-        data.insert((namespace.to_owned(), key.to_owned()), entry.clone());
+        let k = (namespace.to_owned(), key.to_owned());
+        let old = data.entries.get(&k).map_or(0, |e| stored_bytes(key, e));
+        let new = stored_bytes(key, entry);
+        let group = quota_group(namespace).to_owned();
+        let used = data.groups.get(&group).copied().unwrap_or(0);
+        let after = used.saturating_sub(old) + new;
+        if let Some(max) = quota {
+            if new > old && after > max {
+                return Err(QuotaExceeded {
+                    used,
+                    max,
+                    needed: new - old,
+                }
+                .into());
+            }
+        }
+        data.groups.insert(group, after);
+        data.entries.insert(k, entry.clone());
         Ok(())
     }
     fn delete(&self, namespace: &str, key: &str) -> anyhow::Result<()> {
         let mut data = self.data.lock().unwrap();
-        data.remove(&(namespace.to_owned(), key.to_owned()));
+        if let Some(old) = data.entries.remove(&(namespace.to_owned(), key.to_owned())) {
+            let group = data
+                .groups
+                .entry(quota_group(namespace).to_owned())
+                .or_default();
+            *group = group.saturating_sub(stored_bytes(key, &old));
+        }
         Ok(())
+    }
+    fn group_bytes(&self, group: &str) -> anyhow::Result<u64> {
+        Ok(self
+            .data
+            .lock()
+            .unwrap()
+            .groups
+            .get(group)
+            .copied()
+            .unwrap_or(0))
     }
     fn scan(
         &self,
@@ -282,6 +407,7 @@ impl KvStore for MemoryKv {
         let data = self.data.lock().unwrap();
         let start = (namespace.to_owned(), scan_start(prefix, after).to_owned());
         Ok(data
+            .entries
             .range(start..)
             .filter(|((_, k), _)| after != Some(k.as_str()))
             .take_while(|((ns, k), _)| ns == namespace && k.starts_with(prefix))
@@ -298,6 +424,9 @@ pub struct FileKv {
 }
 
 const TABLE: redb::TableDefinition<'_, &[u8], &[u8]> = redb::TableDefinition::new("kv");
+/// Bytes held per quota group, updated in the same transaction as every write. (Data written
+/// before this table existed is not counted until it is overwritten or deleted.)
+const GROUPS: redb::TableDefinition<'_, &str, u64> = redb::TableDefinition::new("kv-groups");
 
 fn db_key(namespace: &str, key: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(namespace.len() + 1 + key.len());
@@ -346,6 +475,7 @@ impl FileKv {
             .map_err(|e| anyhow::anyhow!("opening KV database {}: {e}", path.display()))?;
         let tx = db.begin_write()?;
         tx.open_table(TABLE)?;
+        tx.open_table(GROUPS)?;
         tx.commit()?;
         Ok(Arc::new(FileKv { db }))
     }
@@ -361,11 +491,38 @@ impl KvStore for FileKv {
         };
         Ok(entry)
     }
-    fn put(&self, namespace: &str, key: &str, entry: &KvEntry) -> anyhow::Result<()> {
+    fn put(
+        &self,
+        namespace: &str,
+        key: &str,
+        entry: &KvEntry,
+        quota: Option<u64>,
+    ) -> anyhow::Result<()> {
         let tx = self.db.begin_write()?;
         {
             let mut table = tx.open_table(TABLE)?;
-            table.insert(db_key(namespace, key).as_slice(), encode(entry).as_slice())?;
+            let mut groups = tx.open_table(GROUPS)?;
+            let k = db_key(namespace, key);
+            let old = match table.get(k.as_slice())? {
+                Some(v) => stored_bytes(key, &decode(v.value())?),
+                None => 0,
+            };
+            let new = stored_bytes(key, entry);
+            let group = quota_group(namespace);
+            let used = groups.get(group)?.map_or(0, |v| v.value());
+            let after = used.saturating_sub(old) + new;
+            if let Some(max) = quota {
+                if new > old && after > max {
+                    return Err(QuotaExceeded {
+                        used,
+                        max,
+                        needed: new - old,
+                    }
+                    .into());
+                }
+            }
+            table.insert(k.as_slice(), encode(entry).as_slice())?;
+            groups.insert(group, after)?;
         }
         tx.commit()?;
         Ok(())
@@ -374,10 +531,24 @@ impl KvStore for FileKv {
         let tx = self.db.begin_write()?;
         {
             let mut table = tx.open_table(TABLE)?;
-            table.remove(db_key(namespace, key).as_slice())?;
+            let removed = match table.remove(db_key(namespace, key).as_slice())? {
+                Some(v) => Some(stored_bytes(key, &decode(v.value())?)),
+                None => None,
+            };
+            if let Some(bytes) = removed {
+                let mut groups = tx.open_table(GROUPS)?;
+                let group = quota_group(namespace);
+                let used = groups.get(group)?.map_or(0, |v| v.value());
+                groups.insert(group, used.saturating_sub(bytes))?;
+            }
         }
         tx.commit()?;
         Ok(())
+    }
+    fn group_bytes(&self, group: &str) -> anyhow::Result<u64> {
+        let tx = self.db.begin_read()?;
+        let groups = tx.open_table(GROUPS)?;
+        Ok(groups.get(group)?.map_or(0, |v| v.value()))
     }
     fn scan(
         &self,
@@ -447,6 +618,42 @@ mod tests {
             names(&all),
             ["apple", "banana", "user:1", "user:2", "user:3", "zebra"]
         );
+    }
+
+    async fn quotas(store: Arc<dyn KvStore>) {
+        let a = KvNamespace::scoped(store.clone(), "acme", "one")
+            .unwrap()
+            .with_quota(1000);
+        let a2 = KvNamespace::scoped(store.clone(), "acme", "two")
+            .unwrap()
+            .with_quota(1000);
+        let b = KvNamespace::scoped(store.clone(), "beta", "one")
+            .unwrap()
+            .with_quota(1000);
+        a.put("k", vec![0; 600], None, None, None).await.unwrap();
+        // The tenant's namespaces share the quota; another tenant's does not count.
+        let err = a2.put("k", vec![0; 600], None, None, None).await.unwrap_err();
+        assert!(err.contains("KV quota exceeded"), "{err}");
+        b.put("k", vec![0; 600], None, None, None).await.unwrap();
+        // Overwriting with less, and deleting, give bytes back.
+        a.put("k", vec![0; 100], None, None, None).await.unwrap();
+        a2.put("k", vec![0; 600], None, None, None).await.unwrap();
+        a2.delete("k").await.unwrap();
+        assert_eq!(store.group_bytes("acme").unwrap(), stored_bytes("k", &KvEntry { value: vec![0; 100], metadata: None, expiration: None }));
+        // Scoped names cannot be reached from an unscoped one, nor another scope's.
+        assert!(KvNamespace::new(store.clone(), "acme:one").is_err());
+        assert!(KvNamespace::scoped(store.clone(), "ac:me", "one").is_err());
+        let plain = KvNamespace::new(store.clone(), "one").unwrap();
+        assert_eq!(plain.get("k").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn quotas_are_per_scope_on_both_stores() {
+        quotas(MemoryKv::new()).await;
+        let dir = std::env::temp_dir().join(format!("wasm-sandbox-kv-quota-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        quotas(FileKv::open(&dir.join("kv.redb")).unwrap()).await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

@@ -29,6 +29,7 @@
 
 mod binding;
 mod bindings;
+mod clock;
 mod code;
 mod config;
 mod engine;
@@ -44,18 +45,21 @@ pub mod sched;
 pub mod standalone;
 pub mod tools;
 mod trace;
+mod tree;
 mod trim;
 mod worker;
 
 pub use binding::{
     Binding, Bindings, Service, ServiceFuture, MAX_CALLS_PER_REQUEST, MAX_SERVICE_DEPTH,
 };
+pub use clock::Clock;
 pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
 pub use error::{Error, Result};
 pub use loader::{CacheStats, Loader, PoolStats};
 pub use observe::{DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage};
-pub use outbound::{GlobalOutbound, Interceptor, OutboundLimits, OutboundPolicy, OutboundRecord};
+pub use outbound::{GlobalOutbound, Interceptor, OnDenied, OutboundLimits, OutboundPolicy, OutboundRecord};
 pub use trace::{Level, LogLine, Trace};
+pub use tree::TreeLimits;
 pub use trim::TrimStats;
 pub use worker::{Entrypoint, Invocation, StatusText, Worker};

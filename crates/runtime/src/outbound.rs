@@ -101,6 +101,19 @@ impl GlobalOutbound {
     }
 }
 
+/// What a denied outbound request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDenied {
+    /// The script's `fetch()` rejects with a `TypeError` naming the rule; the script may catch
+    /// it and carry on (the default).
+    #[default]
+    Error,
+    /// The invocation ends at once, uncatchably ([`Error::OutboundDenied`](crate::Error)): an
+    /// agent that tried to reach something it may not does not carry on (Cloudflare's "fail the
+    /// execution and log the anomaly").
+    Fail,
+}
+
 /// Per-request outbound limits. Defaults: 50 subrequests, 30 s per fetch, 16 MiB per response
 /// body, 64 MiB received in total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +226,14 @@ pub(crate) struct OutboundHooks {
     pub(crate) limits: OutboundLimits,
     pub(crate) state: Arc<Mutex<CallState>>,
     pub(crate) pool: Arc<ConnectionPool>,
+    /// The request tree of the current request: an intercepted request is a nested call in it.
+    tree: Option<crate::tree::TreeCtx>,
+    /// The current invocation's queue for calls in flight (shared with service bindings).
+    in_flight: Arc<tokio::sync::Semaphore>,
+    /// What a denial does, and where a fatal one is reported (the sandbox's meter, which ends
+    /// the call).
+    pub(crate) on_denied: OnDenied,
+    pub(crate) fatal: Option<Arc<Mutex<Option<String>>>>,
 }
 
 impl OutboundHooks {
@@ -222,7 +243,22 @@ impl OutboundHooks {
             limits: OutboundLimits::default(),
             state: Arc::default(),
             pool: Arc::default(),
+            tree: None,
+            on_denied: OnDenied::Error,
+            fatal: None,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(
+                crate::tree::TreeLimits::default().max_calls_in_flight as usize,
+            )),
         }
+    }
+
+    pub(crate) fn set_tree(
+        &mut self,
+        tree: Option<crate::tree::TreeCtx>,
+        in_flight: Arc<tokio::sync::Semaphore>,
+    ) {
+        self.tree = tree;
+        self.in_flight = in_flight;
     }
 
     /// Start a new request's budget (subrequests, bytes, records).
@@ -279,11 +315,18 @@ impl WasiHttpHooks for OutboundHooks {
         let limits = self.limits;
         let state = self.state.clone();
         let pool = self.pool.clone();
+        let nested = Nested {
+            tree: self.tree.clone(),
+            in_flight: self.in_flight.clone(),
+        };
+        let fatal = (self.on_denied == OnDenied::Fail)
+            .then(|| self.fatal.clone())
+            .flatten();
         Box::new(async move {
             let started = Instant::now();
             let method = request.method().to_string();
             let url = request.uri().to_string();
-            let result = send(&outbound, limits, &state, &pool, request).await;
+            let result = send(&outbound, limits, &state, &pool, &nested, request).await;
             let (outcome, status, reason, rule) = match &result {
                 Ok(r) => ("ok", Some(r.status().as_u16()), None, None),
                 Err(Refusal::Denied(rule, m)) => ("denied", None, Some(m.clone()), Some(*rule)),
@@ -299,6 +342,9 @@ impl WasiHttpHooks for OutboundHooks {
                 rule,
                 duration_ms: started.elapsed().as_millis() as u64,
             };
+            if let (Some(fatal), Err(Refusal::Denied(_, m))) = (&fatal, &result) {
+                fatal.lock().unwrap().get_or_insert_with(|| m.clone());
+            }
             let mut st = state.lock().unwrap();
             if let Some(ctx) = &st.invocation {
                 ctx.outbound(&record);
@@ -318,11 +364,18 @@ impl WasiHttpHooks for OutboundHooks {
     }
 }
 
+/// Where an intercepted request sits: its request tree, and the invocation's call queue.
+struct Nested {
+    tree: Option<crate::tree::TreeCtx>,
+    in_flight: Arc<tokio::sync::Semaphore>,
+}
+
 async fn send(
     outbound: &GlobalOutbound,
     limits: OutboundLimits,
     state: &Arc<Mutex<CallState>>,
     pool: &ConnectionPool,
+    nested: &Nested,
     request: http::Request<WasiBody>,
 ) -> Result<http::Response<WasiBody>, Refusal> {
     let uri = request.uri().clone();
@@ -354,6 +407,19 @@ async fn send(
             )))
         }
         GlobalOutbound::Intercept(handler) => {
+            // A nested call of the request tree: depth-limited, queued behind the invocation's
+            // other calls in flight, and run inside the tree (what the handler calls joins it).
+            let child = match &nested.tree {
+                Some(ctx) => Some(
+                    ctx.child()
+                        .map_err(|m| Refusal::Denied("depth-limit", format!("fetch({shown}): {m}")))?,
+                ),
+                None => None,
+            };
+            let _permit = tokio::time::timeout_at(deadline, nested.in_flight.clone().acquire_owned())
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|_| Refusal::Failed("the request has ended".into()))?;
             let (parts, body) = request.into_parts();
             let body = tokio::time::timeout_at(deadline, body.collect())
                 .await
@@ -361,7 +427,14 @@ async fn send(
                 .map_err(|e| Refusal::Failed(format!("reading the request body: {e}")))?
                 .to_bytes();
             let req = http::Request::from_parts(parts, body);
-            let resp = tokio::time::timeout_at(deadline, handler.fetch(req))
+            let call = handler.fetch(req);
+            let call = async move {
+                match child {
+                    Some(ctx) => ctx.scope(call).await,
+                    None => call.await,
+                }
+            };
+            let resp = tokio::time::timeout_at(deadline, call)
                 .await
                 .map_err(|_| timed_out())?
                 .map_err(Refusal::Failed)?;

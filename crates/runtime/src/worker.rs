@@ -15,6 +15,7 @@ use crate::instance::{self, Sandbox};
 use crate::observe::{Running, Tail, Trigger};
 use crate::outbound::{ConnectionPool, GlobalOutbound};
 use crate::trace::Trace;
+use crate::tree::TreeCtx;
 use crate::trim::TrimStats;
 use tracing::Instrument;
 
@@ -39,6 +40,7 @@ struct WorkerInner {
     code_bytes: usize,
     limits: Limits,
     outbound: GlobalOutbound,
+    on_denied: crate::outbound::OnDenied,
     bindings: Arc<crate::binding::Bindings>,
     /// Idle outbound connections, reused by this worker's fetches only.
     connections: Arc<ConnectionPool>,
@@ -83,6 +85,7 @@ impl Worker {
                 id: id.map(Arc::from),
                 limits,
                 outbound,
+                on_denied: code.on_denied,
                 bindings: Arc::new(code.bindings.clone()),
                 connections: Arc::default(),
                 idle: Mutex::new(Vec::new()),
@@ -157,7 +160,10 @@ impl Worker {
     pub async fn prewarm(&self) -> Result<Trace> {
         let mut trace = Trace::default();
         let started = instance::now();
-        let sandbox = self.checkout(&mut trace).await?;
+        let tree = self.tree_ctx();
+        let _hold = tree.tree.hold_instance().map_err(Error::TreeLimit)?;
+        let mut sandbox = self.checkout(&mut trace).await?;
+        sandbox.set_tree(Some(tree));
         let result = self.ensure_loaded(sandbox, &mut trace).await;
         trace.wall_time = started.elapsed();
         self.checkin(result?);
@@ -215,6 +221,7 @@ impl Worker {
             .record(started.elapsed().as_secs_f64());
         // Set once: an instance only ever serves the worker that created it.
         sb.set_outbound(
+            self.inner.on_denied,
             &self.inner.outbound,
             self.inner.host.config.outbound_limits,
             &self.inner.connections,
@@ -241,7 +248,35 @@ impl Worker {
         Sandbox::new(host, &self.inner.limits).await
     }
 
+    /// The request tree a call made now belongs to: the caller's (a nested call), or a new one
+    /// whose CPU budget this worker's limit sets.
+    fn tree_ctx(&self) -> TreeCtx {
+        TreeCtx::current_or_root(self.inner.host.config.tree, self.inner.limits.cpu_time)
+    }
+
+    /// Count a sandbox in use for a call at `ctx`; a nested call may not take the pool's
+    /// reserve (kept for requests from outside).
+    fn take_busy(&self, ctx: &TreeCtx) -> Result<Busy> {
+        let host = &self.inner.host;
+        let counter = &host.busy_instances;
+        if ctx.depth == 0 {
+            counter.fetch_add(1, Ordering::AcqRel);
+            return Ok(Busy(counter.clone()));
+        }
+        let capacity = host.config.max_instances as usize;
+        let reserve = capacity * ctx.tree.limits.pool_reserve_percent.min(100) as usize / 100;
+        counter
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |busy| {
+                (busy + reserve < capacity).then_some(busy + 1)
+            })
+            .map(|_| Busy(counter.clone()))
+            .map_err(|busy| Error::TreeLimit(format!(
+                "the sandbox pool is busy ({busy} of {capacity} sandboxes running): nested calls may not use the last {reserve}, kept for other requests"
+            )))
+    }
+
     fn checkin(&self, mut sb: Sandbox) {
+        sb.set_tree(None);
         sb.idle_since = Instant::now();
         sb.trimmed = false;
         let mut idle = self.inner.idle.lock().unwrap();
@@ -382,7 +417,11 @@ impl Entrypoint {
         call: instance::GuestCall<T>,
     ) -> Result<T> {
         let worker = &self.worker;
+        let tree = worker.tree_ctx();
+        let _hold = tree.tree.hold_instance().map_err(Error::TreeLimit)?;
+        let _busy = worker.take_busy(&tree)?;
         let mut sandbox = worker.checkout(trace).await?;
+        sandbox.set_tree(Some(tree));
         run.cold = trace.cold;
         run.meter = Some(sandbox.meter());
         sandbox.set_invocation(Some(run.ctx.clone()));
@@ -396,6 +435,15 @@ impl Entrypoint {
             worker.checkin(sandbox);
         }
         result
+    }
+}
+
+/// Counts a sandbox in use (checked out for a call) until dropped.
+struct Busy(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -518,13 +566,25 @@ fn to_wit_request(request: http::Request<Bytes>) -> HttpRequest {
 }
 
 fn from_wit_response(r: HttpResponse) -> Result<http::Response<Bytes>> {
+    // The guest's Response enforces these already; the host does not rely on it.
+    if r.status == 0 {
+        return Err(Error::BadReturn(
+            "the fetch handler returned Response.error() (a network error), not a response to send".into(),
+        ));
+    }
+    if !(200..=599).contains(&r.status) {
+        return Err(Error::BadReturn(format!(
+            "the fetch handler returned status {}: a response's status must be 200 to 599",
+            r.status
+        )));
+    }
     let mut builder = http::Response::builder().status(r.status);
     for (k, v) in &r.headers {
         builder = builder.header(k.as_str(), v.as_str());
     }
     let mut response = builder
         .body(Bytes::from(r.body))
-        .map_err(|e| Error::Trap(format!("the engine returned an invalid response: {e}")))?;
+        .map_err(|e| Error::BadReturn(format!("the fetch handler returned an invalid response: {e}")))?;
     response.extensions_mut().insert(StatusText(r.status_text));
     Ok(response)
 }

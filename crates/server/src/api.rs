@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use wasm_sandbox::{GlobalOutbound, Limits, ModuleContent, WorkerCode};
 
 use crate::config::ServerConfig;
+use crate::tenants::Tenant;
 
 /// The worker run when `code` is empty or missing (Cloudflare's example).
 pub const DEFAULT_CODE: &str =
@@ -48,6 +49,10 @@ pub struct WorkerSpec {
     /// {"tools": {"url": "<callback>", "tools": [{"name", "description", "inputSchema"}]}}}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bindings: Option<Map<String, Value>>,
+    /// Tail Workers: ids of the tenant's registered workers whose `tail(events)` receives a
+    /// trace item for each invocation, after the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tails: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
@@ -67,9 +72,29 @@ pub struct LimitsSpec {
 pub struct RequestSpec {
     pub method: Option<String>,
     pub url: Option<String>,
-    pub headers: Option<Vec<(String, String)>>,
+    /// `HeadersInit`: pairs `[["k", "v"], ...]` or a record `{"k": "v"}`.
+    pub headers: Option<HeadersInit>,
     pub body: Option<String>,
     pub body_base64: Option<String>,
+}
+
+/// Request headers as the Fetch API's `HeadersInit` takes them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum HeadersInit {
+    /// `[["name", "value"], ...]` (repeats allowed).
+    Pairs(Vec<(String, String)>),
+    /// `{"name": "value", ...}`.
+    Record(std::collections::BTreeMap<String, String>),
+}
+
+impl HeadersInit {
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        match self {
+            HeadersInit::Pairs(p) => p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+            HeadersInit::Record(r) => r.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        }
+    }
 }
 
 /// The body of `/api/run` and `/api/get/{id}`: a worker plus, optionally, the request.
@@ -82,7 +107,44 @@ pub struct RunBody {
     pub request: Option<RequestSpec>,
 }
 
+/// The top-level fields `/api/run` and `/api/get/{id}` take (serde's `flatten` cannot refuse
+/// unknown ones itself).
+const RUN_FIELDS: &[&str] = &[
+    "code",
+    "mainModule",
+    "modules",
+    "env",
+    "compatibilityDate",
+    "compatibilityFlags",
+    "limits",
+    "globalOutbound",
+    "bindings",
+    "tails",
+    "request",
+];
+
 impl RunBody {
+    /// Parse a body (empty or whitespace: the default worker); an unknown top-level field is an
+    /// error naming it, not silently ignored (a typo like `globalOutbund` must not run code
+    /// with a policy other than the caller meant).
+    pub fn parse(body: &[u8]) -> Result<RunBody, String> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(RunBody::default());
+        }
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| format!("bad JSON body: {e}"))?;
+        let Value::Object(map) = &value else {
+            return Err("bad JSON body: expected an object like {\"code\": \"...\"}".into());
+        };
+        if let Some(unknown) = map.keys().find(|k| !RUN_FIELDS.contains(&k.as_str())) {
+            return Err(format!(
+                "bad JSON body: unknown field `{unknown}`, expected one of {}",
+                RUN_FIELDS.join(", ")
+            ));
+        }
+        serde_json::from_value(value).map_err(|e| format!("bad JSON body: {e}"))
+    }
+
     /// Whether only Cloudflare's fields were used (then the reply is exactly theirs).
     pub fn is_basic(&self) -> bool {
         let w = &self.worker;
@@ -95,18 +157,47 @@ impl RunBody {
             && w.limits.is_none()
             && w.global_outbound.is_none()
             && w.bindings.is_none()
+            && w.tails.is_none()
     }
 }
 
 impl WorkerSpec {
-    /// Build the crate's `WorkerCode`, applying the daemon's defaults and ceilings; a
-    /// `{"service": id}` outbound becomes what `services` makes of the id.
+    /// Whether the spec names no worker at all (`{}`: on an `/api/get/{id}` hit, reuse it).
+    pub fn is_empty(&self) -> bool {
+        self.code.is_none()
+            && self.main_module.is_none()
+            && self.modules.is_none()
+            && self.env.is_none()
+            && self.compatibility_date.is_none()
+            && self.compatibility_flags.is_none()
+            && self.limits.is_none()
+            && self.global_outbound.is_none()
+            && self.bindings.is_none()
+            && self.tails.is_none()
+    }
+
+    /// SHA-256 of the spec (its canonical JSON: object keys sorted), to tell whether two bodies
+    /// describe the same worker.
+    pub fn hash(&self) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(serde_json::to_vec(self).unwrap_or_default()).into()
+    }
+
+    /// Build the crate's `WorkerCode` for `tenant`, applying the daemon's defaults and the
+    /// tenant's ceilings; a `{"service": id}` outbound becomes what `services` makes of the id.
     pub fn to_code(
         &self,
         config: &ServerConfig,
+        tenant: &Tenant,
         services: &dyn Fn(&str) -> GlobalOutbound,
     ) -> Result<WorkerCode, String> {
         let outbound = self.outbound(services)?;
+        let outbound = match (outbound, &tenant.outbound) {
+            (GlobalOutbound::Policy(p), Some(ceiling)) => {
+                GlobalOutbound::Policy(std::sync::Arc::new((*p).clone().within(ceiling)))
+            }
+            (other, _) => other,
+        };
         let mut code = match (&self.modules, &self.code) {
             (Some(_), Some(_)) => {
                 return Err("give either `code` or `modules` (with `mainModule`), not both".into())
@@ -145,8 +236,10 @@ impl WorkerSpec {
                 .unwrap_or_else(|| config.compatibility_date.clone()),
         );
         code.compatibility_flags = self.compatibility_flags.clone().unwrap_or_default();
-        code.limits = Some(self.limits(config)?);
+        code.limits = Some(self.limits(config, tenant)?);
         code.global_outbound = outbound;
+        code.on_denied = self.on_denied()?;
+        crate::tails::check(self.tails.as_deref().unwrap_or(&[]))?;
         Ok(code)
     }
 
@@ -154,7 +247,7 @@ impl WorkerSpec {
         &self,
         services: &dyn Fn(&str) -> GlobalOutbound,
     ) -> Result<GlobalOutbound, String> {
-        const SHAPES: &str = r#"expected null, {"allow": ["https://api.example.com", ...], "allowPrivate": ["10.0.0.0/8", ...]} or {"service": "<worker-id>"}"#;
+        const SHAPES: &str = r#"expected null, {"allow": ["https://api.example.com", ...], "allowPrivate": ["10.0.0.0/8", ...], "onDenied"?: "error"|"fail"} or {"service": "<worker-id>"}"#;
         let map = match &self.global_outbound {
             None | Some(Value::Null) => return Ok(GlobalOutbound::Deny),
             Some(Value::Object(map)) => map,
@@ -184,7 +277,10 @@ impl WorkerSpec {
                 Some(_) => Err(format!("globalOutbound.{key} must be a list of strings")),
             }
         };
-        if let Some(unknown) = map.keys().find(|k| *k != "allow" && *k != "allowPrivate") {
+        if let Some(unknown) = map
+            .keys()
+            .find(|k| !["allow", "allowPrivate", "onDenied"].contains(&k.as_str()))
+        {
             return Err(format!(
                 "globalOutbound: unknown field `{unknown}`; {SHAPES}"
             ));
@@ -194,9 +290,30 @@ impl WorkerSpec {
         GlobalOutbound::allow(&allow, &allow_private).map_err(|e| format!("globalOutbound: {e}"))
     }
 
-    fn limits(&self, config: &ServerConfig) -> Result<Limits, String> {
-        let d = config.limits;
-        let c = config.ceilings;
+    /// `globalOutbound.onDenied`: `"error"` (the default: the fetch rejects) or `"fail"` (the
+    /// invocation ends, outcome `outboundDenied`).
+    fn on_denied(&self) -> Result<wasm_sandbox::OnDenied, String> {
+        match self
+            .global_outbound
+            .as_ref()
+            .and_then(|o| o.get("onDenied"))
+        {
+            None => Ok(wasm_sandbox::OnDenied::Error),
+            Some(Value::String(s)) if s == "error" => Ok(wasm_sandbox::OnDenied::Error),
+            Some(Value::String(s)) if s == "fail" => Ok(wasm_sandbox::OnDenied::Fail),
+            Some(other) => Err(format!(
+                r#"globalOutbound.onDenied must be "error" or "fail", not {other}"#
+            )),
+        }
+    }
+
+    fn limits(&self, config: &ServerConfig, tenant: &Tenant) -> Result<Limits, String> {
+        let c = tenant.ceilings;
+        let d = crate::config::LimitsConfig {
+            cpu_ms: config.limits.cpu_ms.min(c.cpu_ms),
+            memory_mb: config.limits.memory_mb.min(c.memory_mb),
+            wall_ms: config.limits.wall_ms.min(c.wall_ms),
+        };
         let spec = self.limits.unwrap_or_default();
         let pick =
             |name: &str, asked: Option<u64>, default: u64, ceiling: u64| -> Result<u64, String> {
@@ -277,7 +394,7 @@ impl RequestSpec {
                     .map_err(|_| format!("request.method {method:?} is not a method"))?,
             )
             .uri(uri);
-        for (k, v) in self.headers.iter().flatten() {
+        for (k, v) in self.headers.iter().flat_map(HeadersInit::pairs) {
             let name = http::HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| format!("request header name {k:?} is invalid"))?;
             let value = http::HeaderValue::from_str(v)
@@ -310,12 +427,18 @@ pub struct RunReply {
     pub fresh: Option<bool>,
 }
 
-/// Encode a body for a reply: `(output, outputBase64)`.
+/// Encode a body for a reply: `(output, outputBase64)`. Text goes in `output`; a body that is
+/// not UTF-8, or is more than 1/8 control characters (which JSON would escape as six bytes
+/// each), goes in `outputBase64` with `output` empty, so a reply is at most ~4/3 of the body.
 pub fn body_fields(body: &[u8]) -> (String, Option<String>) {
+    let control = body
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        .count();
     match std::str::from_utf8(body) {
-        Ok(s) => (s.to_owned(), None),
-        Err(_) => (
-            String::from_utf8_lossy(body).into_owned(),
+        Ok(s) if control <= body.len() / 8 => (s.to_owned(), None),
+        _ => (
+            String::new(),
             Some(base64::engine::general_purpose::STANDARD.encode(body)),
         ),
     }
@@ -324,6 +447,13 @@ pub fn body_fields(body: &[u8]) -> (String, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn open_tenant() -> std::sync::Arc<Tenant> {
+        crate::tenants::Tenants::from_config(&ServerConfig::default())
+            .unwrap()
+            .authenticate(&http::HeaderMap::new())
+            .unwrap()
+    }
 
     fn no_services(_: &str) -> GlobalOutbound {
         GlobalOutbound::Deny
@@ -341,7 +471,7 @@ mod tests {
             json_spec(r#"{"code": ""}"#),
             json_spec(r#"{"code": "  "}"#),
         ] {
-            let code = s.to_code(&config, &no_services).unwrap();
+            let code = s.to_code(&config, &open_tenant(), &no_services).unwrap();
             assert_eq!(code.main_module, "worker.js");
             assert_eq!(
                 code.modules,
@@ -370,7 +500,7 @@ mod tests {
                 "e.js": {"text": "not js"},
             }
         }));
-        let code = s.to_code(&ServerConfig::default(), &no_services).unwrap();
+        let code = s.to_code(&ServerConfig::default(), &open_tenant(), &no_services).unwrap();
         let get = |n: &str| {
             code.modules
                 .iter()
@@ -431,7 +561,7 @@ mod tests {
             (serde_json::json!({"globalOutbound": true}), "expected null"),
         ];
         for (v, expected) in cases {
-            let err = spec(v.clone()).to_code(&config, &no_services).unwrap_err();
+            let err = spec(v.clone()).to_code(&config, &open_tenant(), &no_services).unwrap_err();
             assert!(err.contains(expected), "{v}: {err}");
         }
         assert!(serde_json::from_value::<WorkerSpec>(serde_json::json!({"cod": "x"})).is_err());
@@ -441,7 +571,7 @@ mod tests {
     fn limits_default_and_cap() {
         let config = ServerConfig::default();
         let code = spec(serde_json::json!({"limits": {"cpuMs": 200}}))
-            .to_code(&config, &no_services)
+            .to_code(&config, &open_tenant(), &no_services)
             .unwrap();
         let limits = code.limits.unwrap();
         assert_eq!(limits.cpu_time, Duration::from_millis(200));
@@ -491,9 +621,11 @@ mod tests {
             serde_json::to_string(&reply).unwrap(),
             r#"{"ok":true,"status":200,"output":"hi"}"#
         );
+        assert_eq!(body_fields(b"\xff"), (String::new(), Some("/w==".to_string())));
         assert_eq!(
-            body_fields(b"\xff"),
-            ("\u{fffd}".to_string(), Some("/w==".to_string()))
+            body_fields(&[0u8; 9]),
+            (String::new(), Some("AAAAAAAAAAAA".to_string()))
         );
+        assert_eq!(body_fields(b"a\tb\n"), ("a\tb\n".to_string(), None));
     }
 }

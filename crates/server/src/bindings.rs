@@ -1,7 +1,8 @@
 //! The daemon's bindings: a worker spec's `bindings` JSON made into the crate's [`Binding`]s.
 //!
 //! - `{"kv": "<namespace>"}`: a namespace of the daemon's file-backed KV store
-//!   (`<data dir>/kv.redb`, shared by every worker; each binding reaches its namespace only).
+//!   (`<data dir>/kv.redb`, shared by every worker; each binding reaches its namespace only, a
+//!   tenant's namespaces are its own and count against its KV quota).
 //! - `{"tools": {"url": "<callback>", "tools": [{"name", "description", "inputSchema"}]}}`:
 //!   Code Mode tools; each call is `POST <url>` with `{"tool": name, "input": {...}}`, answered
 //!   with `{"ok": true, "result": ...}`, `{"ok": false, "error": "..."}` or any other JSON (the
@@ -9,7 +10,8 @@
 //!   default): the daemon makes these requests itself, so it only calls where it was told to.
 //! - `{"service": "<worker-id>"}`: `env.NAME.fetch(request)` reaches that registered worker.
 //! - `{"files": {"dir": "<name>", "mode": "ro" | "rw", "quotaBytes": N}}`: the directory
-//!   `<data dir>/files/<name>` (created if missing), read-only or read-write within the quota.
+//!   `<name>` under the tenant's files root (created if missing), read-only or read-write within
+//!   the quota, and within the tenant's files quota across all its directories.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,11 +19,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use serde_json::{json, Map, Value};
-use wasm_sandbox::kv::{KvNamespace, KvStore};
+use wasm_sandbox::kv::KvStore;
 use wasm_sandbox::tools::ToolSet;
 use wasm_sandbox::{Binding, Bindings};
 
 use crate::config::ServerConfig;
+use crate::tenants::Tenant;
 
 /// Largest callback answer accepted.
 const MAX_CALLBACK_BYTES: usize = 16 * 1024 * 1024;
@@ -33,6 +36,7 @@ pub(crate) fn bindings(
     spec: Option<&Map<String, Value>>,
     kv: &Arc<dyn KvStore>,
     config: &ServerConfig,
+    tenant: &Tenant,
     service: &dyn Fn(&str) -> Binding,
 ) -> Result<Bindings, String> {
     let mut out = Bindings::new();
@@ -46,9 +50,7 @@ pub(crate) fn bindings(
             let ns = ns
                 .as_str()
                 .ok_or_else(|| format!("bindings.{name}.kv: expected a namespace name"))?;
-            Binding::Kv(
-                KvNamespace::new(kv.clone(), ns).map_err(|e| format!("bindings.{name}: {e}"))?,
-            )
+            Binding::Kv(tenant.kv(kv, ns).map_err(|e| format!("bindings.{name}: {e}"))?)
         } else if let Some(t) = obj.get("tools") {
             Binding::Tools(Arc::new(
                 tools(t, config).map_err(|e| format!("bindings.{name}.tools: {e}"))?,
@@ -60,7 +62,7 @@ pub(crate) fn bindings(
                 .ok_or_else(|| format!("bindings.{name}.service: expected a worker id"))?;
             service(id)
         } else if let Some(f) = obj.get("files") {
-            files(f, config).map_err(|e| format!("bindings.{name}.files: {e}"))?
+            files(f, config, tenant).map_err(|e| format!("bindings.{name}.files: {e}"))?
         } else {
             return Err(format!("bindings.{name}: {SHAPES}"));
         };
@@ -69,7 +71,7 @@ pub(crate) fn bindings(
     Ok(out)
 }
 
-fn files(spec: &Value, config: &ServerConfig) -> Result<Binding, String> {
+fn files(spec: &Value, config: &ServerConfig, tenant: &Tenant) -> Result<Binding, String> {
     use wasm_sandbox::files::{FilesBinding, FilesMode};
     let obj = spec
         .as_object()
@@ -105,10 +107,59 @@ fn files(spec: &Value, config: &ServerConfig) -> Result<Binding, String> {
     if mode == FilesMode::ReadWrite && obj.get("quotaBytes").is_none() {
         return Err(r#"a read-write directory needs "quotaBytes""#.into());
     }
-    let root = config.data_dir().join("files").join(dir);
-    FilesBinding::open(&root, mode, quota)
-        .map(Binding::Files)
-        .map_err(|e| format!("{e:#}"))
+    if quota > tenant.files_quota_bytes {
+        return Err(format!(
+            r#""quotaBytes" = {quota} is above this tenant's files quota of {} bytes"#,
+            tenant.files_quota_bytes
+        ));
+    }
+    FilesBinding::open_within(
+        &tenant.files_root(config),
+        dir,
+        mode,
+        quota,
+        tenant.files_quota_bytes,
+    )
+    .map(Binding::Files)
+    .map_err(|e| format!("{e:#}"))
+}
+
+/// Whether the callback URL `uri` is under the allowed prefix `prefix`, compared as URLs, not
+/// strings: same scheme, host and port, and a path under the prefix's path at a segment
+/// boundary. (`http://127.0.0.1:19180@127.0.0.2/` starts with the string
+/// `http://127.0.0.1:19180` but its host is 127.0.0.2.)
+fn callback_allowed(uri: &http::Uri, prefix: &str) -> bool {
+    let Ok(p) = prefix.parse::<http::Uri>() else {
+        return false;
+    };
+    let (Some(a), Some(b)) = (uri.authority(), p.authority()) else {
+        return false;
+    };
+    if a.as_str().contains('@') || b.as_str().contains('@') {
+        return false;
+    }
+    let port = |u: &http::Uri, a: &http::uri::Authority| {
+        a.port_u16()
+            .or(match u.scheme_str() {
+                Some("http") => Some(80),
+                Some("https") => Some(443),
+                _ => None,
+            })
+    };
+    if uri.scheme_str() != p.scheme_str()
+        || !a.host().eq_ignore_ascii_case(b.host())
+        || port(uri, a) != port(&p, b)
+    {
+        return false;
+    }
+    let (path, base) = (uri.path(), p.path());
+    if base.is_empty() || base == "/" {
+        return true;
+    }
+    path == base
+        || path
+            .strip_prefix(base)
+            .is_some_and(|rest| base.ends_with('/') || rest.starts_with('/'))
 }
 
 fn tools(spec: &Value, config: &ServerConfig) -> Result<ToolSet, String> {
@@ -120,11 +171,16 @@ fn tools(spec: &Value, config: &ServerConfig) -> Result<ToolSet, String> {
     if uri.scheme_str() != Some("http") || uri.authority().is_none() {
         return Err(format!("url {url:?}: only http:// callbacks are supported"));
     }
+    if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        return Err(format!(
+            "url {url:?}: user info (`user@host`) is not allowed in a callback URL"
+        ));
+    }
     if !config
         .tools
         .callbacks
         .iter()
-        .any(|p| !p.is_empty() && url.starts_with(p.as_str()))
+        .any(|p| callback_allowed(&uri, p))
     {
         return Err(format!(
             "url {url:?} is not allowed: the daemon's [tools] callbacks = {:?} must list a prefix of it",
@@ -191,7 +247,12 @@ async fn callback(
                 .map_err(|e| format!("tool callback: {e}"))?;
         let driver = tokio::spawn(conn);
         let body = json!({ "tool": tool, "input": input }).to_string();
-        let request = http::Request::post(uri.clone())
+        // Origin-form request target (`POST /path`), as a client sends to a server.
+        let target = uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        let request = http::Request::post(target)
             .header(http::header::HOST, authority.as_str())
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body)))
@@ -230,4 +291,28 @@ async fn callback(
                 "{tool}(): the tool callback took longer than {timeout:?}"
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::callback_allowed;
+
+    #[test]
+    fn callback_prefixes_are_compared_as_urls() {
+        let ok = |url: &str, prefix: &str| callback_allowed(&url.parse().unwrap(), prefix);
+        assert!(ok("http://127.0.0.1:19180/tools", "http://127.0.0.1:19180"));
+        assert!(ok("http://127.0.0.1:19180/tools/x", "http://127.0.0.1:19180/tools"));
+        assert!(ok("http://127.0.0.1:19180/tools/x", "http://127.0.0.1:19180/tools/"));
+        assert!(ok("http://localhost/t", "http://LOCALHOST:80/"));
+        // The finding: a string prefix that is user info, not the host.
+        assert!(!ok(
+            "http://127.0.0.1:19180@127.0.0.2:19181/tools",
+            "http://127.0.0.1:19180"
+        ));
+        assert!(!ok("http://127.0.0.1:191800/tools", "http://127.0.0.1:19180"));
+        assert!(!ok("http://127.0.0.1:19180/toolsx", "http://127.0.0.1:19180/tools"));
+        assert!(!ok("http://127.0.0.10:19180/tools", "http://127.0.0.1:19180"));
+        assert!(!ok("http://127.0.0.1:19181/tools", "http://127.0.0.1:19180"));
+        assert!(!ok("http://127.0.0.1:19180/tools", ""));
+    }
 }

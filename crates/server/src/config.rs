@@ -13,16 +13,28 @@ use serde::Deserialize;
 /// ```toml
 /// listen = "127.0.0.1:8787"          # address to listen on
 /// data_dir = "~/.local/share/wasm-sandbox"  # registry database (and later: KV, files)
-/// # token = "..."                    # bearer token for registry writes; required when `listen`
-/// #                                  # is not a loopback address (or set WASM_SANDBOX_TOKEN)
-/// max_concurrent_requests = 64       # requests running workers at once; beyond: 503 + Retry-After
+/// # token = "..."                    # single-tenant auth: every route that runs code or reads
+/// #                                  # worker data needs `Authorization: Bearer <token>`
+/// #                                  # (or set WASM_SANDBOX_TOKEN); required (or [[tenants]])
+/// #                                  # when `listen` is not a loopback address
+/// max_concurrent_requests = 256      # requests in flight at once (running or waiting on I/O);
+///                                    # beyond: 503 + Retry-After
+/// max_in_flight_per_tenant = 32      # requests one tenant may have in flight; beyond: 429
+/// max_connections_per_client = 128   # open connections per client IP; beyond: closed at once
 /// max_body_bytes = 10485760          # request body limit (10 MiB); beyond: 413
+/// max_reply_mb = 32                  # largest worker response a reply carries; beyond: 502
+///                                    # (/workers/{id}/...) or 400 (/api/run)
 /// header_read_timeout_ms = 10000     # a client must send its headers within this
-/// body_read_timeout_ms = 30000       # ...and its body within this (else 408)
+/// body_read_timeout_ms = 30000       # ...and its body within this (else 408), read before the
+///                                    # request takes a slot
+/// min_upload_bytes_per_sec = 16384   # after the first 2 s, a body arriving slower is a 408
 /// shutdown_grace_ms = 10000          # on SIGINT/SIGTERM, in-flight requests get this long
 /// http_threads = 0                   # threads serving connections, each with its own event loop
 ///                                    # (0: one per core)
 /// compatibility_date = "2026-11-01"  # default compatibilityDate for /api/run
+/// clock = "frozen"                   # what Date.now()/performance.now() show: "frozen" (time
+///                                    # moves only while a script waits, as on Cloudflare),
+///                                    # "coarse" (100 µs steps) or "precise"
 ///
 /// [limits]                           # per-request defaults for every worker
 /// cpu_ms = 50
@@ -41,6 +53,20 @@ use serde::Deserialize;
 /// timeout_ms = 30000                 # per fetch: connect + headers + body
 /// max_response_mb = 16               # response body per fetch
 /// max_total_mb = 64                  # all responses of one request together
+///
+/// [quotas]                           # storage per tenant (the implicit one included)
+/// kv_mb = 128                        # bytes its KV namespaces may hold together
+/// files_mb = 128                     # bytes its files directories may hold together
+///
+/// # [[tenants]]                      # several tenants, each with its own token and names
+/// # name = "acme"                    # 1-32 characters of a-z 0-9 _ -
+/// # token_sha256 = "<64 hex>"        # SHA-256 of its token: `wasm-sandbox token` makes a pair
+/// # ceilings = { cpu_ms = 200, memory_mb = 128, wall_ms = 10000 }  # within [ceilings]
+/// # kv_quota_mb = 64                 # default: [quotas] kv_mb
+/// # files_quota_mb = 64              # default: [quotas] files_mb
+/// # max_in_flight = 16               # default: max_in_flight_per_tenant
+/// # outbound_allow = ["https://api.acme.example"]  # narrows [outbound] allow for its workers
+/// # outbound_allow_private = []
 ///
 /// [tools]                            # Code Mode tool bindings with an HTTP callback
 /// callbacks = []                     # URL prefixes a tools binding's `url` may start with
@@ -61,17 +87,71 @@ pub struct ServerConfig {
     pub data_dir: Option<PathBuf>,
     pub token: Option<String>,
     pub max_concurrent_requests: usize,
+    pub max_in_flight_per_tenant: usize,
+    pub max_connections_per_client: usize,
     pub max_body_bytes: usize,
+    pub max_reply_mb: u64,
     pub header_read_timeout_ms: u64,
     pub body_read_timeout_ms: u64,
+    pub min_upload_bytes_per_sec: u64,
     pub shutdown_grace_ms: u64,
     pub http_threads: usize,
     pub compatibility_date: String,
+    pub clock: ClockConfig,
     pub limits: LimitsConfig,
     pub ceilings: LimitsConfig,
     pub outbound: OutboundConfig,
     pub tools: ToolsConfig,
     pub engine: EngineConfig,
+    pub quotas: QuotasConfig,
+    pub tenants: Vec<TenantConfig>,
+}
+
+/// The `clock` setting.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ClockConfig {
+    #[default]
+    Frozen,
+    Coarse,
+    Precise,
+}
+
+/// Storage quotas per tenant.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuotasConfig {
+    pub kv_mb: u64,
+    pub files_mb: u64,
+}
+
+impl Default for QuotasConfig {
+    fn default() -> Self {
+        QuotasConfig {
+            kv_mb: 128,
+            files_mb: 128,
+        }
+    }
+}
+
+/// One `[[tenants]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    pub name: String,
+    pub token_sha256: String,
+    #[serde(default)]
+    pub ceilings: Option<LimitsConfig>,
+    #[serde(default)]
+    pub kv_quota_mb: Option<u64>,
+    #[serde(default)]
+    pub files_quota_mb: Option<u64>,
+    #[serde(default)]
+    pub max_in_flight: Option<usize>,
+    #[serde(default)]
+    pub outbound_allow: Option<Vec<String>>,
+    #[serde(default)]
+    pub outbound_allow_private: Option<Vec<String>>,
 }
 
 /// Where tool bindings may call back to (the daemon makes these requests itself, so nothing is
@@ -136,6 +216,25 @@ impl OutboundConfig {
     }
 }
 
+/// A token must be long and not trivially guessable: at least 16 characters, no whitespace, at
+/// least 8 distinct characters.
+fn check_token(t: &str) -> Result<()> {
+    if t.chars().count() < 16 {
+        bail!(
+            "token is {} characters long: use at least 16 random characters",
+            t.chars().count()
+        );
+    }
+    if t.chars().any(char::is_whitespace) {
+        bail!("token contains whitespace: use 16 or more random, printable characters (e.g. `wasm-sandbox token`)");
+    }
+    let distinct: std::collections::HashSet<char> = t.chars().collect();
+    if distinct.len() < 8 {
+        bail!("token uses only {} distinct characters: use random characters (e.g. `wasm-sandbox token`)", distinct.len());
+    }
+    Ok(())
+}
+
 /// Per-request limits, in friendly units.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -160,13 +259,18 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8787".into(),
             data_dir: None,
             token: None,
-            max_concurrent_requests: 64,
+            max_concurrent_requests: 256,
+            max_in_flight_per_tenant: 32,
+            max_connections_per_client: 128,
             max_body_bytes: 10 * 1024 * 1024,
+            max_reply_mb: 32,
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 30_000,
+            min_upload_bytes_per_sec: 16 * 1024,
             shutdown_grace_ms: 10_000,
             http_threads: 0,
             compatibility_date: "2026-11-01".into(),
+            clock: ClockConfig::Frozen,
             limits: LimitsConfig::default(),
             ceilings: LimitsConfig {
                 cpu_ms: 1_000,
@@ -176,6 +280,8 @@ impl Default for ServerConfig {
             outbound: OutboundConfig::default(),
             tools: ToolsConfig::default(),
             engine: EngineConfig::default(),
+            quotas: QuotasConfig::default(),
+            tenants: Vec::new(),
         }
     }
 }
@@ -250,20 +356,52 @@ impl ServerConfig {
                 self.listen
             )
         })?;
-        if !addr.ip().is_loopback() && self.token.as_deref().unwrap_or("").is_empty() {
+        if !addr.ip().is_loopback()
+            && self.token.as_deref().unwrap_or("").is_empty()
+            && self.tenants.is_empty()
+        {
             bail!(
-                "refusing to listen on {addr} without a token: registry writes must be authenticated beyond loopback. \
-                 Set `token` in the config file or WASM_SANDBOX_TOKEN, or listen on 127.0.0.1"
+                "refusing to listen on {addr} without a token: the API must be authenticated beyond loopback. \
+                 Set `token` in the config file or WASM_SANDBOX_TOKEN (or configure [[tenants]]), or listen on 127.0.0.1"
             );
         }
         if let Some(t) = &self.token {
-            if t.len() < 16 {
+            check_token(t)?;
+        }
+        let mut names = std::collections::HashSet::new();
+        for t in &self.tenants {
+            let ok = !t.name.is_empty()
+                && t.name.len() <= 32
+                && t.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+            if !ok {
                 bail!(
-                    "token is {} characters long: use at least 16 random characters",
-                    t.len()
+                    "[[tenants]] name = {:?}: use 1-32 characters of a-z 0-9 _ -",
+                    t.name
                 );
             }
+            if t.name == "default" || !names.insert(t.name.as_str()) {
+                bail!(
+                    "[[tenants]] name = {:?} is reserved or used twice",
+                    t.name
+                );
+            }
+            if t.token_sha256.len() != 64 || hex::decode(&t.token_sha256).is_err() {
+                bail!(
+                    "tenant {:?}: token_sha256 must be the 64 hex digits of the token's SHA-256 (`wasm-sandbox token` prints a token and its hash)",
+                    t.name
+                );
+            }
+            if let Some(c) = t.ceilings {
+                for (name, v) in [("cpu_ms", c.cpu_ms), ("memory_mb", c.memory_mb), ("wall_ms", c.wall_ms)] {
+                    if v == 0 {
+                        bail!("tenant {:?}: ceilings.{name} = 0: it must be at least 1", t.name);
+                    }
+                }
+            }
         }
+        crate::tenants::Tenants::from_config(self)?;
         let positive = |name: &str, v: u64| -> Result<()> {
             if v == 0 {
                 bail!("{name} = 0: it must be at least 1");
@@ -274,6 +412,15 @@ impl ServerConfig {
             "max_concurrent_requests",
             self.max_concurrent_requests as u64,
         )?;
+        positive(
+            "max_in_flight_per_tenant",
+            self.max_in_flight_per_tenant as u64,
+        )?;
+        positive(
+            "max_connections_per_client",
+            self.max_connections_per_client as u64,
+        )?;
+        positive("max_reply_mb", self.max_reply_mb)?;
         positive("max_body_bytes", self.max_body_bytes as u64)?;
         positive("header_read_timeout_ms", self.header_read_timeout_ms)?;
         positive("body_read_timeout_ms", self.body_read_timeout_ms)?;
@@ -340,6 +487,11 @@ impl ServerConfig {
             // validate() has checked it parses.
             outbound_ceiling: self.outbound.ceiling().ok(),
             outbound_limits: self.outbound.limits(),
+            clock: match self.clock {
+                ClockConfig::Frozen => wasm_sandbox::Clock::Frozen,
+                ClockConfig::Coarse => wasm_sandbox::Clock::Coarse,
+                ClockConfig::Precise => wasm_sandbox::Clock::Precise,
+            },
             ..wasm_sandbox::Config::default()
         }
     }
@@ -385,6 +537,16 @@ mod tests {
         };
         check("listen = \"0.0.0.0:80\"", "without a token");
         check("listen = \"0.0.0.0:80\"\ntoken = \"short\"", "at least 16");
+        check("token = \"                \"", "whitespace");
+        check("token = \"aaaaaaaaaaaaaaaaaaaa\"", "distinct");
+        check(
+            "[[tenants]]\nname = \"Acme!\"\ntoken_sha256 = \"00\"",
+            "a-z 0-9",
+        );
+        check(
+            "[[tenants]]\nname = \"acme\"\ntoken_sha256 = \"00\"",
+            "64 hex digits",
+        );
         check("listen = \"localhost\"", "IP:PORT");
         check("http_threads = 1000", "one per core");
         check(
@@ -396,6 +558,7 @@ mod tests {
         check("[outbound]\nallow_private = [\"10.0.0.1/8\"]", "10.0.0.0/8");
         check("[outbound]\ntimeout_ms = 0", "outbound.timeout_ms");
         check("max_body_bytes = \"big\"", "invalid type");
+        check("clock = \"fast\"", "frozen");
         let ok: ServerConfig =
             toml::from_str("listen = \"0.0.0.0:0\"\ntoken = \"0123456789abcdef\"").unwrap();
         ok.validate().unwrap();

@@ -14,6 +14,7 @@ use wasm_sandbox::{Error, GlobalOutbound, Invocation, StatusText, Worker, Worker
 
 use crate::api::{body_fields, RunBody, RunReply, WorkerSpec};
 use crate::registry::{check_id, Registered};
+use crate::tenants::{InFlight, Tenant};
 use crate::AppState;
 
 /// A reply body: whole, or the live tail's stream.
@@ -28,6 +29,7 @@ fn full(body: impl Into<Bytes>) -> ReplyBody {
 #[derive(Default)]
 struct LogInfo {
     worker: Option<String>,
+    tenant: Option<Arc<Tenant>>,
     outcome: Option<&'static str>,
 }
 
@@ -46,6 +48,7 @@ pub(crate) async fn handle(
         %method,
         path = %path,
         worker = info.worker.as_deref().unwrap_or("-"),
+        tenant = info.tenant.as_ref().map_or("-", |t| t.name.as_str()),
         status = reply.status().as_u16(),
         duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
         outcome = info.outcome.unwrap_or("-"),
@@ -56,59 +59,79 @@ pub(crate) async fn handle(
 
 async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut LogInfo) -> Reply {
     let path = req.uri().path().to_owned();
-    let segments: Vec<&str> = path.trim_start_matches('/').splitn(3, '/').collect();
+    // Exactly one leading slash: `//workers/x/y` is not `/workers/x/y` (the forwarded path is cut
+    // from the URI by length, so both must agree).
+    let Some(rest) = path.strip_prefix('/').filter(|r| !r.starts_with('/')) else {
+        return text(StatusCode::NOT_FOUND, "Not found");
+    };
+    let segments: Vec<&str> = rest.splitn(3, '/').collect();
     match (req.method(), segments.as_slice()) {
-        (&Method::GET, ["healthz"]) => health(state).await,
+        (&Method::GET, ["healthz"]) => return health(state).await,
         (&Method::GET, ["metrics"]) => {
             let mut r = text(StatusCode::OK, crate::observe::metrics_text(state));
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
             );
-            r
+            return r;
         }
+        _ => {}
+    }
+    // Everything else runs code or reads worker data: it acts for a tenant.
+    let tenant = match state.tenants.authenticate(req.headers()) {
+        Ok(t) => t,
+        Err(_) => return unauthorized("this route needs"),
+    };
+    info.tenant = Some(tenant.clone());
+    match (req.method(), segments.as_slice()) {
         (&Method::GET, ["usage"]) => {
-            if !authorized(state, req.headers()) {
-                return unauthorized("usage needs");
-            }
-            json_reply(StatusCode::OK, &crate::observe::usage(state))
+            json_reply(StatusCode::OK, &crate::observe::usage(state, &tenant))
         }
         (&Method::GET, ["usage", id]) => {
             if let Err(e) = check_id(id) {
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
-            if !authorized(state, req.headers()) {
-                return unauthorized("usage needs");
-            }
-            json_reply(StatusCode::OK, &crate::observe::worker_usage(state, id))
+            json_reply(
+                StatusCode::OK,
+                &crate::observe::worker_usage(state, &tenant, id),
+            )
         }
         (&Method::GET, ["workers", id, "tail"]) => {
             if let Err(e) = check_id(id) {
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
-            if !authorized(state, req.headers()) {
-                return unauthorized("the tail needs");
-            }
             info.worker = Some(id.to_string());
             let format = crate::observe::TailFormat::choose(req.uri().query(), req.headers());
-            crate::observe::tail(state, id, format).map(http_body_util::Either::Right)
+            crate::observe::tail(state, &tenant, id, format).map(http_body_util::Either::Right)
         }
-        (&Method::POST, ["api", "run"]) => api_run(state, req, None, info).await,
+        (&Method::POST, ["api", "run"]) => api_run(state, &tenant, req, None, info).await,
         (&Method::POST, ["api", "get", id]) if !id.is_empty() => {
             let id = id.to_string();
-            api_run(state, req, Some(id), info).await
+            api_run(state, &tenant, req, Some(id), info).await
+        }
+        (&Method::DELETE, ["api", "get", id]) if !id.is_empty() => {
+            if let Err(e) = check_id(id) {
+                return api_error(StatusCode::BAD_REQUEST, e);
+            }
+            let key = tenant.scoped_id(id);
+            let forgotten = state.loader.forget(&crate::keys::api(&key));
+            let unbound = state.bound.unbind(&key);
+            json_reply(
+                StatusCode::OK,
+                &json!({ "ok": true, "id": id, "forgotten": forgotten || unbound }),
+            )
         }
         (_, ["workers", id]) => {
             let id = id.to_string();
-            registry_route(state, req, &id, info).await
+            registry_route(state, &tenant, req, &id, info).await
         }
         (&Method::POST, ["workers", id, "rpc"]) => {
             let id = id.to_string();
-            rpc(state, req, &id, info).await
+            rpc(state, &tenant, req, &id, info).await
         }
         (_, ["workers", id, _rest]) => {
             let id = id.to_string();
-            forward(state, req, &id, info).await
+            forward(state, &tenant, req, &id, info).await
         }
         _ => text(StatusCode::NOT_FOUND, "Not found"),
     }
@@ -174,10 +197,27 @@ fn permit(state: &AppState) -> Option<OwnedSemaphorePermit> {
     state.permits.clone().try_acquire_owned().ok()
 }
 
+/// 429 when the tenant has as many requests in flight as it may.
+fn tenant_busy(tenant: &Tenant, json: bool) -> Reply {
+    let msg = format!(
+        "tenant `{}` has {} requests in flight, its limit; retry shortly",
+        tenant.name, tenant.max_in_flight
+    );
+    let mut r = if json {
+        api_error(StatusCode::TOO_MANY_REQUESTS, msg)
+    } else {
+        text(StatusCode::TOO_MANY_REQUESTS, msg)
+    };
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
 /// Why a body could not be read.
 enum BodyError {
     TooLarge(usize),
     Timeout(Duration),
+    TooSlow(u64),
     Broken(String),
 }
 
@@ -191,6 +231,10 @@ impl BodyError {
             BodyError::Timeout(t) => (
                 StatusCode::REQUEST_TIMEOUT,
                 format!("request body not received within {} ms", t.as_millis()),
+            ),
+            BodyError::TooSlow(rate) => (
+                StatusCode::REQUEST_TIMEOUT,
+                format!("request body arrived slower than {rate} bytes/s"),
             ),
             BodyError::Broken(e) => (
                 StatusCode::BAD_REQUEST,
@@ -221,29 +265,94 @@ async fn read_body(
         }
     }
     let timeout = Duration::from_millis(state.config.body_read_timeout_ms);
-    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
+    let rate = state.config.min_upload_bytes_per_sec;
+    let collect = collect_at_rate(Limited::new(body, max), rate);
+    match tokio::time::timeout(timeout, collect).await {
         Err(_) => Err(BodyError::Timeout(timeout)),
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge(max)),
-        Ok(Err(e)) => Err(BodyError::Broken(e.to_string())),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(CollectError::TooSlow)) => Err(BodyError::TooSlow(rate)),
+        Ok(Err(CollectError::Body(e))) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(BodyError::TooLarge(max))
+        }
+        Ok(Err(CollectError::Body(e))) => Err(BodyError::Broken(e.to_string())),
     }
 }
 
-/// The common start of a request that runs a worker: take a concurrency permit (or answer 503),
-/// then read the body under the size and time limits. `json` picks the error replies' shape.
+/// A body is given this long before its rate is checked.
+const UPLOAD_GRACE: Duration = Duration::from_secs(2);
+
+enum CollectError {
+    TooSlow,
+    Body(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Collect a body, failing when, after [`UPLOAD_GRACE`], fewer than `rate` bytes per second
+/// (on average since the start) have arrived: a client trickling bytes cannot hold a
+/// connection's request open for the whole body timeout.
+async fn collect_at_rate<B>(body: B, rate: u64) -> Result<Bytes, CollectError>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut body = std::pin::pin!(body);
+    let mut buf = bytes::BytesMut::new();
+    let mut check = tokio::time::interval_at(started + UPLOAD_GRACE, Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            frame = body.frame() => match frame {
+                None => return Ok(buf.freeze()),
+                Some(Err(e)) => return Err(CollectError::Body(e.into())),
+                Some(Ok(f)) => {
+                    if let Ok(data) = f.into_data() {
+                        buf.extend_from_slice(&data);
+                    }
+                }
+            },
+            _ = check.tick() => {
+                let secs = started.elapsed().as_secs_f64();
+                if (buf.len() as f64) < rate as f64 * secs {
+                    return Err(CollectError::TooSlow);
+                }
+            }
+        }
+    }
+}
+
+/// What an admitted request holds while it runs.
+struct Admitted {
+    _permit: OwnedSemaphorePermit,
+    _tenant: InFlight,
+    parts: http::request::Parts,
+    body: Bytes,
+}
+
+/// The common start of a request that runs a worker: read the body under the size, time and
+/// rate limits *first* (a slow client holds only its connection), then take the tenant's
+/// in-flight slot (or 429) and a daemon-wide permit (or 503). `json` picks the error replies'
+/// shape.
 async fn admit(
     state: &AppState,
+    tenant: &Arc<Tenant>,
     req: http::Request<Incoming>,
     json: bool,
-) -> Result<(OwnedSemaphorePermit, http::request::Parts, Bytes), Reply> {
+) -> Result<Admitted, Reply> {
+    let (parts, body) = req.into_parts();
+    let body = read_body(state, body, &parts.headers)
+        .await
+        .map_err(|e| e.reply(json))?;
+    let Some(in_flight) = tenant.enter() else {
+        return Err(tenant_busy(tenant, json));
+    };
     let Some(permit) = permit(state) else {
         return Err(saturated(json));
     };
-    let (parts, body) = req.into_parts();
-    match read_body(state, body, &parts.headers).await {
-        Ok(b) => Ok((permit, parts, b)),
-        Err(e) => Err(e.reply(json)),
-    }
+    Ok(Admitted {
+        _permit: permit,
+        _tenant: in_flight,
+        parts,
+        body,
+    })
 }
 
 async fn health(state: &AppState) -> Reply {
@@ -263,6 +372,7 @@ async fn health(state: &AppState) -> Reply {
 /// `POST /api/run` and `POST /api/get/{id}`.
 async fn api_run(
     state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
     req: http::Request<Incoming>,
     id: Option<String>,
     info: &mut LogInfo,
@@ -273,17 +383,13 @@ async fn api_run(
         }
         info.worker = Some(id.clone());
     }
-    let (_permit, _parts, body) = match admit(state, req, true).await {
+    let admitted = match admit(state, tenant, req, true).await {
         Ok(admitted) => admitted,
         Err(reply) => return reply,
     };
-    let run: RunBody = if body.iter().all(u8::is_ascii_whitespace) {
-        RunBody::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(r) => r,
-            Err(e) => return api_error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
-        }
+    let run = match RunBody::parse(&admitted.body) {
+        Ok(r) => r,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
     let request = match run.request.as_ref().map(|r| r.to_request()).transpose() {
         Ok(r) => r.unwrap_or_else(|| {
@@ -295,7 +401,7 @@ async fn api_run(
     };
     let (worker, fresh) = match &id {
         None => {
-            let code = match worker_code(state, &run.worker) {
+            let code = match worker_code(state, tenant, &run.worker) {
                 Ok(c) => c,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
@@ -304,60 +410,143 @@ async fn api_run(
                 Err(e) => return api_failure(e, info),
             }
         }
-        // As with LOADER.get's callback, the body's worker is only made into code on a miss: a
-        // hit neither re-checks the code nor opens its bindings again.
-        Some(id) => match state
-            .loader
-            .get_traced(&format!("api:{id}"), || async {
-                worker_code(state, &run.worker).map_err(|e| anyhow::Error::new(SpecError(e)))
-            })
-            .await
-        {
-            Ok((w, fresh)) => (w, Some(fresh)),
-            Err(Error::Host(e)) if e.downcast_ref::<SpecError>().is_some() => {
-                return api_error(StatusCode::BAD_REQUEST, e)
+        Some(id) => {
+            let key = tenant.scoped_id(id);
+            // An id is bound to the code it was first given: a body with other code is refused
+            // (409), cached or not, so an id cannot be taken over after an eviction and a
+            // caller never runs code other than what it sent. `{}` (no code) reuses the id.
+            let hash = (!run.worker.is_empty()).then(|| run.worker.hash());
+            if let Some(hash) = hash {
+                let tails = run.worker.tails.as_deref().unwrap_or(&[]);
+                if let Err(bound) = state.bound.bind(&key, hash, tails) {
+                    return api_error(
+                        StatusCode::CONFLICT,
+                        format!(
+                            "worker id `{id}` is bound to other code (sha256 {}…); use a new id for new code, or `DELETE /api/get/{id}` first",
+                            &hex_prefix(&bound)
+                        ),
+                    );
+                }
             }
-            Err(e) => return api_failure(e, info),
-        },
+            // As with LOADER.get's callback, the body's worker is only made into code on a
+            // miss: a hit neither re-checks the code nor opens its bindings again.
+            let loaded = state
+                .loader
+                .get_traced(&crate::keys::api(&key), || async {
+                    // A miss with no code for an id that has code: the worker was evicted (or
+                    // the daemon restarted); running the default worker under its id would
+                    // answer for it with something else.
+                    if hash.is_none() && state.bound.is_bound(&key) {
+                        return Err(anyhow::Error::new(Gone(format!(
+                            "worker id `{id}` is no longer cached: send its code again"
+                        ))));
+                    }
+                    worker_code(state, tenant, &run.worker)
+                        .map_err(|e| anyhow::Error::new(SpecError(e)))
+                })
+                .await;
+            match loaded {
+                Ok((w, fresh)) => (w, Some(fresh)),
+                Err(e) => {
+                    if let Some(hash) = hash {
+                        state.bound.unbind_if(&key, &hash);
+                    }
+                    return match e {
+                        Error::Host(e) if e.downcast_ref::<SpecError>().is_some() => {
+                            api_error(StatusCode::BAD_REQUEST, e)
+                        }
+                        Error::Host(e) if e.downcast_ref::<Gone>().is_some() => {
+                            api_error(StatusCode::CONFLICT, e)
+                        }
+                        e => api_failure(e, info),
+                    };
+                }
+            }
+        }
     };
+    let tails = match &id {
+        Some(id) => state.bound.tails(&tenant.scoped_id(id)),
+        None => run.worker.tails.clone().unwrap_or_default(),
+    };
+    let event = json!({ "request": { "method": request.method().as_str(), "url": request.uri().to_string() } });
     let invocation = worker.entrypoint(None).fetch_traced(request).await;
     info.outcome = Some(invocation.trace.outcome);
     let Invocation { result, trace } = invocation;
+    if !tails.is_empty() {
+        let traced = crate::tails::Traced {
+            script: id.as_deref(),
+            event,
+            status: result.as_ref().ok().map(|r| r.status().as_u16()),
+        };
+        let item = crate::tails::trace_item(&traced, &trace, result.as_ref().err());
+        crate::tails::deliver(state, tenant, &tails, item);
+    }
     let response = match result {
         Ok(r) => r,
         Err(e) => return api_failure(e, info),
     };
-    let (output, output_base64) = body_fields(response.body());
+    let max_reply = (state.config.max_reply_mb << 20) as usize;
+    if response.body().len() > max_reply {
+        info.outcome = Some("replyTooLarge");
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the worker's response body is {} bytes; replies carry at most {max_reply} (max_reply_mb)",
+                response.body().len()
+            ),
+        );
+    }
     let extended = !run.is_basic() || id.is_some();
-    let reply = RunReply {
-        ok: true,
-        status: response.status().as_u16(),
-        output,
-        status_text: extended.then(|| {
-            response
-                .extensions()
-                .get::<StatusText>()
-                .map(|s| s.0.clone())
-                .unwrap_or_default()
-        }),
-        headers: extended.then(|| {
-            response
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect()
-        }),
-        output_base64: if extended { output_base64 } else { None },
-        logs: extended.then_some(trace.logs),
-        outbound: (extended && !trace.outbound.is_empty()).then_some(trace.outbound),
-        fresh,
+    let large = response.body().len() > LARGE_REPLY;
+    let build = move || {
+        let (output, output_base64) = body_fields(response.body());
+        let reply = RunReply {
+            ok: true,
+            status: response.status().as_u16(),
+            output,
+            status_text: extended.then(|| {
+                response
+                    .extensions()
+                    .get::<StatusText>()
+                    .map(|s| s.0.clone())
+                    .unwrap_or_default()
+            }),
+            headers: extended.then(|| {
+                response
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect()
+            }),
+            output_base64,
+            logs: extended.then_some(trace.logs),
+            outbound: (extended && !trace.outbound.is_empty()).then_some(trace.outbound),
+            fresh,
+        };
+        json_reply(StatusCode::OK, &reply)
     };
-    json_reply(StatusCode::OK, &reply)
+    // A large reply is encoded off the connection's event loop, so other connections on it
+    // carry on meanwhile.
+    if large {
+        match tokio::task::spawn_blocking(build).await {
+            Ok(r) => r,
+            Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("encoding the reply: {e}")),
+        }
+    } else {
+        build()
+    }
+}
+
+/// Replies over this many body bytes are encoded on the blocking pool.
+const LARGE_REPLY: usize = 256 * 1024;
+
+fn hex_prefix(hash: &[u8; 32]) -> String {
+    hash[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn api_failure(e: Error, info: &mut LogInfo) -> Reply {
@@ -377,8 +566,8 @@ fn api_failure(e: Error, info: &mut LogInfo) -> Reply {
     }
 }
 
-/// 401 when a token is set and the request lacks it: registry writes, and reads that show what
-/// workers do (their logs may carry secrets). `what` is what needs it (`registry writes need`).
+/// 401 when auth is configured and the request has no valid credential: every route that runs
+/// code or reads worker data (logs may carry secrets). `what` is what needs it.
 fn unauthorized(what: &str) -> Reply {
     let mut r = api_error(
         StatusCode::UNAUTHORIZED,
@@ -389,30 +578,10 @@ fn unauthorized(what: &str) -> Reply {
     r
 }
 
-fn authorized(state: &AppState, headers: &http::HeaderMap) -> bool {
-    let Some(token) = state.config.token.as_deref().filter(|t| !t.is_empty()) else {
-        return true; // loopback-only daemon without a token
-    };
-    let Some(given) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
-    // Constant-time comparison.
-    given.len() == token.len()
-        && given
-            .bytes()
-            .zip(token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
-}
-
-fn metadata(record: &Registered) -> serde_json::Value {
+fn metadata(id: &str, record: &Registered) -> serde_json::Value {
     json!({
         "ok": true,
-        "id": record.id,
+        "id": id,
         "version": record.version,
         "createdMs": record.created_ms,
         "updatedMs": record.updated_ms,
@@ -426,6 +595,7 @@ fn metadata(record: &Registered) -> serde_json::Value {
 /// `PUT|GET|DELETE /workers/{id}`.
 async fn registry_route(
     state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
     req: http::Request<Incoming>,
     id: &str,
     info: &mut LogInfo,
@@ -435,13 +605,11 @@ async fn registry_route(
     }
     info.worker = Some(id.to_owned());
     let method = req.method().clone();
-    if (method == Method::PUT || method == Method::DELETE) && !authorized(state, req.headers()) {
-        return unauthorized("registry writes need");
-    }
+    let key = tenant.scoped_id(id);
     let registry = &state.registry;
     match method {
-        Method::GET => match registry.get(id) {
-            Ok(Some(record)) => json_reply(StatusCode::OK, &metadata(&record)),
+        Method::GET => match registry.get(&key) {
+            Ok(Some(record)) => json_reply(StatusCode::OK, &metadata(id, &record)),
             Ok(None) => api_error(
                 StatusCode::NOT_FOUND,
                 format!("no worker `{id}` is registered"),
@@ -460,7 +628,7 @@ async fn registry_route(
             };
             // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
             // refused at registration, with the reason.
-            let code = match worker_code(state, &spec) {
+            let code = match worker_code(state, tenant, &spec) {
                 Ok(c) => c,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
@@ -471,8 +639,8 @@ async fn registry_route(
             if let Err(e) = checked {
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
-            let previous = registry.get(id).ok().flatten();
-            match registry.put(id, spec) {
+            let previous = registry.get(&key).ok().flatten();
+            match registry.put(&key, spec) {
                 Ok((record, created)) => {
                     if let Some(p) = previous {
                         state.loader.forget(&cache_key(&p));
@@ -482,14 +650,14 @@ async fn registry_route(
                     } else {
                         StatusCode::OK
                     };
-                    json_reply(status, &metadata(&record))
+                    json_reply(status, &metadata(id, &record))
                 }
                 Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
             }
         }
         Method::DELETE => {
-            let previous = registry.get(id).ok().flatten();
-            match registry.delete(id) {
+            let previous = registry.get(&key).ok().flatten();
+            match registry.delete(&key) {
                 Ok(true) => {
                     if let Some(p) = previous {
                         state.loader.forget(&cache_key(&p));
@@ -516,7 +684,7 @@ async fn registry_route(
 }
 
 fn cache_key(record: &Registered) -> String {
-    format!("reg:{}:{}", record.id, record.version)
+    crate::keys::registered(&record.id, record.version)
 }
 
 /// `globalOutbound: {"service": id}`: every outbound request of the worker goes to the
@@ -534,38 +702,101 @@ impl std::fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// A spec as the crate's `WorkerCode`: defaults, ceilings, outbound and bindings applied.
-fn worker_code(state: &Arc<AppState>, spec: &WorkerSpec) -> Result<WorkerCode, String> {
-    let mut code = spec.to_code(&state.config, &services(state))?;
-    let weak = Arc::downgrade(state);
-    let service = move |id: &str| -> wasm_sandbox::Binding {
-        let (state, id) = (weak.clone(), id.to_owned());
-        wasm_sandbox::Binding::service(move |request: http::Request<Bytes>| {
-            let (state, id) = (state.clone(), id.clone());
-            async move {
-                let state = state
-                    .upgrade()
-                    .ok_or_else(|| "the daemon is shutting down".to_string())?;
-                let worker = registered_worker(&state, &id)
-                    .await
-                    .map_err(|_| format!("the service worker `{id}` is not registered"))?;
-                worker
-                    .entrypoint(None)
-                    .fetch(request)
-                    .await
-                    .map_err(|e| format!("the service worker `{id}` failed: {e}"))
-            }
-        })
+/// An `/api/get/{id}` miss that cannot be served without the code (409).
+#[derive(Debug)]
+struct Gone(String);
+
+impl std::fmt::Display for Gone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Gone {}
+
+/// A spec as the crate's `WorkerCode`, for `tenant`: defaults, the tenant's ceilings, outbound
+/// and bindings (its namespaces, directories and workers only) applied.
+fn worker_code(
+    state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
+    spec: &WorkerSpec,
+) -> Result<WorkerCode, String> {
+    let mut code = spec.to_code(&state.config, tenant, &|id| {
+        GlobalOutbound::Intercept(Arc::new(ServiceCall::new(state, tenant, id, "outbound service")))
+    })?;
+    let service = |id: &str| -> wasm_sandbox::Binding {
+        wasm_sandbox::Binding::Service(Arc::new(ServiceCall::new(state, tenant, id, "service")))
     };
-    code.bindings =
-        crate::bindings::bindings(spec.bindings.as_ref(), &state.kv, &state.config, &service)?;
+    code.bindings = crate::bindings::bindings(
+        spec.bindings.as_ref(),
+        &state.kv,
+        &state.config,
+        tenant,
+        &service,
+    )?;
     Ok(code)
+}
+
+/// A call to one of the tenant's registered workers: a service binding's target, or the
+/// handler of a `globalOutbound: {"service": id}`. Runs as a nested call of the caller's request
+/// tree (the runtime bounds its depth, CPU and sandboxes).
+struct ServiceCall {
+    state: std::sync::Weak<AppState>,
+    tenant: Arc<Tenant>,
+    id: String,
+    what: &'static str,
+}
+
+impl ServiceCall {
+    fn new(state: &Arc<AppState>, tenant: &Arc<Tenant>, id: &str, what: &'static str) -> Self {
+        ServiceCall {
+            state: Arc::downgrade(state),
+            tenant: tenant.clone(),
+            id: id.to_owned(),
+            what,
+        }
+    }
+
+    fn call(&self, request: http::Request<Bytes>) -> wasm_sandbox::ServiceFuture {
+        let (state, tenant, id, what) = (
+            self.state.clone(),
+            self.tenant.clone(),
+            self.id.clone(),
+            self.what,
+        );
+        Box::pin(async move {
+            let state = state
+                .upgrade()
+                .ok_or_else(|| "the daemon is shutting down".to_string())?;
+            let worker = registered_worker(&state, &tenant, &id)
+                .await
+                .map_err(|_| format!("the {what} worker `{id}` is not registered"))?;
+            worker
+                .entrypoint(None)
+                .fetch(request)
+                .await
+                .map_err(|e| format!("the {what} worker `{id}` failed: {e}"))
+        })
+    }
+}
+
+impl wasm_sandbox::Service for ServiceCall {
+    fn fetch(&self, request: http::Request<Bytes>) -> wasm_sandbox::ServiceFuture {
+        self.call(request)
+    }
+}
+
+impl wasm_sandbox::Interceptor for ServiceCall {
+    fn fetch(&self, request: http::Request<Bytes>) -> wasm_sandbox::outbound::InterceptFuture {
+        self.call(request)
+    }
 }
 
 /// `POST /workers/{id}/rpc` `{"entrypoint"?, "method", "args"?}`: call a method of a registered
 /// worker's entrypoint; `{"ok": true, "result"}` or `{"ok": false, "error"}`.
 async fn rpc(
     state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
     req: http::Request<Incoming>,
     id: &str,
     info: &mut LogInfo,
@@ -583,11 +814,11 @@ async fn rpc(
         return api_error(StatusCode::BAD_REQUEST, e);
     }
     info.worker = Some(id.to_owned());
-    let (_permit, _parts, body) = match admit(state, req, true).await {
+    let admitted = match admit(state, tenant, req, true).await {
         Ok(admitted) => admitted,
         Err(reply) => return reply,
     };
-    let call: RpcBody = match serde_json::from_slice(&body) {
+    let call: RpcBody = match serde_json::from_slice(&admitted.body) {
         Ok(c) => c,
         Err(e) => {
             return api_error(
@@ -598,7 +829,7 @@ async fn rpc(
             )
         }
     };
-    let worker = match registered_worker(state, id).await {
+    let worker = match registered_worker(state, tenant, id).await {
         Ok(w) => w,
         Err(_) => {
             return api_error(
@@ -618,43 +849,21 @@ async fn rpc(
     }
 }
 
-fn services(state: &Arc<AppState>) -> impl Fn(&str) -> GlobalOutbound {
-    let state = Arc::downgrade(state);
-    move |id: &str| {
-        GlobalOutbound::Intercept(Arc::new(ServiceInterceptor {
-            state: state.clone(),
-            id: id.to_owned(),
-        }))
-    }
+pub(crate) async fn registered_worker(
+    state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
+    id: &str,
+) -> Result<Worker, Reply> {
+    registered(state, tenant, id).await.map(|(w, _)| w)
 }
 
-struct ServiceInterceptor {
-    state: std::sync::Weak<AppState>,
-    id: String,
-}
-
-impl wasm_sandbox::Interceptor for ServiceInterceptor {
-    fn fetch(&self, request: http::Request<Bytes>) -> wasm_sandbox::outbound::InterceptFuture {
-        let state = self.state.clone();
-        let id = self.id.clone();
-        Box::pin(async move {
-            let state = state
-                .upgrade()
-                .ok_or_else(|| "the daemon is shutting down".to_string())?;
-            let worker = registered_worker(&state, &id)
-                .await
-                .map_err(|_| format!("the outbound service worker `{id}` is not registered"))?;
-            worker
-                .entrypoint(None)
-                .fetch(request)
-                .await
-                .map_err(|e| format!("the outbound service worker `{id}` failed: {e}"))
-        })
-    }
-}
-
-async fn registered_worker(state: &Arc<AppState>, id: &str) -> Result<Worker, Reply> {
-    let record = match state.registry.get(id) {
+/// A registered worker of `tenant`, and its tail workers.
+async fn registered(
+    state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
+    id: &str,
+) -> Result<(Worker, Vec<String>), Reply> {
+    let record = match state.registry.get(&tenant.scoped_id(id)) {
         Ok(Some(r)) => r,
         Ok(None) => {
             return Err(text(
@@ -664,14 +873,15 @@ async fn registered_worker(state: &Arc<AppState>, id: &str) -> Result<Worker, Re
         }
         Err(e) => return Err(text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))),
     };
-    let code = worker_code(state, &record.spec);
-    state
+    // Made into code (bindings opened) only on a miss.
+    let worker = state
         .loader
-        .get(&cache_key(&record), || async move {
-            code.map_err(anyhow::Error::msg)
+        .get(&cache_key(&record), || async {
+            worker_code(state, tenant, &record.spec).map_err(anyhow::Error::msg)
         })
         .await
-        .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok((worker, record.spec.tails.clone().unwrap_or_default()))
 }
 
 /// Headers that describe one hop, not the message: never forwarded either way.
@@ -690,6 +900,7 @@ const HOP_BY_HOP: &[&str] = &[
 /// `ANY /workers/{id}/{path...}`: the worker sees the path after its id.
 async fn forward(
     state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
     req: http::Request<Incoming>,
     id: &str,
     info: &mut LogInfo,
@@ -698,11 +909,16 @@ async fn forward(
         return text(StatusCode::BAD_REQUEST, e);
     }
     info.worker = Some(id.to_owned());
-    let (_permit, parts, body) = match admit(state, req, false).await {
+    let Admitted {
+        _permit,
+        _tenant,
+        parts,
+        body,
+    } = match admit(state, tenant, req, false).await {
         Ok(admitted) => admitted,
         Err(reply) => return reply,
     };
-    let worker = match registered_worker(state, id).await {
+    let (worker, tails) = match registered(state, tenant, id).await {
         Ok(w) => w,
         Err(reply) => return reply,
     };
@@ -735,9 +951,31 @@ async fn forward(
             )
         }
     };
+    let event = json!({ "request": { "method": request.method().as_str(), "url": request.uri().to_string() } });
     let invocation = worker.entrypoint(None).fetch_traced(request).await;
     info.outcome = Some(invocation.trace.outcome);
+    if !tails.is_empty() {
+        let traced = crate::tails::Traced {
+            script: Some(id),
+            event,
+            status: invocation.result.as_ref().ok().map(|r| r.status().as_u16()),
+        };
+        let item =
+            crate::tails::trace_item(&traced, &invocation.trace, invocation.result.as_ref().err());
+        crate::tails::deliver(state, tenant, &tails, item);
+    }
     match invocation.result {
+        Ok(response) if response.body().len() as u64 > state.config.max_reply_mb << 20 => {
+            info.outcome = Some("replyTooLarge");
+            text(
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "worker `{id}` answered with a {} byte body; this daemon sends at most {} MiB (max_reply_mb)",
+                    response.body().len(),
+                    state.config.max_reply_mb
+                ),
+            )
+        }
         Ok(response) => {
             let (parts, body) = response.into_parts();
             let mut reply = Response::new(full(body));

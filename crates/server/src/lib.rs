@@ -16,8 +16,11 @@ mod api;
 mod bindings;
 pub mod config;
 mod handlers;
+mod keys;
 mod observe;
 mod registry;
+mod tails;
+pub mod tenants;
 mod threads;
 
 use std::future::Future;
@@ -43,6 +46,12 @@ pub(crate) struct AppState {
     pub kv: Arc<dyn wasm_sandbox::kv::KvStore>,
     pub config: ServerConfig,
     pub permits: Arc<Semaphore>,
+    /// Who may call, and what each tenant may reach.
+    pub tenants: tenants::Tenants,
+    /// The code each `/api/get/{id}` id is bound to.
+    pub bound: keys::IdBindings,
+    /// Tail Worker deliveries in flight.
+    pub tail_deliveries: Arc<Semaphore>,
     /// Set to true when the daemon shuts down (ends live tails).
     pub closing: tokio::sync::watch::Sender<bool>,
 }
@@ -71,6 +80,7 @@ impl Daemon {
             .with_context(|| format!("binding {addr} (is another process listening there?)"))?;
         let addr = listener.local_addr()?;
         let permits = Arc::new(Semaphore::new(config.max_concurrent_requests));
+        let tenants = tenants::Tenants::from_config(&config)?;
         Ok(Daemon {
             state: Arc::new(AppState {
                 loader,
@@ -78,6 +88,9 @@ impl Daemon {
                 kv,
                 config,
                 permits,
+                tenants,
+                bound: keys::IdBindings::default(),
+                tail_deliveries: Arc::new(Semaphore::new(tails::MAX_DELIVERIES)),
                 closing: tokio::sync::watch::channel(false).0,
             }),
             listener,
@@ -103,6 +116,7 @@ impl Daemon {
         let http_threads = state.config.http_threads();
         let mut threads =
             threads::ConnThreads::start(http_threads).context("starting the connection threads")?;
+        let clients = ClientConns::new(state.config.max_connections_per_client);
         tracing::info!(%addr, data_dir = %state.config.data_dir().display(), http_threads, "listening");
         tokio::pin!(shutdown);
         loop {
@@ -116,6 +130,13 @@ impl Daemon {
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             continue;
                         }
+                    };
+                    // Connections per client address are capped: one client cannot take every
+                    // socket (and the connection threads' attention) from the others.
+                    let Some(client_slot) = clients.enter(peer.ip()) else {
+                        tracing::debug!(%peer, "too many connections from this client; closed");
+                        drop(stream);
+                        continue;
                     };
                     let _ = stream.set_nodelay(true);
                     // The connection moves to its thread's event loop for good.
@@ -142,6 +163,7 @@ impl Daemon {
                     let conn = graceful.watch(conn);
                     thread.spawn(async move {
                         let _open = open;
+                        let _client = client_slot;
                         if let Err(e) = conn.await {
                             tracing::debug!(%peer, error = %e, "connection ended with an error");
                         }
@@ -163,6 +185,47 @@ impl Daemon {
         }
         threads.stop().await;
         Ok(())
+    }
+}
+
+/// Open connections per client address.
+#[derive(Clone)]
+struct ClientConns {
+    max: usize,
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+}
+
+/// One connection counted against its client until dropped.
+struct ClientSlot(ClientConns, std::net::IpAddr);
+
+impl ClientConns {
+    fn new(max: usize) -> Self {
+        ClientConns {
+            max,
+            open: Arc::default(),
+        }
+    }
+
+    fn enter(&self, ip: std::net::IpAddr) -> Option<ClientSlot> {
+        let mut open = self.open.lock().unwrap();
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(ClientSlot(self.clone(), ip))
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut open = self.0.open.lock().unwrap();
+        if let Some(n) = open.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.1);
+            }
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::sync::mpsc;
 use wasm_sandbox::{TailEvent, TailItem, WorkerUsage};
 
+use crate::tenants::Tenant;
 use crate::AppState;
 
 /// A comment line is sent this often on an idle tail, so proxies keep it open and a client that
@@ -66,47 +67,42 @@ pub(crate) fn metrics_text(state: &AppState) -> String {
     }
 }
 
-/// The daemon id a loader id belongs to, and the registered version: `/api/get/{id}` workers are
-/// cached as `api:{id}`, registered ones as `reg:{id}:{version}`.
-fn daemon_key(loader_id: &str) -> Option<(&str, Option<u64>)> {
-    if let Some(id) = loader_id.strip_prefix("api:") {
-        return Some((id, None));
-    }
-    let (id, version) = loader_id.strip_prefix("reg:")?.rsplit_once(':')?;
-    Some((id, version.parse().ok()))
-}
-
-fn daemon_id(loader_id: &str) -> Option<&str> {
-    daemon_key(loader_id).map(|(id, _)| id)
-}
-
-/// Metering per daemon id: a registered worker's versions and `/api/get/{id}` add up.
-fn usage_by_daemon_id(state: &AppState) -> (BTreeMap<String, WorkerUsage>, wasm_sandbox::Usage) {
+/// Metering per daemon id of `tenant`: a registered worker's versions and `/api/get/{id}` add
+/// up; other tenants' workers are not shown.
+fn usage_by_daemon_id(
+    state: &AppState,
+    tenant: &Tenant,
+) -> (BTreeMap<String, WorkerUsage>, wasm_sandbox::Usage) {
     let usage = state.loader.usage();
     let mut workers: BTreeMap<String, WorkerUsage> = BTreeMap::new();
     for (loader_id, u) in &usage.workers {
-        if let Some(id) = daemon_id(loader_id) {
+        if let Some(id) = crate::keys::parse(loader_id).and_then(|(s, _)| tenant.own_id(s)) {
             *workers.entry(id.to_owned()).or_default() += *u;
         }
     }
     (workers, usage)
 }
 
-/// `GET /usage`: metering since the daemon started, per daemon worker id, anonymous `/api/run`
-/// workers together, and unique workers loaded per UTC day.
-pub(crate) fn usage(state: &AppState) -> serde_json::Value {
-    let (workers, usage) = usage_by_daemon_id(state);
+/// `GET /usage`: metering since the daemon started, per worker id of the tenant, and (for the
+/// daemon as a whole) anonymous `/api/run` workers together and unique workers loaded per UTC
+/// day.
+pub(crate) fn usage(state: &AppState, tenant: &Tenant) -> serde_json::Value {
+    let (workers, usage) = usage_by_daemon_id(state, tenant);
     serde_json::json!({
         "ok": true,
+        "tenant": tenant.name,
         "workers": workers,
         "anonymous": usage.anonymous,
         "days": usage.days,
     })
 }
 
-/// `GET /usage/{id}`: one daemon worker id's metering (zeros if it never ran).
-pub(crate) fn worker_usage(state: &AppState, id: &str) -> serde_json::Value {
-    let total = usage_by_daemon_id(state).0.remove(id).unwrap_or_default();
+/// `GET /usage/{id}`: one worker id's metering (zeros if it never ran).
+pub(crate) fn worker_usage(state: &AppState, tenant: &Tenant, id: &str) -> serde_json::Value {
+    let total = usage_by_daemon_id(state, tenant)
+        .0
+        .remove(id)
+        .unwrap_or_default();
     let mut v = serde_json::to_value(total).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
         o.insert("ok".into(), true.into());
@@ -139,13 +135,13 @@ impl TailFormat {
         }
     }
 
-    /// The event as the daemon shows it: `worker` is the daemon's id (`version` added for a
-    /// registered worker), not the loader's cache key.
-    fn event(self, e: &TailEvent) -> Bytes {
+    /// The event as the daemon shows it: `worker` is the tenant's id `id` (`version` added for
+    /// a registered worker), not the loader's cache key.
+    fn event(self, e: &TailEvent, id: &str) -> Bytes {
         let mut value = serde_json::to_value(e).unwrap_or_default();
-        if let (Some(o), Some((id, version))) = (
+        if let (Some(o), Some((_, version))) = (
             value.as_object_mut(),
-            e.worker.as_deref().and_then(daemon_key),
+            e.worker.as_deref().and_then(crate::keys::parse),
         ) {
             o.insert("worker".into(), id.into());
             if let Some(version) = version {
@@ -194,10 +190,17 @@ impl Body for TailBody {
 /// `GET /workers/{id}/tail`: every invocation of worker `id` (registered or `/api/get`), live,
 /// from now until the client disconnects or the daemon shuts down. The first line says the
 /// subscription is open: anything run after it has been read is in the stream.
-pub(crate) fn tail(state: &Arc<AppState>, id: &str, format: TailFormat) -> Response<TailBody> {
+pub(crate) fn tail(
+    state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
+    id: &str,
+    format: TailFormat,
+) -> Response<TailBody> {
     let mut tail = state.loader.tail();
     let (tx, rx) = mpsc::channel::<Bytes>(256);
     let id = id.to_owned();
+    // Only this tenant's worker of that id: the tail matches on the scoped id.
+    let scoped = tenant.scoped_id(&id);
     let mut closing = state.closing.subscribe();
     let opened = format.note("attached", &format!("tailing worker `{id}`"));
     tokio::spawn(async move {
@@ -218,10 +221,11 @@ pub(crate) fn tail(state: &Arc<AppState>, id: &str, format: TailFormat) -> Respo
             let chunk = match item {
                 None => return,
                 Some(TailItem::Event(e)) => {
-                    if e.worker.as_deref().and_then(daemon_id) != Some(id.as_str()) {
+                    let key = e.worker.as_deref().and_then(crate::keys::parse);
+                    if key.map(|(s, _)| s) != Some(scoped.as_str()) {
                         continue;
                     }
-                    format.event(&e)
+                    format.event(&e, &id)
                 }
                 Some(TailItem::Lagged(n)) => format.note(
                     "lagged",
@@ -244,17 +248,4 @@ pub(crate) fn tail(state: &Arc<AppState>, id: &str, format: TailFormat) -> Respo
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::daemon_key;
-
-    #[test]
-    fn daemon_keys() {
-        assert_eq!(daemon_key("api:calc"), Some(("calc", None)));
-        assert_eq!(daemon_key("reg:calc:3"), Some(("calc", Some(3))));
-        assert_eq!(daemon_key("reg:a:b:7"), Some(("a:b", Some(7))));
-        assert_eq!(daemon_key("other"), None);
-    }
 }

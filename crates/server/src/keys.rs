@@ -1,0 +1,129 @@
+//! The loader's cache keys for daemon workers, made and read in one place.
+//!
+//! `/api/get/{id}` workers are cached as `api:{scoped id}`, registered ones as
+//! `reg:{scoped id}:{version}`, where the scoped id is the tenant's view of the id
+//! ([`Tenant::scoped_id`](crate::tenants::Tenant::scoped_id): `tenant/id`, or `id` for the
+//! unscoped tenant). Ids never contain `:` or `/`.
+
+/// The cache key of `/api/get/{id}` for a scoped id.
+pub fn api(scoped: &str) -> String {
+    format!("api:{scoped}")
+}
+
+/// The cache key of version `version` of a registered worker.
+pub fn registered(scoped: &str, version: u64) -> String {
+    format!("reg:{scoped}:{version}")
+}
+
+/// The scoped id a cache key belongs to, and the registered version.
+pub fn parse(key: &str) -> Option<(&str, Option<u64>)> {
+    if let Some(id) = key.strip_prefix("api:") {
+        return Some((id, None));
+    }
+    let (id, version) = key.strip_prefix("reg:")?.rsplit_once(':')?;
+    Some((id, version.parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        assert_eq!(parse(&api("calc")), Some(("calc", None)));
+        assert_eq!(parse(&registered("acme/calc", 3)), Some(("acme/calc", Some(3))));
+        assert_eq!(parse("other"), None);
+    }
+}
+
+/// Which code each `/api/get/{id}` id is bound to (SHA-256 of the worker spec it was first given),
+/// kept after the worker is evicted from the cache so that nobody can install other code under
+/// the id later. Bounded: beyond [`MAX_BOUND_IDS`] the oldest bindings are forgotten.
+#[derive(Default)]
+pub struct IdBindings {
+    inner: std::sync::Mutex<Bound>,
+}
+
+#[derive(Default)]
+struct Bound {
+    by_id: std::collections::HashMap<String, [u8; 32]>,
+    /// The tail workers of the bound spec (the body of a later hit may be `{}`).
+    tails: std::collections::HashMap<String, Vec<String>>,
+    order: std::collections::VecDeque<String>,
+}
+
+/// Most ids whose code binding is remembered.
+pub const MAX_BOUND_IDS: usize = 200_000;
+
+impl IdBindings {
+    /// Bind `key` to `hash` if it is not bound; `Err(bound)` if it is bound to other code.
+    pub fn bind(&self, key: &str, hash: [u8; 32], tails: &[String]) -> Result<(), [u8; 32]> {
+        let mut b = self.inner.lock().unwrap();
+        match b.by_id.get(key) {
+            Some(h) if *h == hash => Ok(()),
+            Some(h) => Err(*h),
+            None => {
+                b.by_id.insert(key.to_owned(), hash);
+                if !tails.is_empty() {
+                    b.tails.insert(key.to_owned(), tails.to_vec());
+                }
+                b.order.push_back(key.to_owned());
+                while b.by_id.len() > MAX_BOUND_IDS {
+                    let Some(old) = b.order.pop_front() else { break };
+                    b.by_id.remove(&old);
+                    b.tails.remove(&old);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The tail workers of the spec `key` is bound to.
+    pub fn tails(&self, key: &str) -> Vec<String> {
+        self.inner
+            .lock()
+            .unwrap()
+            .tails
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whether `key` is bound to some code.
+    pub fn is_bound(&self, key: &str) -> bool {
+        self.inner.lock().unwrap().by_id.contains_key(key)
+    }
+
+    /// Forget `key`'s binding; returns whether there was one.
+    pub fn unbind(&self, key: &str) -> bool {
+        let mut b = self.inner.lock().unwrap();
+        b.tails.remove(key);
+        b.by_id.remove(key).is_some()
+    }
+
+    /// Forget `key`'s binding if it is still `hash` (its first load failed).
+    pub fn unbind_if(&self, key: &str, hash: &[u8; 32]) {
+        let mut b = self.inner.lock().unwrap();
+        if b.by_id.get(key) == Some(hash) {
+            b.by_id.remove(key);
+            b.tails.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod binding_tests {
+    use super::IdBindings;
+
+    #[test]
+    fn an_id_keeps_its_first_code() {
+        let b = IdBindings::default();
+        b.bind("x", [1; 32], &[]).unwrap();
+        b.bind("x", [1; 32], &[]).unwrap();
+        assert_eq!(b.bind("x", [2; 32], &[]), Err([1; 32]));
+        b.unbind_if("x", &[2; 32]);
+        assert_eq!(b.bind("x", [2; 32], &[]), Err([1; 32]));
+        assert!(b.unbind("x"));
+        b.bind("x", [2; 32], &[]).unwrap();
+    }
+}

@@ -1,0 +1,116 @@
+//! Tail Workers: a worker's `"tails": ["<registered worker id>", ...]` receive a trace item for
+//! each of its invocations, after the response (as on Cloudflare: `export default { tail(events)
+//! {...} }`, events shaped like Cloudflare's `TraceItem`).
+//!
+//! Delivery runs in the background with its own budget (a tail worker is a request from the
+//! daemon, not a nested call of the traced request), at most [`MAX_TAILS`] tail workers per
+//! worker, and at most [`MAX_DELIVERIES`] deliveries in flight daemon-wide (beyond: dropped and
+//! counted in `sandbox_tail_dropped_total`). A tail worker's own invocations are not tailed.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use wasm_sandbox::{Error, Trace};
+
+use crate::tenants::Tenant;
+use crate::AppState;
+
+/// Most tail workers one worker may name.
+pub const MAX_TAILS: usize = 4;
+
+/// Deliveries in flight at once, daemon-wide.
+pub const MAX_DELIVERIES: usize = 64;
+
+/// Check a spec's `tails` (ids of the tenant's registered workers).
+pub fn check(tails: &[String]) -> Result<(), String> {
+    if tails.len() > MAX_TAILS {
+        return Err(format!(
+            "tails: at most {MAX_TAILS} tail workers, got {}",
+            tails.len()
+        ));
+    }
+    for t in tails {
+        crate::registry::check_id(t).map_err(|e| format!("tails: {e}"))?;
+    }
+    Ok(())
+}
+
+/// What the traced request was.
+pub struct Traced<'a> {
+    /// The worker's id as its tenant names it (`None` for an anonymous `/api/run`).
+    pub script: Option<&'a str>,
+    /// `fetch`: method and URL; `rpc`: the method.
+    pub event: Value,
+    /// The response status, if there was a response.
+    pub status: Option<u16>,
+}
+
+/// A Cloudflare-shaped trace item for one invocation.
+pub fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let started = now.saturating_sub(trace.wall_time.as_millis() as u64);
+    let mut event = traced.event.clone();
+    if let (Some(status), Some(o)) = (traced.status, event.as_object_mut()) {
+        o.insert("response".into(), json!({ "status": status }));
+    }
+    let exceptions: Vec<Value> = match error {
+        Some(Error::Exception { message, stack }) => {
+            let (name, msg) = message.split_once(": ").unwrap_or(("Error", message));
+            vec![json!({ "name": name, "message": msg, "stack": stack, "timestamp": now })]
+        }
+        _ => Vec::new(),
+    };
+    json!({
+        "scriptName": traced.script,
+        "outcome": trace.outcome,
+        "eventTimestamp": started,
+        "event": event,
+        "logs": trace.logs.iter().map(|l| json!({
+            "message": [l.message],
+            "level": l.level,
+            "timestamp": l.timestamp_ms,
+        })).collect::<Vec<_>>(),
+        "exceptions": exceptions,
+        "diagnosticsChannelEvents": [],
+        "cpuTime": trace.cpu_time.as_secs_f64() * 1e3,
+        "wallTime": trace.wall_time.as_secs_f64() * 1e3,
+    })
+}
+
+/// Deliver `item` to each tail worker in `tails` (the tenant's registered workers), in the
+/// background.
+pub fn deliver(state: &Arc<AppState>, tenant: &Arc<Tenant>, tails: &[String], item: Value) {
+    for id in tails {
+        let Ok(permit) = state.tail_deliveries.clone().try_acquire_owned() else {
+            metrics::counter!("sandbox_tail_dropped_total").increment(1);
+            tracing::warn!(tail = %id, "tail delivery dropped: too many in flight");
+            continue;
+        };
+        let (state, tenant, id, events) = (
+            state.clone(),
+            tenant.clone(),
+            id.clone(),
+            Value::Array(vec![item.clone()]),
+        );
+        tokio::spawn(async move {
+            let _permit = permit;
+            let worker = match crate::handlers::registered_worker(&state, &tenant, &id).await {
+                Ok(w) => w,
+                Err(_) => {
+                    tracing::warn!(tail = %id, "tail worker is not registered");
+                    return;
+                }
+            };
+            let (result, _) = worker
+                .entrypoint(None)
+                .call_traced("tail", vec![events])
+                .await;
+            if let Err(e) = result {
+                metrics::counter!("sandbox_tail_failed_total").increment(1);
+                tracing::warn!(tail = %id, error = %e, "tail worker failed");
+            }
+        });
+    }
+}
