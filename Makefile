@@ -13,7 +13,7 @@ GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup engine build test serve run-example bench bench-compare workerd lint fmt clean
+.PHONY: setup engine build test serve run-example bench bench-compare soak workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -45,7 +45,7 @@ build: engine
 ## that every row has numbers and that wasm-sandbox failed nothing).
 test: build workerd
 	cargo test --release --workspace
-	COMPARE_SMOKE=1 cargo bench -p wasm-sandbox-benches --bench compare
+	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
 
 ## serve: the daemon on 127.0.0.1:8787 with the embedded default config (ARGS="..." adds flags).
 serve: build
@@ -57,7 +57,7 @@ run-example: build
 
 ## bench: criterion benches of the in-process paths.
 bench: build
-	cargo bench -p wasm-sandbox-benches --bench runtime
+	cargo bench --workspace --bench runtime
 
 ## workerd: install the pinned workerd from the npm registry into target/workerd (nothing global).
 workerd:
@@ -69,7 +69,13 @@ workerd:
 
 ## bench-compare: the side-by-side harness against workerd (results under benches/results/).
 bench-compare: build workerd
-	cargo bench -p wasm-sandbox-benches --bench compare
+	cargo bench --workspace --bench compare
+
+## soak: three rounds of mixed, partly hostile traffic against the daemon on loopback (bounded:
+## SOAK_REQUESTS per round, default 20,000; at most SOAK_ROUND_SECONDS, default 150, per round);
+## prints RSS per round, unexpected outcomes and the daemon's counts against what was sent.
+soak: build
+	cargo bench --workspace --bench soak
 
 lint: engine
 	cargo fmt --all -- --check

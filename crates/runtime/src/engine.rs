@@ -96,7 +96,13 @@ impl EngineHost {
                 // Only a list as long as the whole memory can start at address 0: anything
                 // else (a confused or compromised guest) is ignored.
                 if memory.len() == cx.data().memory.current {
-                    let base = memory.as_le_slice(&cx).as_ptr() as usize;
+                    let bytes = memory.as_le_slice(&cx);
+                    let base = bytes.as_ptr() as usize;
+                    // The first instance of the process captures the snapshot image, for the
+                    // trimmer to tell restored pages from module state (see `trim`).
+                    if trim::image().is_none() {
+                        trim::capture_image(bytes);
+                    }
                     cx.data_mut().memory_base = Some(base);
                 }
                 Ok(())

@@ -265,6 +265,8 @@ pub(crate) struct Sandbox {
     pub idle_since: Instant,
     /// Its clean pages were released since it last ran.
     pub trimmed: bool,
+    /// The private bytes it held at its last trim (0: never trimmed).
+    resident_bytes: usize,
     _slot: Slot,
 }
 
@@ -405,6 +407,7 @@ impl Sandbox {
             loaded: false,
             idle_since: Instant::now(),
             trimmed: false,
+            resident_bytes: 0,
             _slot: Slot::take(&host.live_instances),
         })
     }
@@ -425,18 +428,25 @@ impl Sandbox {
         hooks.pool = pool.clone();
     }
 
-    /// Unmap the snapshot pages this idle instance only read (see [`crate::trim`]); returns the
-    /// bytes released. Taking `&mut self` guarantees nothing runs in it meanwhile.
-    pub fn trim(&mut self) -> u64 {
+    /// Unmap the snapshot pages this idle instance only read, and the written ones that hold the
+    /// image's bytes again (see [`crate::trim`]); returns what was released and what it still
+    /// owns (recorded as its resident size). Taking `&mut self` guarantees nothing runs in it
+    /// meanwhile.
+    pub fn trim(&mut self) -> crate::trim::Trimmed {
         let state = self.store.data();
         let Some(base) = state.memory_base else {
-            return 0;
+            return crate::trim::Trimmed {
+                released: 0,
+                owned: self.resident_bytes as u64,
+            };
         };
         // SAFETY: `base` is where this store's linear memory is mapped (the guest's anchor,
         // translated by wasmtime's bounds-checked view of that memory), the mapping lives as
         // long as the store, `memory.current` is its size (the limiter sees every growth), and
         // no call can be running in the store while we hold `&mut self`.
-        unsafe { crate::trim::release_clean_pages(base, state.memory.current) }
+        let t = unsafe { crate::trim::release_clean_pages(base, state.memory.current) };
+        self.resident_bytes = t.owned as usize;
+        t
     }
 
     /// The request tree the next calls belong to (`None` between requests). A new invocation
@@ -469,9 +479,14 @@ impl Sandbox {
         self.store.data_mut().bindings = bindings.clone();
     }
 
-    /// Bytes of linear memory this instance has (its footprint for cache accounting).
+    /// This instance's footprint for cache accounting: the private bytes it held when last
+    /// trimmed, or its whole linear memory before its first trim (an upper bound).
     pub fn memory_bytes(&self) -> usize {
-        self.store.data().memory.current
+        if self.resident_bytes > 0 {
+            self.resident_bytes
+        } else {
+            self.store.data().memory.current
+        }
     }
 
     /// [`call`](Self::call), owning the sandbox (handed back with the result): a call that

@@ -10,6 +10,15 @@
 //! the page cache with the same contents. Written pages are never touched, so module state is
 //! kept exactly.
 //!
+//! Pages the instance *wrote* are its own, except when they hold exactly what the snapshot image
+//! (or, past the image, zeros) holds there: a pool slot reset in place keeps the pages its last
+//! occupant wrote mapped, restored to the image's bytes, so a new instance in a reused slot
+//! starts with up to `KEEP_RESIDENT` of private pages it never wrote (finding 6 of issue 15:
+//! under mixed traffic every warm instance ended up carrying ~1-2 MiB). The first instance ever
+//! anchored captures the image ([`capture_image`]: the pages still backed by the file, or not
+//! yet mapped, read once); the trimmer then also unmaps written pages equal to the image's, which
+//! makes them the image's (or zero) again on the next access — the same bytes.
+//!
 //! The sweep ([`WorkerRegistry::trim_idle`](crate::worker::WorkerRegistry::trim_idle)) runs on a
 //! background thread every [`Config::idle_trim_after`](crate::Config::idle_trim_after): a worker
 //! used more often than that never pays for it; one that sat idle pays a few dozen microseconds of
@@ -22,8 +31,37 @@ use std::time::Duration;
 pub struct TrimStats {
     /// Idle instances trimmed.
     pub instances: usize,
-    /// Bytes of clean pages unmapped from them.
+    /// Bytes of pages unmapped from them (clean ones, and written ones equal to the image).
     pub bytes: u64,
+}
+
+/// What one instance's trim found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Trimmed {
+    /// Bytes unmapped.
+    pub released: u64,
+    /// Bytes the instance still holds privately (its module state).
+    pub owned: u64,
+}
+
+/// The snapshot's initial linear memory, as far as it is known, page by page.
+pub(crate) struct Image {
+    pages: Vec<ImagePage>,
+}
+
+enum ImagePage {
+    /// The capturing instance had already written it.
+    Unknown,
+    /// All zero (most of the memory past the snapshot's data): not stored.
+    Zero,
+    Bytes(Box<[u8]>),
+}
+
+static IMAGE: std::sync::OnceLock<Image> = std::sync::OnceLock::new();
+
+/// The captured image, if an instance has captured it.
+pub(crate) fn image() -> Option<&'static Image> {
+    IMAGE.get()
 }
 
 impl std::ops::AddAssign for TrimStats {
@@ -65,19 +103,82 @@ mod imp {
         })
     }
 
-    /// Unmap the pages of `[base, base + len)` that are mapped and still backed by the file they
-    /// were mapped from (never written). Returns the bytes unmapped.
+    /// Capture the image from `memory` (an instance's whole linear memory, mapped at its
+    /// address, never run before except for what its first call wrote): pages backed by the
+    /// file or not mapped yet hold the image's (or zero) bytes; pages already written are left
+    /// unknown. Done once per process.
+    pub(crate) fn capture_image(memory: &[u8]) {
+        if super::IMAGE.get().is_some() {
+            return;
+        }
+        let Some(file) = pagemap() else { return };
+        let page = page_size();
+        let base = memory.as_ptr() as usize;
+        if base % page != 0 {
+            return;
+        }
+        let pages = memory.len() / page;
+        let mut entries = vec![0u8; pages * 8];
+        if file
+            .read_exact_at(&mut entries, ((base / page) * 8) as u64)
+            .is_err()
+        {
+            return;
+        }
+        let image = super::Image {
+            pages: entries
+                .chunks_exact(8)
+                .enumerate()
+                .map(|(i, e)| {
+                    let e = u64::from_le_bytes(e.try_into().unwrap());
+                    let written = e & PRESENT != 0 && e & FILE_OR_SHARED == 0;
+                    let bytes = &memory[i * page..(i + 1) * page];
+                    if written {
+                        super::ImagePage::Unknown
+                    } else if bytes.iter().all(|&b| b == 0) {
+                        super::ImagePage::Zero
+                    } else {
+                        super::ImagePage::Bytes(bytes.into())
+                    }
+                })
+                .collect(),
+        };
+        let _ = super::IMAGE.set(image);
+    }
+
+    /// Whether the page at `addr` holds what the image holds at `index` (zeros past it).
     ///
     /// # Safety
-    /// The range must be (part of) one private file mapping, such as a copy-on-write linear
-    /// memory, that nothing reads or writes during the call.
-    pub(crate) unsafe fn release_clean_pages(base: usize, len: usize) -> u64 {
-        let Some(file) = pagemap() else { return 0 };
+    /// `addr` is a mapped page nothing writes during the call.
+    unsafe fn equals_image(addr: usize, index: usize, page: usize) -> bool {
+        // SAFETY: the caller's guarantee.
+        let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, page) };
+        match super::image() {
+            None => false,
+            Some(image) => match image.pages.get(index) {
+                Some(super::ImagePage::Bytes(known)) => **known == *bytes,
+                Some(super::ImagePage::Unknown) => false,
+                Some(super::ImagePage::Zero) | None => bytes.iter().all(|&b| b == 0),
+            },
+        }
+    }
+
+    /// Unmap the pages of `[base, base + len)` that are mapped and still backed by the file they
+    /// were mapped from (never written), and those written that hold the image's bytes again.
+    ///
+    /// # Safety
+    /// The range must be one linear memory of the engine component (a private file mapping of
+    /// its image, then anonymous memory), mapped from `base`, that nothing reads or writes
+    /// during the call.
+    pub(crate) unsafe fn release_clean_pages(base: usize, len: usize) -> super::Trimmed {
+        let mut out = super::Trimmed::default();
+        let Some(file) = pagemap() else { return out };
         let page = page_size();
         let first = base / page;
         let pages = (base + len).div_ceil(page) - first;
         let mut entries = vec![0u8; CHUNK * 8];
         let mut released = 0u64;
+        let mut owned = 0u64;
         // The current run of clean pages: (first page, count).
         let mut run: Option<(usize, usize)> = None;
         let flush = |run: &mut Option<(usize, usize)>, released: &mut u64| {
@@ -110,7 +211,16 @@ mod imp {
             for (i, e) in buf.chunks_exact(8).enumerate() {
                 let e = u64::from_le_bytes(e.try_into().unwrap());
                 let p = first + done + i;
-                if e & PRESENT != 0 && e & FILE_OR_SHARED != 0 {
+                let present = e & PRESENT != 0;
+                let clean = present && e & FILE_OR_SHARED != 0;
+                // SAFETY: a present page of the caller's mapping, which nothing writes now.
+                let restored = present
+                    && !clean
+                    && unsafe { equals_image(p * page, p - base / page, page) };
+                if present && !clean && !restored {
+                    owned += page as u64;
+                }
+                if clean || restored {
                     match &mut run {
                         Some((_, count)) => *count += 1,
                         None => run = Some((p, 1)),
@@ -122,16 +232,24 @@ mod imp {
             done += n;
         }
         flush(&mut run, &mut released);
-        released
+        out.released = released;
+        out.owned = owned;
+        out
     }
 }
 
 #[cfg(not(target_os = "linux"))]
 mod imp {
     /// Not implemented off Linux: nothing is released.
-    pub(crate) unsafe fn release_clean_pages(_base: usize, _len: usize) -> u64 {
-        0
+    pub(crate) unsafe fn release_clean_pages(_base: usize, len: usize) -> super::Trimmed {
+        super::Trimmed {
+            released: 0,
+            owned: len as u64,
+        }
     }
+
+    /// Not implemented off Linux.
+    pub(crate) fn capture_image(_memory: &[u8]) {}
 }
 
-pub(crate) use imp::release_clean_pages;
+pub(crate) use imp::{capture_image, release_clean_pages};

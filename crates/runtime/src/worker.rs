@@ -331,7 +331,13 @@ impl WorkerRegistry {
                 .iter_mut()
                 .filter(|sb| !sb.trimmed && sb.idle_since.elapsed() >= idle_for)
             {
-                stats.bytes += sb.trim();
+                // The cache counts what the instance really holds from now on.
+                let before = sb.memory_bytes() as u64;
+                let t = sb.trim();
+                let after = sb.memory_bytes() as u64;
+                w.warm_bytes.fetch_add(after, Ordering::Relaxed);
+                w.warm_bytes.fetch_sub(before, Ordering::Relaxed);
+                stats.bytes += t.released;
                 stats.instances += 1;
                 sb.trimmed = true;
             }
