@@ -13,7 +13,7 @@ GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup engine build test serve run-example bench bench-compare soak workerd lint fmt clean
+.PHONY: setup engine build test serve run-example bench bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -46,6 +46,16 @@ build: engine
 test: build workerd
 	cargo test --release --workspace
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
+	$(MAKE) fuzz-smoke
+
+## fuzz-smoke: each cargo-fuzz target for FUZZ_SECONDS (default 60), from its seeds. cargo-fuzz
+## needs nightly features: RUSTC_BOOTSTRAP=1 lets the pinned stable toolchain provide them.
+FUZZ_SECONDS ?= 60
+CARGO_FUZZ_VERSION := 0.13.2
+fuzz-smoke:
+	@command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+	cd crates/policy/fuzz && mkdir -p corpus/outbound_rules && \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run outbound_rules corpus/outbound_rules seeds/outbound_rules -- -max_total_time=$(FUZZ_SECONDS)
 
 ## serve: the daemon on 127.0.0.1:8787 with the embedded default config (ARGS="..." adds flags).
 serve: build

@@ -41,7 +41,10 @@ async fn coarse_time_has_100_microsecond_steps_and_precise_moves_while_computing
     let loader = loader_with(config(Clock::Coarse)).await;
     let v = json(&run_js(&loader, PROBE).await.unwrap());
     for f in v["fractions"].as_array().unwrap() {
-        assert!(f.as_f64().unwrap() < 1e-6 || (100.0 - f.as_f64().unwrap()) < 1e-6, "{v}");
+        assert!(
+            f.as_f64().unwrap() < 1e-6 || (100.0 - f.as_f64().unwrap()) < 1e-6,
+            "{v}"
+        );
     }
     let loader = loader_with(config(Clock::Precise)).await;
     let v = json(&run_js(&loader, PROBE).await.unwrap());

@@ -297,3 +297,26 @@ export default { fetch() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_response_over_the_hostcall_limit_is_named_not_a_crash() {
+    // Issue 15: a 150 MB body failed as "the sandbox crashed: … fuel allocated for hostcalls".
+    let loader = wasm_sandbox_tests::loader_with(wasm_sandbox::Config {
+        limits: wasm_sandbox::Limits {
+            cpu_time: std::time::Duration::from_secs(5),
+            memory_bytes: 512 << 20,
+            ..Default::default()
+        },
+        max_memory_per_instance: 512 << 20,
+        ..Default::default()
+    })
+    .await;
+    let err = wasm_sandbox_tests::run_js(
+        &loader,
+        "export default { fetch() { return new Response(new Uint8Array(150 * 1024 * 1024)); } };",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.outcome(), "tooLarge", "{err}");
+    assert!(err.to_string().contains("larger than 128 MiB"), "{err}");
+}

@@ -1,8 +1,8 @@
 //! End-to-end tests of the crate API against the real engine component.
 
 mod basics;
-mod clock;
 mod bindings;
+mod clock;
 mod compile;
 mod errors;
 mod limits;

@@ -460,7 +460,11 @@ async fn registry_writes_need_the_token_and_non_loopback_needs_one() {
         (reqwest::Method::POST, "/api/get/w"),
         (reqwest::Method::GET, "/workers/w"),
     ] {
-        let r = client().request(method.clone(), d.url(path)).send().await.unwrap();
+        let r = client()
+            .request(method.clone(), d.url(path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "{path}");
         let r = client()
             .request(method, d.url(path))

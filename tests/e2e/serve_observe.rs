@@ -133,12 +133,7 @@ async fn the_tail_streams_a_slow_request_while_it_runs() {
     buf.clear();
     let other = json!({ "code": r#"export default { fetch() { console.log("not mine"); return new Response("x"); } };"# });
     assert_eq!(post_json(&d, "/api/get/other", &other).await.0, 200);
-    assert_eq!(
-        post_json(&d, "/api/get/slow", &json!({}))
-            .await
-            .0,
-        200
-    );
+    assert_eq!(post_json(&d, "/api/get/slow", &json!({})).await.0, 200);
     read_until(&mut nd, &mut buf, r#""type":"finish""#).await;
     assert!(buf.contains("from api/get"), "{buf}");
     assert!(!buf.contains("not mine"), "{buf}");

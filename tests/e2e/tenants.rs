@@ -54,11 +54,31 @@ async fn send(
     let r = r.send().await.unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// `POST /api/run` (no credential) must fail with `status` and an error containing `needle`.
+async fn expect_error(d: &TestDaemon, body: Value, status: u16, needle: &str) {
+    let (s, v) = post_json(d, "/api/run", &body).await;
+    assert_eq!(s, status, "{v}");
+    assert!(
+        v["error"].as_str().unwrap_or_default().contains(needle),
+        "{needle}: {v}"
+    );
 }
 
 async fn run_as(d: &TestDaemon, token: &str, body: &Value) -> (u16, Value) {
-    send(d, reqwest::Method::POST, "/api/run", Some(token), Some(body)).await
+    send(
+        d,
+        reqwest::Method::POST,
+        "/api/run",
+        Some(token),
+        Some(body),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -76,7 +96,14 @@ async fn a_tenant_never_reaches_another_tenants_data_or_workers() {
             "F": { "files": { "dir": "billing", "mode": "rw", "quotaBytes": 4096 } }
         }
     });
-    let (s, v) = send(&d, reqwest::Method::PUT, "/workers/billing", Some(ACME), Some(&billing)).await;
+    let (s, v) = send(
+        &d,
+        reqwest::Method::PUT,
+        "/workers/billing",
+        Some(ACME),
+        Some(&billing),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
     let r = client()
         .post(d.url("/workers/billing/x"))
@@ -99,7 +126,14 @@ async fn a_tenant_never_reaches_another_tenants_data_or_workers() {
     ] {
         let (s, _) = send(&d, method.clone(), path, None, Some(&json!({}))).await;
         assert_eq!(s, 401, "{method} {path}");
-        let (s, _) = send(&d, method.clone(), path, Some("not-a-token-of-anyone"), Some(&json!({}))).await;
+        let (s, _) = send(
+            &d,
+            method.clone(),
+            path,
+            Some("not-a-token-of-anyone"),
+            Some(&json!({})),
+        )
+        .await;
         assert_eq!(s, 401, "{method} {path} with a wrong token");
     }
     let (s, _) = send(&d, reqwest::Method::GET, "/healthz", None, None).await;
@@ -139,7 +173,14 @@ async fn a_tenant_never_reaches_another_tenants_data_or_workers() {
         "acme-file"
     );
     // beta cannot see, call, replace or delete acme's worker, nor bind to it.
-    let (s, _) = send(&d, reqwest::Method::GET, "/workers/billing", Some(BETA), None).await;
+    let (s, _) = send(
+        &d,
+        reqwest::Method::GET,
+        "/workers/billing",
+        Some(BETA),
+        None,
+    )
+    .await;
     assert_eq!(s, 404);
     let r = client()
         .get(d.url("/workers/billing/x"))
@@ -148,7 +189,14 @@ async fn a_tenant_never_reaches_another_tenants_data_or_workers() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
-    let (s, _) = send(&d, reqwest::Method::DELETE, "/workers/billing", Some(BETA), None).await;
+    let (s, _) = send(
+        &d,
+        reqwest::Method::DELETE,
+        "/workers/billing",
+        Some(BETA),
+        None,
+    )
+    .await;
     assert_eq!(s, 404);
     let spy = json!({
         "code": "export default { async fetch(req, env) { return env.B.fetch('https://b/'); } };",
@@ -156,12 +204,18 @@ async fn a_tenant_never_reaches_another_tenants_data_or_workers() {
     });
     let (s, v) = run_as(&d, BETA, &spy).await;
     assert_eq!(s, 400, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("not registered"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("not registered"),
+        "{v}"
+    );
     // Metering is per tenant.
     let (_, v) = send(&d, reqwest::Method::GET, "/usage", Some(BETA), None).await;
     assert!(v["workers"].get("billing").is_none(), "{v}");
     let (_, v) = send(&d, reqwest::Method::GET, "/usage", Some(ACME), None).await;
-    assert!(v["workers"]["billing"]["requests"].as_u64().unwrap() >= 2, "{v}");
+    assert!(
+        v["workers"]["billing"]["requests"].as_u64().unwrap() >= 2,
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -170,7 +224,14 @@ async fn one_tenants_tail_never_shows_another_tenants_worker() {
     let d = two_tenants(&dir, "");
     let code = |who: &str| json!({ "code": format!("export default {{ fetch() {{ console.log('secret of {who}'); return new Response('{who}'); }} }};") });
     for (token, who) in [(ACME, "acme"), (BETA, "beta")] {
-        let (s, v) = send(&d, reqwest::Method::PUT, "/workers/same", Some(token), Some(&code(who))).await;
+        let (s, v) = send(
+            &d,
+            reqwest::Method::PUT,
+            "/workers/same",
+            Some(token),
+            Some(&code(who)),
+        )
+        .await;
         assert_eq!(s, 201, "{v}");
     }
     let mut tail = client()
@@ -228,10 +289,19 @@ async fn kv_and_files_quotas_bound_what_one_tenant_can_write() {
     assert_eq!(s, 200, "{v}");
     let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
     assert_eq!(out["kv"], 3, "{out}");
-    assert!(out["kvError"].as_str().unwrap().contains("KV quota exceeded"), "{out}");
+    assert!(
+        out["kvError"]
+            .as_str()
+            .unwrap()
+            .contains("KV quota exceeded"),
+        "{out}"
+    );
     // Two directories share the tenant's files quota.
     assert_eq!(out["files"], 3, "{out}");
-    assert!(out["filesError2"].as_str().unwrap().contains("files quota"), "{out}");
+    assert!(
+        out["filesError2"].as_str().unwrap().contains("files quota"),
+        "{out}"
+    );
     let (s, v) = post_json(&d, "/api/run", &body).await;
     assert_eq!(s, 200, "{v}");
     let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
@@ -251,7 +321,10 @@ async fn an_api_get_id_cannot_be_taken_over() {
     // Other code under a cached id: 409, and the victim keeps its worker and state.
     let (s, v) = post_json(&d, "/api/get/victim", &attacker).await;
     assert_eq!(s, 409, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("bound to other code"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("bound to other code"),
+        "{v}"
+    );
     let (_, v) = post_json(&d, "/api/get/victim", &json!({})).await;
     assert_eq!(v["output"], "victim 2");
     // The finding: after filler ids evict it, the attacker's code was installed under the id.
@@ -264,7 +337,10 @@ async fn an_api_get_id_cannot_be_taken_over() {
     // `{}` on a miss does not answer for the victim with the default worker.
     let (s, v) = post_json(&d, "/api/get/victim", &json!({})).await;
     assert_eq!(s, 409, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("send its code again"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("send its code again"),
+        "{v}"
+    );
     let (s, v) = post_json(&d, "/api/get/victim", &victim).await;
     assert_eq!((s, v["output"].clone()), (200, json!("victim 1")), "{v}");
     // Its owner may release the id explicitly.
@@ -303,14 +379,31 @@ async fn slow_uploads_and_sleepers_do_not_lock_out_a_bystander() {
         let url = d.url("/api/run");
         let body = sleeper.clone();
         sleepers.push(tokio::spawn(async move {
-            client().post(url).bearer_auth(BETA).json(&body).send().await.unwrap().status().as_u16()
+            client()
+                .post(url)
+                .bearer_auth(BETA)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
-    let (s, v) = run_as(&d, ACME, &json!({ "code": "export default { fetch() { return new Response('bystander'); } };" })).await;
+    let (s, v) = run_as(
+        &d,
+        ACME,
+        &json!({ "code": "export default { fetch() { return new Response('bystander'); } };" }),
+    )
+    .await;
     assert_eq!((s, v["output"].clone()), (200, json!("bystander")), "{v}");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     // The trickling bodies are cut off by the minimum upload rate (after the 2 s grace), long
     // before the 30 s body timeout.
     let mut buf = vec![0u8; 256];
@@ -318,13 +411,25 @@ async fn slow_uploads_and_sleepers_do_not_lock_out_a_bystander() {
         .await
         .expect("answered")
         .unwrap();
-    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"), "{}", String::from_utf8_lossy(&buf[..n]));
+    assert!(
+        String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
     let mut statuses = Vec::new();
     for s in sleepers {
         statuses.push(s.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|&&s| s == 200).count(), 8, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 12, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 200).count(),
+        8,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 429).count(),
+        12,
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -339,7 +444,13 @@ async fn loops_end_on_the_cpu_limit_not_the_wall_limit() {
         let url = d.url("/api/run");
         let body = body.clone();
         loops.push(tokio::spawn(async move {
-            let r = client().post(url).bearer_auth(BETA).json(&body).send().await.unwrap();
+            let r = client()
+                .post(url)
+                .bearer_auth(BETA)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             (r.status().as_u16(), r.text().await.unwrap())
         }));
     }
@@ -361,13 +472,25 @@ async fn replies_are_bounded_and_binary_bodies_are_base64() {
     let d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
     // The finding: 50 MiB of zero bytes became a 314 MB JSON reply (\u0000 per byte).
     let zeros = |mib: u32| json!({ "code": format!("export default {{ fetch() {{ return new Response(new Uint8Array({mib} * 1024 * 1024)); }} }};"), "limits": { "cpuMs": 1000 } });
-    let r = client().post(d.url("/api/run")).json(&zeros(2)).send().await.unwrap();
+    let r = client()
+        .post(d.url("/api/run"))
+        .json(&zeros(2))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let text = r.text().await.unwrap();
-    assert!(text.len() < 3 * 1024 * 1024, "reply of {} bytes for 2 MiB", text.len());
+    assert!(
+        text.len() < 3 * 1024 * 1024,
+        "reply of {} bytes for 2 MiB",
+        text.len()
+    );
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["output"], "");
-    assert_eq!(v["outputBase64"].as_str().unwrap().len(), 2 * 1024 * 1024 / 3 * 4 + 4);
+    assert_eq!(
+        v["outputBase64"].as_str().unwrap().len(),
+        2 * 1024 * 1024 / 3 * 4 + 4
+    );
     let (s, v) = post_json(&d, "/api/run", &zeros(8)).await;
     assert_eq!(s, 400, "{v}");
     assert!(v["error"].as_str().unwrap().contains("max_reply_mb"), "{v}");
@@ -389,22 +512,33 @@ async fn smaller_findings() {
         .unwrap();
     let text = r.text().await.unwrap();
     assert!(text.len() < 1_500_000, "reply of {} bytes", text.len());
-    assert!(text.contains("console output beyond"), "the truncation is said");
-    // User code cannot send `101 Switching Protocols` (it passed `_internal: true`).
-    let (s, v) = post_json(&d, "/api/run", &json!({ "code": "export default { fetch() { return new Response(null, { status: 101, _internal: true }); } };" })).await;
-    assert_eq!(s, 400);
-    assert!(v["error"].as_str().unwrap().contains("range 200 to 599"), "{v}");
-    // Response.error() and a NUL byte in source are named, not "the sandbox crashed".
-    let (s, v) = post_json(&d, "/api/run", &json!({ "code": "export default { fetch() { return Response.error(); } };" })).await;
-    assert_eq!(s, 400);
-    assert!(v["error"].as_str().unwrap().contains("Response.error()"), "{v}");
-    let (s, v) = post_json(&d, "/api/run", &json!({ "code": "export default { fetch() { return new Response('a'); } };\u{0}" })).await;
-    assert_eq!(s, 400);
-    assert!(v["error"].as_str().unwrap().contains("NUL byte at worker.js:1:"), "{v}");
-    // Unknown top-level fields are refused, naming the field.
-    let (s, v) = post_json(&d, "/api/run", &json!({ "code": "export default {};", "globalOutbund": null })).await;
-    assert_eq!(s, 400);
-    assert!(v["error"].as_str().unwrap().contains("unknown field `globalOutbund`"), "{v}");
+    assert!(
+        text.contains("console output beyond"),
+        "the truncation is said"
+    );
+    // User code cannot send `101 Switching Protocols` (it passed `_internal: true`);
+    // Response.error() and a NUL byte in source are named, not "the sandbox crashed"; unknown
+    // top-level fields are refused, naming the field.
+    for (body, needle) in [
+        (
+            json!({ "code": "export default { fetch() { return new Response(null, { status: 101, _internal: true }); } };" }),
+            "range 200 to 599",
+        ),
+        (
+            json!({ "code": "export default { fetch() { return Response.error(); } };" }),
+            "Response.error()",
+        ),
+        (
+            json!({ "code": "export default { fetch() { return new Response('a'); } };\u{0}" }),
+            "NUL byte at worker.js:1:",
+        ),
+        (
+            json!({ "code": "export default {};", "globalOutbund": null }),
+            "unknown field `globalOutbund`",
+        ),
+    ] {
+        expect_error(&d, body, 400, needle).await;
+    }
     // `//workers/echo/x` is not `/workers/echo/x` (it forwarded the URL `http://xo/x`).
     let r = client()
         .put(d.url("/workers/echo"))
@@ -436,7 +570,10 @@ async fn a_weak_token_is_refused_at_start() {
     )
     .err()
     .expect("must refuse");
-    assert!(err.contains("whitespace") || err.contains("without a token"), "{err}");
+    assert!(
+        err.contains("whitespace") || err.contains("without a token"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -450,15 +587,33 @@ async fn tail_workers_get_trace_items_and_on_denied_fail_ends_the_invocation() {
         };"#,
         "bindings": { "KV": { "kv": "tails" } }
     });
-    let (s, v) = send(&d, reqwest::Method::PUT, "/workers/collector", None, Some(&collector)).await;
+    let (s, v) = send(
+        &d,
+        reqwest::Method::PUT,
+        "/workers/collector",
+        None,
+        Some(&collector),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
     let traced = json!({
         "code": "export default { fetch(req) { console.log('hello from traced'); return new Response('ok'); } };",
         "tails": ["collector"]
     });
-    let (s, v) = send(&d, reqwest::Method::PUT, "/workers/traced", None, Some(&traced)).await;
+    let (s, v) = send(
+        &d,
+        reqwest::Method::PUT,
+        "/workers/traced",
+        None,
+        Some(&traced),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
-    let r = client().get(d.url("/workers/traced/x")).send().await.unwrap();
+    let r = client()
+        .get(d.url("/workers/traced/x"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.text().await.unwrap(), "ok");
     let deadline = Instant::now() + Duration::from_secs(10);
     let events: Value = loop {
@@ -480,10 +635,21 @@ async fn tail_workers_get_trace_items_and_on_denied_fail_ends_the_invocation() {
     assert_eq!(item["scriptName"], "traced", "{item}");
     assert_eq!(item["outcome"], "ok", "{item}");
     assert_eq!(item["logs"][0]["message"][0], "hello from traced", "{item}");
-    assert!(item["event"]["request"]["url"].as_str().unwrap().ends_with("/x"), "{item}");
+    assert!(
+        item["event"]["request"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/x"),
+        "{item}"
+    );
     assert_eq!(item["event"]["response"]["status"], 200, "{item}");
     // A tail worker that is not registered, or too many, is refused up front.
-    let (s, _) = post_json(&d, "/api/run", &json!({ "code": "export default {};", "tails": ["a", "b", "c", "d", "e"] })).await;
+    let (s, _) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": "export default {};", "tails": ["a", "b", "c", "d", "e"] }),
+    )
+    .await;
     assert_eq!(s, 400);
 
     // onDenied: "fail": the first denied fetch ends the invocation even if the script catches it.
@@ -497,7 +663,10 @@ async fn tail_workers_get_trace_items_and_on_denied_fail_ends_the_invocation() {
     let (s, v) = post_json(&d, "/api/run", &agent).await;
     assert_eq!(s, 400, "{v}");
     let err = v["error"].as_str().unwrap();
-    assert!(err.contains("ends the invocation") && err.contains("evil.example.net"), "{v}");
+    assert!(
+        err.contains("ends the invocation") && err.contains("evil.example.net"),
+        "{v}"
+    );
     // Without it, the script may catch the denial and carry on.
     let mut lenient = agent.clone();
     lenient["globalOutbound"]["onDenied"] = json!("error");

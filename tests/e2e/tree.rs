@@ -156,7 +156,11 @@ async fn a_gateway_calling_itself_through_interception_stops_at_the_depth_limit(
         .await
         .unwrap();
     assert_eq!(r.status(), 508);
-    assert!(text(&r).contains("nested more than 16 deep"), "{}", text(&r));
+    assert!(
+        text(&r).contains("nested more than 16 deep"),
+        "{}",
+        text(&r)
+    );
     assert_eq!(depth_seen.load(Ordering::Relaxed), 16);
     // Nothing is left running: the pool holds only warm instances.
     assert!(loader.pool_stats().live <= 2, "{:?}", loader.pool_stats());
@@ -208,7 +212,10 @@ async fn a_tree_cannot_take_the_pools_reserve() {
     let v: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
     assert!(v["refused"].as_u64().unwrap() > 0, "{v}");
     assert!(
-        v["reason"].as_str().unwrap().contains("kept for other requests"),
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("kept for other requests"),
         "{v}"
     );
 }

@@ -64,6 +64,10 @@ pub enum Error {
     /// may not: the invocation was ended at that request (its response, if any, discarded).
     #[error("outbound request denied, and this worker's policy ends the invocation: {0}")]
     OutboundDenied(String),
+    /// The script handed the host a value larger than the host takes in one piece (a response
+    /// body, a KV value, a binding argument over 128 MiB). The instance was discarded.
+    #[error("the script passed the host a value larger than 128 MiB (a response body, KV value or binding argument): {0}")]
+    TooLarge(String),
     /// The request took longer (wall-clock) than its limit. The instance was discarded.
     #[error("wall time limit of {} ms exceeded", .limit.as_millis())]
     WallTimeExceeded {
@@ -99,6 +103,7 @@ impl Error {
             Error::CpuTimeExceeded { .. } | Error::TreeCpuExceeded { .. } => "exceededCpu",
             Error::TreeLimit(_) => "treeLimit",
             Error::OutboundDenied(_) => "outboundDenied",
+            Error::TooLarge(_) => "tooLarge",
             Error::MemoryExceeded { .. } => "exceededMemory",
             Error::WallTimeExceeded { .. } => "exceededWallTime",
             Error::StackOverflow => "exceededStack",

@@ -458,7 +458,9 @@ impl Sandbox {
             .as_ref()
             .map_or(0, |c| c.tree.limits.max_calls_in_flight.max(1) as usize);
         state.in_flight = Arc::new(tokio::sync::Semaphore::new(permits));
-        state.outbound.set_tree(ctx.clone(), state.in_flight.clone());
+        state
+            .outbound
+            .set_tree(ctx.clone(), state.in_flight.clone());
         state.tree = ctx;
     }
 
@@ -567,10 +569,7 @@ impl Sandbox {
         let fatal = meter.fatal.lock().unwrap().clone();
         let (result, reusable) = match result {
             // Whatever the script did after the denial (caught it, answered), the call ends.
-            _ if fatal.is_some() => (
-                Err(Error::OutboundDenied(fatal.unwrap_or_default())),
-                false,
-            ),
+            _ if fatal.is_some() => (Err(Error::OutboundDenied(fatal.unwrap_or_default())), false),
             Err(_elapsed) => (
                 Err(Error::WallTimeExceeded {
                     limit: limits.wall_time,
@@ -615,7 +614,12 @@ fn trap_to_error(trap: wasmtime::Error, limits: &Limits, meter: &CpuMeter) -> Er
             return Error::StackOverflow;
         }
     }
-    Error::Trap(format!("{trap:#}"))
+    let message = format!("{trap:#}");
+    // wasmtime caps what one call may move between guest and host (its hostcall fuel).
+    if message.contains("fuel allocated for hostcalls") {
+        return Error::TooLarge("it was refused before reaching the host".into());
+    }
+    Error::Trap(message)
 }
 
 pub(crate) fn js_to_error(e: bindings::JsError) -> Error {

@@ -60,6 +60,20 @@ pub struct QuotaExceeded {
     pub needed: u64,
 }
 
+/// A group's bytes after replacing an entry of `old` bytes by one of `new` bytes, or the
+/// refusal when that grows the group past `quota` (shrinking is always allowed).
+fn account(used: u64, old: u64, new: u64, quota: Option<u64>) -> Result<u64, QuotaExceeded> {
+    let after = used.saturating_sub(old) + new;
+    match quota {
+        Some(max) if new > old && after > max => Err(QuotaExceeded {
+            used,
+            max,
+            needed: new - old,
+        }),
+        _ => Ok(after),
+    }
+}
+
 /// Where KV data lives. Implementations store, scan and account bytes per quota group
 /// ([`quota_group`], [`stored_bytes`]) in the same step as the write; keys, limits and expiry are
 /// checked by [`KvNamespace`]. Methods may block (they run on tokio's blocking pool).
@@ -161,7 +175,10 @@ impl KvNamespace {
             && scope
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
-        anyhow::ensure!(ok, "KV scope {scope:?}: use 1-64 characters of A-Z a-z 0-9 _ -");
+        anyhow::ensure!(
+            ok,
+            "KV scope {scope:?}: use 1-64 characters of A-Z a-z 0-9 _ -"
+        );
         let mut ns = KvNamespace::new(store, namespace)?;
         ns.namespace = format!("{scope}:{}", ns.namespace);
         Ok(ns)
@@ -361,17 +378,7 @@ impl KvStore for MemoryKv {
         let new = stored_bytes(key, entry);
         let group = quota_group(namespace).to_owned();
         let used = data.groups.get(&group).copied().unwrap_or(0);
-        let after = used.saturating_sub(old) + new;
-        if let Some(max) = quota {
-            if new > old && after > max {
-                return Err(QuotaExceeded {
-                    used,
-                    max,
-                    needed: new - old,
-                }
-                .into());
-            }
-        }
+        let after = account(used, old, new, quota)?;
         data.groups.insert(group, after);
         data.entries.insert(k, entry.clone());
         Ok(())
@@ -510,17 +517,7 @@ impl KvStore for FileKv {
             let new = stored_bytes(key, entry);
             let group = quota_group(namespace);
             let used = groups.get(group)?.map_or(0, |v| v.value());
-            let after = used.saturating_sub(old) + new;
-            if let Some(max) = quota {
-                if new > old && after > max {
-                    return Err(QuotaExceeded {
-                        used,
-                        max,
-                        needed: new - old,
-                    }
-                    .into());
-                }
-            }
+            let after = account(used, old, new, quota)?;
             table.insert(k.as_slice(), encode(entry).as_slice())?;
             groups.insert(group, after)?;
         }
@@ -632,14 +629,27 @@ mod tests {
             .with_quota(1000);
         a.put("k", vec![0; 600], None, None, None).await.unwrap();
         // The tenant's namespaces share the quota; another tenant's does not count.
-        let err = a2.put("k", vec![0; 600], None, None, None).await.unwrap_err();
+        let err = a2
+            .put("k", vec![0; 600], None, None, None)
+            .await
+            .unwrap_err();
         assert!(err.contains("KV quota exceeded"), "{err}");
         b.put("k", vec![0; 600], None, None, None).await.unwrap();
         // Overwriting with less, and deleting, give bytes back.
         a.put("k", vec![0; 100], None, None, None).await.unwrap();
         a2.put("k", vec![0; 600], None, None, None).await.unwrap();
         a2.delete("k").await.unwrap();
-        assert_eq!(store.group_bytes("acme").unwrap(), stored_bytes("k", &KvEntry { value: vec![0; 100], metadata: None, expiration: None }));
+        assert_eq!(
+            store.group_bytes("acme").unwrap(),
+            stored_bytes(
+                "k",
+                &KvEntry {
+                    value: vec![0; 100],
+                    metadata: None,
+                    expiration: None
+                }
+            )
+        );
         // Scoped names cannot be reached from an unscoped one, nor another scope's.
         assert!(KvNamespace::new(store.clone(), "acme:one").is_err());
         assert!(KvNamespace::scoped(store.clone(), "ac:me", "one").is_err());
@@ -650,7 +660,8 @@ mod tests {
     #[tokio::test]
     async fn quotas_are_per_scope_on_both_stores() {
         quotas(MemoryKv::new()).await;
-        let dir = std::env::temp_dir().join(format!("wasm-sandbox-kv-quota-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("wasm-sandbox-kv-quota-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         quotas(FileKv::open(&dir.join("kv.redb")).unwrap()).await;
         let _ = std::fs::remove_dir_all(&dir);

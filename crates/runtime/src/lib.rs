@@ -58,7 +58,9 @@ pub use config::{Config, Limits};
 pub use error::{Error, Result};
 pub use loader::{CacheStats, Loader, PoolStats};
 pub use observe::{DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage};
-pub use outbound::{GlobalOutbound, Interceptor, OnDenied, OutboundLimits, OutboundPolicy, OutboundRecord};
+pub use outbound::{
+    GlobalOutbound, Interceptor, OnDenied, OutboundLimits, OutboundPolicy, OutboundRecord,
+};
 pub use trace::{Level, LogLine, Trace};
 pub use tree::TreeLimits;
 pub use trim::TrimStats;

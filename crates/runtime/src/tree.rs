@@ -170,12 +170,19 @@ mod tests {
             .scope(async { TreeCtx::current_or_root(limits, Duration::from_secs(9)) })
             .await;
         assert_eq!(seen.depth, 1);
-        assert!(Arc::ptr_eq(&seen.tree, &root.tree), "a nested call joins the tree");
+        assert!(
+            Arc::ptr_eq(&seen.tree, &root.tree),
+            "a nested call joins the tree"
+        );
         let two = seen.child().unwrap();
         assert!(two.child().unwrap_err().contains("nested more than 2 deep"));
         let a = root.tree.hold_instance().unwrap();
         let _b = root.tree.hold_instance().unwrap();
-        assert!(root.tree.hold_instance().unwrap_err().contains("hold 2 sandboxes"));
+        assert!(root
+            .tree
+            .hold_instance()
+            .unwrap_err()
+            .contains("hold 2 sandboxes"));
         drop(a);
         root.tree.hold_instance().unwrap();
     }

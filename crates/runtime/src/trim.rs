@@ -214,9 +214,8 @@ mod imp {
                 let present = e & PRESENT != 0;
                 let clean = present && e & FILE_OR_SHARED != 0;
                 // SAFETY: a present page of the caller's mapping, which nothing writes now.
-                let restored = present
-                    && !clean
-                    && unsafe { equals_image(p * page, p - base / page, page) };
+                let restored =
+                    present && !clean && unsafe { equals_image(p * page, p - base / page, page) };
                 if present && !clean && !restored {
                     owned += page as u64;
                 }

@@ -575,7 +575,8 @@ fn from_wit_response(r: HttpResponse) -> Result<http::Response<Bytes>> {
     // The guest's Response enforces these already; the host does not rely on it.
     if r.status == 0 {
         return Err(Error::BadReturn(
-            "the fetch handler returned Response.error() (a network error), not a response to send".into(),
+            "the fetch handler returned Response.error() (a network error), not a response to send"
+                .into(),
         ));
     }
     if !(200..=599).contains(&r.status) {
@@ -588,9 +589,11 @@ fn from_wit_response(r: HttpResponse) -> Result<http::Response<Bytes>> {
     for (k, v) in &r.headers {
         builder = builder.header(k.as_str(), v.as_str());
     }
-    let mut response = builder
-        .body(Bytes::from(r.body))
-        .map_err(|e| Error::BadReturn(format!("the fetch handler returned an invalid response: {e}")))?;
+    let mut response = builder.body(Bytes::from(r.body)).map_err(|e| {
+        Error::BadReturn(format!(
+            "the fetch handler returned an invalid response: {e}"
+        ))
+    })?;
     response.extensions_mut().insert(StatusText(r.status_text));
     Ok(response)
 }

@@ -147,25 +147,19 @@ impl RunBody {
 
     /// Whether only Cloudflare's fields were used (then the reply is exactly theirs).
     pub fn is_basic(&self) -> bool {
-        let w = &self.worker;
-        self.request.is_none()
-            && w.main_module.is_none()
-            && w.modules.is_none()
-            && w.env.is_none()
-            && w.compatibility_date.is_none()
-            && w.compatibility_flags.is_none()
-            && w.limits.is_none()
-            && w.global_outbound.is_none()
-            && w.bindings.is_none()
-            && w.tails.is_none()
+        self.request.is_none() && self.worker.only_code()
     }
 }
 
 impl WorkerSpec {
     /// Whether the spec names no worker at all (`{}`: on an `/api/get/{id}` hit, reuse it).
     pub fn is_empty(&self) -> bool {
-        self.code.is_none()
-            && self.main_module.is_none()
+        self.code.is_none() && self.only_code()
+    }
+
+    /// Whether no field but `code` is set.
+    fn only_code(&self) -> bool {
+        self.main_module.is_none()
             && self.modules.is_none()
             && self.env.is_none()
             && self.compatibility_date.is_none()
@@ -500,7 +494,9 @@ mod tests {
                 "e.js": {"text": "not js"},
             }
         }));
-        let code = s.to_code(&ServerConfig::default(), &open_tenant(), &no_services).unwrap();
+        let code = s
+            .to_code(&ServerConfig::default(), &open_tenant(), &no_services)
+            .unwrap();
         let get = |n: &str| {
             code.modules
                 .iter()
@@ -561,7 +557,9 @@ mod tests {
             (serde_json::json!({"globalOutbound": true}), "expected null"),
         ];
         for (v, expected) in cases {
-            let err = spec(v.clone()).to_code(&config, &open_tenant(), &no_services).unwrap_err();
+            let err = spec(v.clone())
+                .to_code(&config, &open_tenant(), &no_services)
+                .unwrap_err();
             assert!(err.contains(expected), "{v}: {err}");
         }
         assert!(serde_json::from_value::<WorkerSpec>(serde_json::json!({"cod": "x"})).is_err());
@@ -621,7 +619,10 @@ mod tests {
             serde_json::to_string(&reply).unwrap(),
             r#"{"ok":true,"status":200,"output":"hi"}"#
         );
-        assert_eq!(body_fields(b"\xff"), (String::new(), Some("/w==".to_string())));
+        assert_eq!(
+            body_fields(b"\xff"),
+            (String::new(), Some("/w==".to_string()))
+        );
         assert_eq!(
             body_fields(&[0u8; 9]),
             (String::new(), Some("AAAAAAAAAAAA".to_string()))

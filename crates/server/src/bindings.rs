@@ -50,7 +50,11 @@ pub(crate) fn bindings(
             let ns = ns
                 .as_str()
                 .ok_or_else(|| format!("bindings.{name}.kv: expected a namespace name"))?;
-            Binding::Kv(tenant.kv(kv, ns).map_err(|e| format!("bindings.{name}: {e}"))?)
+            Binding::Kv(
+                tenant
+                    .kv(kv, ns)
+                    .map_err(|e| format!("bindings.{name}: {e}"))?,
+            )
         } else if let Some(t) = obj.get("tools") {
             Binding::Tools(Arc::new(
                 tools(t, config).map_err(|e| format!("bindings.{name}.tools: {e}"))?,
@@ -139,12 +143,11 @@ fn callback_allowed(uri: &http::Uri, prefix: &str) -> bool {
         return false;
     }
     let port = |u: &http::Uri, a: &http::uri::Authority| {
-        a.port_u16()
-            .or(match u.scheme_str() {
-                Some("http") => Some(80),
-                Some("https") => Some(443),
-                _ => None,
-            })
+        a.port_u16().or(match u.scheme_str() {
+            Some("http") => Some(80),
+            Some("https") => Some(443),
+            _ => None,
+        })
     };
     if uri.scheme_str() != p.scheme_str()
         || !a.host().eq_ignore_ascii_case(b.host())
@@ -248,10 +251,7 @@ async fn callback(
         let driver = tokio::spawn(conn);
         let body = json!({ "tool": tool, "input": input }).to_string();
         // Origin-form request target (`POST /path`), as a client sends to a server.
-        let target = uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_owned();
+        let target = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
         let request = http::Request::post(target)
             .header(http::header::HOST, authority.as_str())
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -301,18 +301,36 @@ mod tests {
     fn callback_prefixes_are_compared_as_urls() {
         let ok = |url: &str, prefix: &str| callback_allowed(&url.parse().unwrap(), prefix);
         assert!(ok("http://127.0.0.1:19180/tools", "http://127.0.0.1:19180"));
-        assert!(ok("http://127.0.0.1:19180/tools/x", "http://127.0.0.1:19180/tools"));
-        assert!(ok("http://127.0.0.1:19180/tools/x", "http://127.0.0.1:19180/tools/"));
+        assert!(ok(
+            "http://127.0.0.1:19180/tools/x",
+            "http://127.0.0.1:19180/tools"
+        ));
+        assert!(ok(
+            "http://127.0.0.1:19180/tools/x",
+            "http://127.0.0.1:19180/tools/"
+        ));
         assert!(ok("http://localhost/t", "http://LOCALHOST:80/"));
         // The finding: a string prefix that is user info, not the host.
         assert!(!ok(
             "http://127.0.0.1:19180@127.0.0.2:19181/tools",
             "http://127.0.0.1:19180"
         ));
-        assert!(!ok("http://127.0.0.1:191800/tools", "http://127.0.0.1:19180"));
-        assert!(!ok("http://127.0.0.1:19180/toolsx", "http://127.0.0.1:19180/tools"));
-        assert!(!ok("http://127.0.0.10:19180/tools", "http://127.0.0.1:19180"));
-        assert!(!ok("http://127.0.0.1:19181/tools", "http://127.0.0.1:19180"));
+        assert!(!ok(
+            "http://127.0.0.1:191800/tools",
+            "http://127.0.0.1:19180"
+        ));
+        assert!(!ok(
+            "http://127.0.0.1:19180/toolsx",
+            "http://127.0.0.1:19180/tools"
+        ));
+        assert!(!ok(
+            "http://127.0.0.10:19180/tools",
+            "http://127.0.0.1:19180"
+        ));
+        assert!(!ok(
+            "http://127.0.0.1:19181/tools",
+            "http://127.0.0.1:19180"
+        ));
         assert!(!ok("http://127.0.0.1:19180/tools", ""));
     }
 }

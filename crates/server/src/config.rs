@@ -372,9 +372,9 @@ impl ServerConfig {
         for t in &self.tenants {
             let ok = !t.name.is_empty()
                 && t.name.len() <= 32
-                && t.name
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                && t.name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                });
             if !ok {
                 bail!(
                     "[[tenants]] name = {:?}: use 1-32 characters of a-z 0-9 _ -",
@@ -382,10 +382,7 @@ impl ServerConfig {
                 );
             }
             if t.name == "default" || !names.insert(t.name.as_str()) {
-                bail!(
-                    "[[tenants]] name = {:?} is reserved or used twice",
-                    t.name
-                );
+                bail!("[[tenants]] name = {:?} is reserved or used twice", t.name);
             }
             if t.token_sha256.len() != 64 || hex::decode(&t.token_sha256).is_err() {
                 bail!(
@@ -394,9 +391,16 @@ impl ServerConfig {
                 );
             }
             if let Some(c) = t.ceilings {
-                for (name, v) in [("cpu_ms", c.cpu_ms), ("memory_mb", c.memory_mb), ("wall_ms", c.wall_ms)] {
+                for (name, v) in [
+                    ("cpu_ms", c.cpu_ms),
+                    ("memory_mb", c.memory_mb),
+                    ("wall_ms", c.wall_ms),
+                ] {
                     if v == 0 {
-                        bail!("tenant {:?}: ceilings.{name} = 0: it must be at least 1", t.name);
+                        bail!(
+                            "tenant {:?}: ceilings.{name} = 0: it must be at least 1",
+                            t.name
+                        );
                     }
                 }
             }

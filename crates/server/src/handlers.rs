@@ -535,7 +535,10 @@ async fn api_run(
     if large {
         match tokio::task::spawn_blocking(build).await {
             Ok(r) => r,
-            Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("encoding the reply: {e}")),
+            Err(e) => api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("encoding the reply: {e}"),
+            ),
         }
     } else {
         build()
@@ -722,7 +725,12 @@ fn worker_code(
     spec: &WorkerSpec,
 ) -> Result<WorkerCode, String> {
     let mut code = spec.to_code(&state.config, tenant, &|id| {
-        GlobalOutbound::Intercept(Arc::new(ServiceCall::new(state, tenant, id, "outbound service")))
+        GlobalOutbound::Intercept(Arc::new(ServiceCall::new(
+            state,
+            tenant,
+            id,
+            "outbound service",
+        )))
     })?;
     let service = |id: &str| -> wasm_sandbox::Binding {
         wasm_sandbox::Binding::Service(Arc::new(ServiceCall::new(state, tenant, id, "service")))

@@ -31,7 +31,10 @@ mod tests {
     #[test]
     fn keys_round_trip() {
         assert_eq!(parse(&api("calc")), Some(("calc", None)));
-        assert_eq!(parse(&registered("acme/calc", 3)), Some(("acme/calc", Some(3))));
+        assert_eq!(
+            parse(&registered("acme/calc", 3)),
+            Some(("acme/calc", Some(3)))
+        );
         assert_eq!(parse("other"), None);
     }
 }
@@ -69,7 +72,9 @@ impl IdBindings {
                 }
                 b.order.push_back(key.to_owned());
                 while b.by_id.len() > MAX_BOUND_IDS {
-                    let Some(old) = b.order.pop_front() else { break };
+                    let Some(old) = b.order.pop_front() else {
+                        break;
+                    };
                     b.by_id.remove(&old);
                     b.tails.remove(&old);
                 }

@@ -180,9 +180,7 @@ impl Tenants {
                     },
                     kv_quota_bytes: t.kv_quota_mb.unwrap_or(config.quotas.kv_mb) << 20,
                     files_quota_bytes: t.files_quota_mb.unwrap_or(config.quotas.files_mb) << 20,
-                    max_in_flight: t
-                        .max_in_flight
-                        .unwrap_or(config.max_in_flight_per_tenant),
+                    max_in_flight: t.max_in_flight.unwrap_or(config.max_in_flight_per_tenant),
                     outbound,
                     in_flight: AtomicUsize::new(0),
                 }),
@@ -218,7 +216,10 @@ impl Tenants {
         // the first match.
         let mut found = None;
         for (h, tenant) in &self.tokens {
-            let diff = h.iter().zip(hash.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+            let diff = h
+                .iter()
+                .zip(hash.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b));
             if diff == 0 && found.is_none() {
                 found = Some(tenant.clone());
             }
@@ -256,8 +257,14 @@ mod tests {
         ));
         let t = Tenants::from_config(&c).unwrap();
         assert!(t.auth_required());
-        assert_eq!(t.authenticate(&http::HeaderMap::new()).unwrap_err(), AuthError::Missing);
-        assert_eq!(t.authenticate(&bearer("nope-nope-nope-nope")).unwrap_err(), AuthError::Unknown);
+        assert_eq!(
+            t.authenticate(&http::HeaderMap::new()).unwrap_err(),
+            AuthError::Missing
+        );
+        assert_eq!(
+            t.authenticate(&bearer("nope-nope-nope-nope")).unwrap_err(),
+            AuthError::Unknown
+        );
         let a = t.authenticate(&bearer(acme)).unwrap();
         assert_eq!(a.name, "acme");
         assert_eq!(a.kv_quota_bytes, 1 << 20);
@@ -266,7 +273,9 @@ mod tests {
         assert_eq!(a.own_id("beta/w"), None);
         assert_eq!(a.own_id("acmex/w"), None);
         assert_eq!(a.own_id("w"), None);
-        let b = t.authenticate(&bearer("beta-token-0123456789abcdef")).unwrap();
+        let b = t
+            .authenticate(&bearer("beta-token-0123456789abcdef"))
+            .unwrap();
         assert_eq!(b.name, "beta");
         // In-flight cap.
         let cap = a.max_in_flight;
