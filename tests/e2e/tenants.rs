@@ -112,6 +112,24 @@ async fn a_tenant_never_reaches_another_tenants_data_or_workers() {
         .await
         .unwrap();
     assert_eq!(r.text().await.unwrap(), "acme-secret acme-file");
+    // The tenant's token is its credential for the daemon: a worker never sees it.
+    let spy = json!({ "code": "export default { fetch(r) { return new Response(String(r.headers.get('authorization'))); } };" });
+    let (s, _) = send(
+        &d,
+        reqwest::Method::PUT,
+        "/workers/spy",
+        Some(ACME),
+        Some(&spy),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let r = client()
+        .get(d.url("/workers/spy/x"))
+        .bearer_auth(ACME)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "null");
 
     // Without a credential every route that runs code or reads worker data is refused: the
     // finding was an unauthenticated /api/run reading and overwriting that data.
@@ -454,14 +472,19 @@ async fn loops_end_on_the_cpu_limit_not_the_wall_limit() {
             (r.status().as_u16(), r.text().await.unwrap())
         }));
     }
+    let mut ended_on_cpu = 0;
     for l in loops {
         let (status, text) = l.await.unwrap();
         match status {
             429 => {}
-            400 => assert!(text.contains("cpu time limit of 200 ms exceeded"), "{text}"),
+            400 => {
+                assert!(text.contains("cpu time limit of 200 ms exceeded"), "{text}");
+                ended_on_cpu += 1;
+            }
             other => panic!("{other}: {text}"),
         }
     }
+    assert!(ended_on_cpu >= 8, "{ended_on_cpu} loops ran");
 }
 
 #[tokio::test]

@@ -219,3 +219,43 @@ async fn a_tree_cannot_take_the_pools_reserve() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn calls_a_script_never_awaited_end_with_its_request() {
+    // Red-team finding: `env.S.fetch()` started and not awaited kept running after the reply
+    // (after the request's admission slot was given back), on the warm instance.
+    let loader = loader_with(Config::default()).await;
+    let finished = Arc::new(AtomicUsize::new(0));
+    let slow = {
+        let finished = finished.clone();
+        Binding::service(move |_req: http::Request<Bytes>| {
+            let finished = finished.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                finished.fetch_add(1, Ordering::Relaxed);
+                Ok(http::Response::new(Bytes::from_static(b"late")))
+            }
+        })
+    };
+    let worker = loader
+        .load(
+            WorkerCode::js(
+                "w.js",
+                "export default { fetch(req, env) { for (let i = 0; i < 20; i++) env.S.fetch('https://s/'); return new Response('replied'); } };",
+            )
+            .with_binding("S", slow),
+        )
+        .unwrap();
+    let r = worker
+        .entrypoint(None)
+        .fetch(get("https://w/"))
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "replied");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        finished.load(Ordering::Relaxed),
+        0,
+        "calls outlived their request"
+    );
+}

@@ -175,7 +175,9 @@ impl InstanceState {
                 "too many binding calls in one request (the limit is {MAX_CALLS_PER_REQUEST})"
             )))
         } else {
-            CallState::Running(tokio::spawn(fut))
+            let task = tokio::spawn(fut);
+            self.spawned.push(task.abort_handle());
+            CallState::Running(task)
         };
         Ok(self.table.push(PendingCall { state })?)
     }

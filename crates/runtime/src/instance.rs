@@ -52,6 +52,9 @@ pub(crate) struct InstanceState {
     pub(crate) bindings: Arc<crate::binding::Bindings>,
     /// Binding calls made by the current request.
     pub(crate) calls_made: u32,
+    /// The binding calls started by the current invocation: aborted when it ends, so calls a
+    /// script started and never awaited do not outlive the request (and its admission).
+    pub(crate) spawned: Vec<tokio::task::AbortHandle>,
     /// The request tree the current request belongs to, and its depth in it.
     pub(crate) tree: Option<crate::tree::TreeCtx>,
     /// The current invocation's queue for service / intercepted calls (shared with the outbound
@@ -338,6 +341,7 @@ impl Sandbox {
             memory_base: None,
             bindings: Arc::default(),
             calls_made: 0,
+            spawned: Vec::new(),
             tree: None,
             in_flight: Arc::new(tokio::sync::Semaphore::new(
                 host.config.tree.max_calls_in_flight.max(1) as usize,
@@ -561,6 +565,9 @@ impl Sandbox {
             tokio::time::timeout(limits.wall_time, metered).await
         };
         let state = self.store.data_mut();
+        for call in state.spawned.drain(..) {
+            call.abort();
+        }
         let logs = std::mem::take(&mut state.logs);
         let outbound = state.outbound.take_records();
         state.log_bytes = 0;

@@ -156,6 +156,16 @@ fn callback_allowed(uri: &http::Uri, prefix: &str) -> bool {
         return false;
     }
     let (path, base) = (uri.path(), p.path());
+    // Dot segments (plain or percent-encoded) and encoded slashes would let a path under the
+    // prefix name one outside it once a server normalizes it.
+    let lower = path.to_ascii_lowercase();
+    if path.split('/').any(|seg| seg == "." || seg == "..")
+        || lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+    {
+        return false;
+    }
     if base.is_empty() || base == "/" {
         return true;
     }
@@ -332,5 +342,12 @@ mod tests {
             "http://127.0.0.1:19180"
         ));
         assert!(!ok("http://127.0.0.1:19180/tools", ""));
+        // Dot segments climb out of the prefix once a server normalizes the path.
+        assert!(!ok("http://h:9000/tools/../admin", "http://h:9000/tools/"));
+        assert!(!ok(
+            "http://h:9000/tools/%2e%2e/admin",
+            "http://h:9000/tools"
+        ));
+        assert!(!ok("http://h:9000/tools/a%2Fb", "http://h:9000/tools"));
     }
 }

@@ -620,11 +620,12 @@ async fn registry_route(
             Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
         },
         Method::PUT => {
-            let (parts, body) = req.into_parts();
-            let body = match read_body(state, body, &parts.headers).await {
-                Ok(b) => b,
-                Err(e) => return e.reply(true),
+            // Registration evaluates the worker's modules: admitted like a request that runs code.
+            let admitted = match admit(state, tenant, req, true).await {
+                Ok(admitted) => admitted,
+                Err(reply) => return reply,
             };
+            let body = &admitted.body;
             let spec: WorkerSpec = match serde_json::from_slice(&body) {
                 Ok(s) => s,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
@@ -946,7 +947,9 @@ async fn forward(
         .method(parts.method.clone())
         .uri(format!("http://{host}{path_and_query}"));
     for (k, v) in parts.headers.iter() {
-        if !HOP_BY_HOP.contains(&k.as_str()) {
+        // The caller's bearer token is the tenant's credential for this daemon: the (untrusted)
+        // worker never sees it.
+        if !HOP_BY_HOP.contains(&k.as_str()) && k != header::AUTHORIZATION {
             builder = builder.header(k, v);
         }
     }

@@ -52,11 +52,17 @@ struct Bound {
     by_id: std::collections::HashMap<String, [u8; 32]>,
     /// The tail workers of the bound spec (the body of a later hit may be `{}`).
     tails: std::collections::HashMap<String, Vec<String>>,
-    order: std::collections::VecDeque<String>,
+    /// Binding order per tenant (the scoped id's part before `/`, `""` for the unscoped
+    /// tenant): a tenant's many ids only ever push out its own oldest bindings.
+    order: std::collections::HashMap<String, std::collections::VecDeque<String>>,
 }
 
-/// Most ids whose code binding is remembered.
-pub const MAX_BOUND_IDS: usize = 200_000;
+/// Most ids whose code binding is remembered, per tenant.
+pub const MAX_BOUND_IDS: usize = 100_000;
+
+fn tenant_of(key: &str) -> &str {
+    key.split_once('/').map_or("", |(t, _)| t)
+}
 
 impl IdBindings {
     /// Bind `key` to `hash` if it is not bound; `Err(bound)` if it is bound to other code.
@@ -70,11 +76,14 @@ impl IdBindings {
                 if !tails.is_empty() {
                     b.tails.insert(key.to_owned(), tails.to_vec());
                 }
-                b.order.push_back(key.to_owned());
-                while b.by_id.len() > MAX_BOUND_IDS {
-                    let Some(old) = b.order.pop_front() else {
-                        break;
-                    };
+                let order = b.order.entry(tenant_of(key).to_owned()).or_default();
+                order.push_back(key.to_owned());
+                let mut forgotten = Vec::new();
+                while order.len() > MAX_BOUND_IDS {
+                    let Some(old) = order.pop_front() else { break };
+                    forgotten.push(old);
+                }
+                for old in forgotten {
                     b.by_id.remove(&old);
                     b.tails.remove(&old);
                 }
@@ -130,5 +139,17 @@ mod binding_tests {
         assert_eq!(b.bind("x", [2; 32], &[]), Err([1; 32]));
         assert!(b.unbind("x"));
         b.bind("x", [2; 32], &[]).unwrap();
+    }
+
+    #[test]
+    fn one_tenants_many_ids_never_push_out_anothers_bindings() {
+        let b = IdBindings::default();
+        b.bind("acme/victim", [1; 32], &[]).unwrap();
+        for i in 0..=super::MAX_BOUND_IDS {
+            b.bind(&format!("beta/x{i}"), [2; 32], &[]).unwrap();
+        }
+        assert_eq!(b.bind("acme/victim", [3; 32], &[]), Err([1; 32]));
+        // beta's oldest binding was the one forgotten.
+        b.bind("beta/x0", [3; 32], &[]).unwrap();
     }
 }

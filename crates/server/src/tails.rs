@@ -4,8 +4,9 @@
 //!
 //! Delivery runs in the background with its own budget (a tail worker is a request from the
 //! daemon, not a nested call of the traced request), at most [`MAX_TAILS`] tail workers per
-//! worker, and at most [`MAX_DELIVERIES`] deliveries in flight daemon-wide (beyond: dropped and
-//! counted in `sandbox_tail_dropped_total`). A tail worker's own invocations are not tailed.
+//! worker, at most 8 deliveries in flight per tenant (one tenant's slow tail worker cannot take
+//! the others' deliveries) and [`MAX_DELIVERIES`] daemon-wide (beyond: dropped and counted in
+//! `sandbox_tail_dropped_total`). A tail worker's own invocations are not tailed.
 
 use std::sync::Arc;
 
@@ -83,7 +84,10 @@ pub fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> 
 /// background.
 pub fn deliver(state: &Arc<AppState>, tenant: &Arc<Tenant>, tails: &[String], item: Value) {
     for id in tails {
-        let Ok(permit) = state.tail_deliveries.clone().try_acquire_owned() else {
+        let (Some(slot), Ok(permit)) = (
+            tenant.enter_tail(),
+            state.tail_deliveries.clone().try_acquire_owned(),
+        ) else {
             metrics::counter!("sandbox_tail_dropped_total").increment(1);
             tracing::warn!(tail = %id, "tail delivery dropped: too many in flight");
             continue;
@@ -95,7 +99,7 @@ pub fn deliver(state: &Arc<AppState>, tenant: &Arc<Tenant>, tails: &[String], it
             Value::Array(vec![item.clone()]),
         );
         tokio::spawn(async move {
-            let _permit = permit;
+            let (_permit, _slot) = (permit, slot);
             let worker = match crate::handlers::registered_worker(&state, &tenant, &id).await {
                 Ok(w) => w,
                 Err(_) => {

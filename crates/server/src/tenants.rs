@@ -41,6 +41,20 @@ pub struct Tenant {
     /// Narrows every worker's outbound allow-list (on top of the daemon's `[outbound]`).
     pub outbound: Option<OutboundPolicy>,
     in_flight: AtomicUsize,
+    /// Tail Worker deliveries in flight for this tenant's workers.
+    tails_in_flight: AtomicUsize,
+}
+
+/// Tail Worker deliveries one tenant may have in flight (beyond: dropped and counted).
+pub const MAX_TAIL_DELIVERIES_PER_TENANT: usize = 8;
+
+/// One tail delivery counted against its tenant until dropped.
+pub struct TailSlot(Arc<Tenant>);
+
+impl Drop for TailSlot {
+    fn drop(&mut self) {
+        self.0.tails_in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// One request counted against its tenant until dropped.
@@ -96,6 +110,16 @@ impl Tenant {
         }
     }
 
+    /// Count one more Tail Worker delivery, or refuse (`None`) at the tenant's cap.
+    pub fn enter_tail(self: &Arc<Self>) -> Option<TailSlot> {
+        self.tails_in_flight
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_TAIL_DELIVERIES_PER_TENANT).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| TailSlot(self.clone()))
+    }
+
     /// Count one more request in flight, or refuse (`None`) at the tenant's cap.
     pub fn enter(self: &Arc<Self>) -> Option<InFlight> {
         let max = self.max_in_flight;
@@ -143,6 +167,7 @@ impl Tenants {
                 max_in_flight: config.max_in_flight_per_tenant,
                 outbound: None,
                 in_flight: AtomicUsize::new(0),
+                tails_in_flight: AtomicUsize::new(0),
             }))
         };
         let mut tokens = Vec::new();
@@ -183,6 +208,7 @@ impl Tenants {
                     max_in_flight: t.max_in_flight.unwrap_or(config.max_in_flight_per_tenant),
                     outbound,
                     in_flight: AtomicUsize::new(0),
+                    tails_in_flight: AtomicUsize::new(0),
                 }),
             ));
         }
