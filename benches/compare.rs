@@ -957,7 +957,7 @@ fn main() {
             .unwrap_or_default()
     );
     let command = if smoke() {
-        "`COMPARE_SMOKE=1 cargo bench -p wasm-sandbox-benches --bench compare` (smoke run: ~1/20 of the requests, numbers not comparable)"
+        "`COMPARE_SMOKE=1 cargo bench --workspace --bench compare` (smoke run: ~1/20 of the requests, numbers not comparable)"
     } else {
         "`make bench-compare`"
     };

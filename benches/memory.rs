@@ -1,5 +1,5 @@
 //! In-process memory probe: RSS growth per cached worker, split by stage (bare instance, modules
-//! evaluated, one request served). `cargo bench -p wasm-sandbox-benches --bench memory`.
+//! evaluated, one request served). `cargo bench --workspace --bench memory`.
 
 use bytes::Bytes;
 use wasm_sandbox::{Config, Loader, WorkerCode};
