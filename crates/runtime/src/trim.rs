@@ -114,7 +114,7 @@ mod imp {
         let Some(file) = pagemap() else { return };
         let page = page_size();
         let base = memory.as_ptr() as usize;
-        if base % page != 0 {
+        if !base.is_multiple_of(page) {
             return;
         }
         let pages = memory.len() / page;

@@ -626,7 +626,7 @@ async fn registry_route(
                 Err(reply) => return reply,
             };
             let body = &admitted.body;
-            let spec: WorkerSpec = match serde_json::from_slice(&body) {
+            let spec: WorkerSpec = match serde_json::from_slice(body) {
                 Ok(s) => s,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
             };
