@@ -458,10 +458,11 @@ impl Sandbox {
     pub(crate) fn set_tree(&mut self, ctx: Option<crate::tree::TreeCtx>) {
         *self.meter.tree.lock().unwrap() = ctx.as_ref().map(|c| c.tree.clone());
         let state = self.store.data_mut();
-        let permits = ctx
-            .as_ref()
-            .map_or(0, |c| c.tree.limits.max_calls_in_flight.max(1) as usize);
-        state.in_flight = Arc::new(tokio::sync::Semaphore::new(permits));
+        // A fresh queue per invocation; between invocations (None) the old one is left as is.
+        if let Some(c) = &ctx {
+            let permits = c.tree.limits.max_calls_in_flight.max(1) as usize;
+            state.in_flight = Arc::new(tokio::sync::Semaphore::new(permits));
+        }
         state
             .outbound
             .set_tree(ctx.clone(), state.in_flight.clone());

@@ -468,19 +468,19 @@ async fn api_run(
         Some(id) => state.bound.tails(&tenant.scoped_id(id)),
         None => run.worker.tails.clone().unwrap_or_default(),
     };
-    let event = json!({ "request": { "method": request.method().as_str(), "url": request.uri().to_string() } });
+    let target = (!tails.is_empty()).then(|| (request.method().clone(), request.uri().clone()));
     let invocation = worker.entrypoint(None).fetch_traced(request).await;
     info.outcome = Some(invocation.trace.outcome);
     let Invocation { result, trace } = invocation;
-    if !tails.is_empty() {
-        let traced = crate::tails::Traced {
-            script: id.as_deref(),
-            event,
-            status: result.as_ref().ok().map(|r| r.status().as_u16()),
-        };
-        let item = crate::tails::trace_item(&traced, &trace, result.as_ref().err());
-        crate::tails::deliver(state, tenant, &tails, item);
-    }
+    crate::tails::after_fetch(
+        state,
+        tenant,
+        &tails,
+        id.as_deref(),
+        target,
+        &result,
+        &trace,
+    );
     let response = match result {
         Ok(r) => r,
         Err(e) => return api_failure(e, info),
@@ -962,19 +962,18 @@ async fn forward(
             )
         }
     };
-    let event = json!({ "request": { "method": request.method().as_str(), "url": request.uri().to_string() } });
+    let target = (!tails.is_empty()).then(|| (request.method().clone(), request.uri().clone()));
     let invocation = worker.entrypoint(None).fetch_traced(request).await;
     info.outcome = Some(invocation.trace.outcome);
-    if !tails.is_empty() {
-        let traced = crate::tails::Traced {
-            script: Some(id),
-            event,
-            status: invocation.result.as_ref().ok().map(|r| r.status().as_u16()),
-        };
-        let item =
-            crate::tails::trace_item(&traced, &invocation.trace, invocation.result.as_ref().err());
-        crate::tails::deliver(state, tenant, &tails, item);
-    }
+    crate::tails::after_fetch(
+        state,
+        tenant,
+        &tails,
+        Some(id),
+        target,
+        &invocation.result,
+        &invocation.trace,
+    );
     match invocation.result {
         Ok(response) if response.body().len() as u64 > state.config.max_reply_mb << 20 => {
             info.outcome = Some("replyTooLarge");

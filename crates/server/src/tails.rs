@@ -80,6 +80,33 @@ pub fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> 
     })
 }
 
+/// After a fetch invocation of a worker with `tails`: deliver its trace item (nothing to do,
+/// and nothing built, without tails). `target` is the request's method and URI.
+pub fn after_fetch(
+    state: &Arc<AppState>,
+    tenant: &Arc<Tenant>,
+    tails: &[String],
+    script: Option<&str>,
+    target: Option<(http::Method, http::Uri)>,
+    result: &Result<http::Response<bytes::Bytes>, Error>,
+    trace: &Trace,
+) {
+    let Some((method, uri)) = target.filter(|_| !tails.is_empty()) else {
+        return;
+    };
+    let traced = Traced {
+        script,
+        event: json!({ "request": { "method": method.as_str(), "url": uri.to_string() } }),
+        status: result.as_ref().ok().map(|r| r.status().as_u16()),
+    };
+    deliver(
+        state,
+        tenant,
+        tails,
+        trace_item(&traced, trace, result.as_ref().err()),
+    );
+}
+
 /// Deliver `item` to each tail worker in `tails` (the tenant's registered workers), in the
 /// background.
 pub fn deliver(state: &Arc<AppState>, tenant: &Arc<Tenant>, tails: &[String], item: Value) {
