@@ -48,14 +48,21 @@ test: build workerd
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
 	$(MAKE) fuzz-smoke
 
-## fuzz-smoke: each cargo-fuzz target for FUZZ_SECONDS (default 60), from its seeds. cargo-fuzz
-## needs nightly features: RUSTC_BOOTSTRAP=1 lets the pinned stable toolchain provide them.
+## fuzz-smoke: each cargo-fuzz target (crates/fuzz: the outbound rules, the daemon's JSON bodies,
+## the module map, the WIT boundary's host side) for FUZZ_SECONDS (default 60), from its seeds.
+## cargo-fuzz needs nightly features: RUSTC_BOOTSTRAP=1 lets the pinned stable toolchain provide them.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := outbound_rules daemon_json module_map wit_boundary
 CARGO_FUZZ_VERSION := 0.13.2
 fuzz-smoke:
 	@command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
-	cd crates/policy/fuzz && mkdir -p corpus/outbound_rules && \
-		RUSTC_BOOTSTRAP=1 cargo fuzz run outbound_rules corpus/outbound_rules seeds/outbound_rules -- -max_total_time=$(FUZZ_SECONDS)
+	RUSTC_BOOTSTRAP=1 cargo fuzz build --fuzz-dir crates/fuzz
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p crates/fuzz/corpus/$$t; \
+		echo "fuzz-smoke: $$t for $(FUZZ_SECONDS) s"; \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir crates/fuzz $$t crates/fuzz/corpus/$$t crates/fuzz/seeds/$$t \
+			-- -max_total_time=$(FUZZ_SECONDS) -timeout=10; \
+	done
 
 ## serve: the daemon on 127.0.0.1:8787 with the embedded default config (ARGS="..." adds flags).
 serve: build

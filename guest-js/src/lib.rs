@@ -61,13 +61,7 @@ pub struct Failure {
 }
 
 /// How a module's bytes are interpreted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModuleType {
-    Js,
-    Text,
-    Json,
-    Data,
-}
+pub use wasm_sandbox_spec::js::ModuleKind as ModuleType;
 
 pub struct SourceModule {
     pub name: String,
@@ -403,34 +397,11 @@ fn syntax_error(ctx: &Ctx<'_>, err: javy::quickjs::Error, module: &str) -> Failu
     e
 }
 
-/// The synthetic ES module source for a non-JS module (text, json, data).
+/// The ES module source of a module (text, json and data modules become JS; the host checked
+/// JSON modules parse).
 fn module_source(m: &SourceModule) -> Result<String, Failure> {
-    let as_text = || {
-        String::from_utf8(m.content.clone()).map_err(|_| {
-            error(
-                Kind::InvalidWorker,
-                format!("module `{}` is not valid UTF-8", m.name),
-            )
-        })
-    };
-    Ok(match m.kind {
-        ModuleType::Js => as_text()?,
-        ModuleType::Text => {
-            let text = as_text()?;
-            format!("export default {};", natives::js_string_literal(&text))
-        }
-        // The host validated the JSON; JSON is a subset of JS expressions (with U+2028/9 escaped).
-        ModuleType::Json => format!(
-            "export default ({});",
-            as_text()?
-                .replace('\u{2028}', "\\u2028")
-                .replace('\u{2029}', "\\u2029")
-        ),
-        ModuleType::Data => format!(
-            "export default globalThis[Symbol.for('sandbox.internals')].dataModule({});",
-            natives::js_string_literal(&m.name)
-        ),
-    })
+    wasm_sandbox_spec::js::module_source(&m.name, m.kind, &m.content)
+        .map_err(|e| error(Kind::InvalidWorker, e))
 }
 
 /// Evaluate the worker's modules in this instance (once per instance).

@@ -10,6 +10,7 @@ mod loader;
 mod modules;
 mod observe;
 mod outbound;
+mod running;
 mod serve;
 mod serve_observe;
 mod tenants;

@@ -696,3 +696,130 @@ async fn tail_workers_get_trace_items_and_on_denied_fail_ends_the_invocation() {
     let (s, v) = post_json(&d, "/api/run", &lenient).await;
     assert_eq!((s, v["output"].clone()), (200, json!("carried on")), "{v}");
 }
+
+#[tokio::test]
+async fn a_tenant_registers_at_most_its_workers() {
+    let dir = TempDir::new("max-workers");
+    let d = two_tenants(&dir, "[quotas]\nworkers = 2\n");
+    let spec = json!({ "code": "export default { fetch() { return new Response('w'); } };" });
+    let put = |id: &'static str, token: &'static str| {
+        let (d, spec) = (&d, spec.clone());
+        async move {
+            send(
+                d,
+                reqwest::Method::PUT,
+                &format!("/workers/{id}"),
+                Some(token),
+                Some(&spec),
+            )
+            .await
+        }
+    };
+    assert_eq!(put("a1", ACME).await.0, 201);
+    assert_eq!(put("a2", ACME).await.0, 201);
+    // The red-team gap: no per-tenant count of registered workers.
+    let (s, v) = put("a3", ACME).await;
+    assert_eq!(s, 403, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("2 registered workers"), "{v}");
+    // A new version of an existing id is not a new worker; the other tenant has its own count.
+    assert_eq!(put("a2", ACME).await.0, 200);
+    assert_eq!(put("b1", BETA).await.0, 201);
+    assert_eq!(put("b2", BETA).await.0, 201);
+    // Deleting one makes room again.
+    let (s, _) = send(&d, reqwest::Method::DELETE, "/workers/a1", Some(ACME), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(put("a3", ACME).await.0, 201);
+}
+
+#[tokio::test]
+async fn files_count_entries_as_well_as_bytes() {
+    let dir = TempDir::new("files-entries");
+    let cfg = dir.0.join("q.toml");
+    std::fs::write(&cfg, "[quotas]\nfiles_entries = 6\n").unwrap();
+    let d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
+    // The red-team gap: empty files and folders were free (up to 100,000 a quota walk reads).
+    let code = r#"export default { async fetch(req, env) {
+        let made = 0, error;
+        try { for (let i = 0; i < 50; i++) { await env.F.write("d" + i + "/e", ""); made++; } } catch (e) { error = e.message; }
+        let again = "no";
+        try { await env.F.write("d0/e", "rewrite"); again = "yes"; } catch (e) { again = e.message; }
+        return Response.json({ made, error, again });
+    } };"#;
+    let (s, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": code, "bindings": { "F": { "files": { "dir": "f", "mode": "rw", "quotaBytes": 1000 } } } }),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let out: Value = serde_json::from_str(v["output"].as_str().unwrap()).unwrap();
+    // The directory `f` itself is one entry of the tenant's root; each write adds a folder and
+    // a file: 1 + 2 + 2 + ... stays within 6 for two writes.
+    assert_eq!(out["made"], 2, "{out}");
+    assert!(
+        out["error"].as_str().unwrap().contains("at most 6 files and folders"),
+        "{out}"
+    );
+    // Rewriting an existing file adds nothing.
+    assert_eq!(out["again"], "yes", "{out}");
+}
+
+#[tokio::test]
+async fn usage_totals_are_the_tenants_own() {
+    let dir = TempDir::new("usage-tenants");
+    let d = two_tenants(&dir, "");
+    for _ in 0..3 {
+        assert_eq!(run_as(&d, ACME, &json!({ "code": "" })).await.0, 200);
+    }
+    let (s, acme) = send(&d, reqwest::Method::GET, "/usage", Some(ACME), None).await;
+    assert_eq!(s, 200, "{acme}");
+    let (s, beta) = send(&d, reqwest::Method::GET, "/usage", Some(BETA), None).await;
+    assert_eq!(s, 200, "{beta}");
+    // The red-team gap: `anonymous` and `days` were the daemon's totals, shown to every tenant.
+    assert_eq!(acme["anonymous"]["requests"], 3, "{acme}");
+    assert_eq!(acme["days"][0]["requests"], 3, "{acme}");
+    assert_eq!(acme["days"][0]["uniqueWorkersLoaded"], 3, "{acme}");
+    assert_eq!(beta["anonymous"]["requests"], 0, "{beta}");
+    assert!(
+        beta["days"].as_array().unwrap().iter().all(|d| d["requests"] == 0),
+        "{beta}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_callbacks_are_per_tenant_and_say_which_tenant_calls() {
+    let up = wasm_sandbox_tests::upstream::Upstream::start().await;
+    let dir = TempDir::new("tools-tenants");
+    let cfg = dir.0.join("tenants.toml");
+    // No daemon-wide callbacks; acme has its own.
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[tenants]]\nname = \"acme\"\ntoken_sha256 = \"{}\"\ntools_callbacks = [\"{}/echo\"]\n[[tenants]]\nname = \"beta\"\ntoken_sha256 = \"{}\"\n",
+            sha256_hex(ACME),
+            up.base(),
+            sha256_hex(BETA)
+        ),
+    )
+    .unwrap();
+    let d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
+    let body = json!({
+        "code": "export default { async fetch(req, env) { return Response.json(await env.T.look({})); } };",
+        "bindings": { "T": { "tools": { "url": format!("{}/echo", up.base()), "tools": [{ "name": "look" }] } } }
+    });
+    let (s, v) = run_as(&d, ACME, &body).await;
+    assert_eq!(s, 200, "{v}");
+    let seen = up.seen();
+    let call = seen.iter().find(|r| r.path == "/echo").expect("the callback was called");
+    assert!(
+        call.headers
+            .iter()
+            .any(|(k, v)| k == "x-sandbox-tenant" && v == "acme"),
+        "{:?}",
+        call.headers
+    );
+    // beta may not use acme's callback.
+    let (s, v) = run_as(&d, BETA, &body).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("not allowed"), "{v}");
+}

@@ -355,15 +355,16 @@ impl services::Host for InstanceState {
                 .acquire_owned()
                 .await
                 .map_err(|_| "the request has ended".to_string())?;
-            let mut builder = http::Request::builder()
-                .method(request.method.as_str())
-                .uri(request.url.as_str());
-            for (k, v) in &request.headers {
-                builder = builder.header(k.as_str(), v.as_str());
-            }
-            let request = builder
-                .body(bytes::Bytes::from(request.body.unwrap_or_default()))
-                .map_err(|e| format!("env.{binding}.fetch(): invalid request: {e}"))?;
+            let head = wasm_sandbox_spec::boundary::request_head(
+                &request.method,
+                &request.url,
+                request
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .map_err(|e| format!("env.{binding}.fetch(): invalid request: {e}"))?;
+            let request = head.map(|()| bytes::Bytes::from(request.body.unwrap_or_default()));
             let response = service.fetch(request).await?;
             let status_text = response
                 .extensions()

@@ -5,27 +5,7 @@ use serde_json::{Map, Value};
 use crate::config::Limits;
 use crate::error::{Error, Result};
 
-/// One module of a worker, typed as in Workers' module rules.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ModuleContent {
-    /// An ES module.
-    Js(String),
-    /// Imported as a string: `import text from "./file.txt"`.
-    Text(String),
-    /// Imported as the parsed value: `import data from "./data.json"` (the source, as JSON text).
-    Json(String),
-    /// Imported as an `ArrayBuffer`: `import bytes from "./blob.bin"`.
-    Data(Vec<u8>),
-}
-
-impl ModuleContent {
-    fn len(&self) -> usize {
-        match self {
-            ModuleContent::Js(s) | ModuleContent::Text(s) | ModuleContent::Json(s) => s.len(),
-            ModuleContent::Data(b) => b.len(),
-        }
-    }
-}
+pub use wasm_sandbox_spec::modules::{ModuleContent, MAX_CODE_BYTES};
 
 /// The code and configuration of a worker: main module, modules, `env`, limits.
 ///
@@ -59,10 +39,11 @@ pub struct WorkerCode {
     /// Capabilities added to `env` by name (KV namespaces, tools). A name may not also be a
     /// plain `env` value.
     pub bindings: crate::binding::Bindings,
+    /// Who is metered for this worker (e.g. a tenant): its invocations also count in
+    /// [`Loader::account_usage`](crate::Loader::account_usage) for this account, anonymous
+    /// ones and daily totals included. `None`: the loader's totals only.
+    pub account: Option<String>,
 }
-
-/// Largest total source a worker may have (all modules together).
-pub const MAX_CODE_BYTES: usize = 32 * 1024 * 1024;
 
 impl WorkerCode {
     /// A worker made of one JS module, which is also the main module.
@@ -116,72 +97,23 @@ impl WorkerCode {
 
     /// Total size of the modules in bytes.
     pub fn source_bytes(&self) -> usize {
-        self.modules.iter().map(|(n, m)| n.len() + m.len()).sum()
+        wasm_sandbox_spec::modules::source_bytes(&self.modules)
     }
 
     /// Check the code before any sandbox sees it.
     pub(crate) fn validate(&self) -> Result<()> {
-        let invalid = |m: String| Err(Error::InvalidCode(m));
-        if self.modules.is_empty() {
-            return invalid("the worker has no modules".into());
-        }
-        if self.source_bytes() > MAX_CODE_BYTES {
-            return invalid(format!(
-                "the modules total {} bytes; at most {MAX_CODE_BYTES} are allowed",
-                self.source_bytes()
-            ));
-        }
         for name in self.bindings.keys() {
             if self.env.contains_key(name) {
-                return invalid(format!("`{name}` is both an env value and a binding"));
+                return Err(Error::InvalidCode(format!(
+                    "`{name}` is both an env value and a binding"
+                )));
             }
             if name.is_empty() || name.len() > 128 {
-                return invalid(format!("bad binding name {name:?}"));
+                return Err(Error::InvalidCode(format!("bad binding name {name:?}")));
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        for (name, content) in &self.modules {
-            if name.is_empty() || name.contains('\0') || name.len() > 1024 {
-                return invalid(format!(
-                    "bad module name {name:?}: use a non-empty path like `lib/util.js`"
-                ));
-            }
-            if !seen.insert(name.as_str()) {
-                return invalid(format!("module `{name}` is defined twice"));
-            }
-            if let ModuleContent::Js(src) = content {
-                // QuickJS takes sources as C strings: say where the NUL is instead of failing
-                // inside the engine.
-                if let Some(at) = src.find('\0') {
-                    let line = src[..at].matches('\n').count() + 1;
-                    let column = at - src[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
-                    return invalid(format!(
-                        "module `{name}` contains a NUL byte at {name}:{line}:{column}; JavaScript sources may not (write \"\\0\" in a string instead)"
-                    ));
-                }
-            }
-            if let ModuleContent::Json(text) = content {
-                if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                    return invalid(format!("module `{name}` is not valid JSON: {e}"));
-                }
-            }
-        }
-        match self.modules.iter().find(|(n, _)| *n == self.main_module) {
-            None => invalid(format!(
-                "the main module `{}` is not among the modules ({})",
-                self.main_module,
-                self.modules
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-            Some((_, ModuleContent::Js(_))) => Ok(()),
-            Some(_) => invalid(format!(
-                "the main module `{}` must be a JS module",
-                self.main_module
-            )),
-        }
+        wasm_sandbox_spec::modules::check(&self.main_module, &self.modules)
+            .map_err(Error::InvalidCode)
     }
 
     pub(crate) fn to_source(&self) -> crate::bindings::WorkerSource {

@@ -88,6 +88,12 @@ pub struct Config {
     pub tree: crate::tree::TreeLimits,
     /// What the sandboxes' clocks show (see [`Clock`](crate::Clock)).
     pub clock: crate::clock::Clock,
+    /// How many sandboxes may execute guest code at once on the callers' threads (0: one per
+    /// CPU). A sandbox waiting on a timer, `fetch()` or a binding call holds no such permit;
+    /// only the number in flight (bounded by [`max_instances`](Self::max_instances) and the
+    /// daemon's admission) is limited by memory. Calls moved to the long-running lane run at
+    /// `SCHED_IDLE` priority and take none.
+    pub max_running: usize,
 }
 
 impl Default for Config {
@@ -108,6 +114,7 @@ impl Default for Config {
             outbound_limits: crate::outbound::OutboundLimits::default(),
             tree: crate::tree::TreeLimits::default(),
             clock: crate::clock::Clock::Frozen,
+            max_running: 0,
         }
     }
 }

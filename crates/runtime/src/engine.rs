@@ -129,6 +129,7 @@ impl EngineHost {
                 }
             })
         });
+        let lane = LongLane::new(config.max_running).context("starting the long-running lane")?;
         Ok(EngineHost {
             observer: Arc::default(),
             live_instances: Arc::default(),
@@ -138,7 +139,7 @@ impl EngineHost {
             config,
             relieve: std::sync::Mutex::new(None),
             workers,
-            lane: LongLane::new().context("starting the long-running lane")?,
+            lane,
             _ticker: ticker,
             _trimmer: trimmer,
         })

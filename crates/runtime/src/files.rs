@@ -6,7 +6,7 @@
 //! outside. Paths are checked here as well (relative, no NUL, no empty components) so that the
 //! errors are clear. Operations run on tokio's blocking pool.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use cap_std::ambient_authority;
@@ -33,6 +33,8 @@ struct Inner {
     root: PathBuf,
     mode: FilesMode,
     quota_bytes: u64,
+    /// Files and folders the directory (with a shared quota: the shared root) may hold.
+    max_entries: u64,
     /// Serializes writes, so that the quota check and the write are one step.
     write_lock: Mutex<()>,
     /// A quota shared with other bindings (a tenant's), checked as well.
@@ -73,6 +75,9 @@ impl std::fmt::Debug for FilesBinding {
 /// Most entries one walk of the directory (for the quota) or one `list` looks at.
 const MAX_ENTRIES: usize = 100_000;
 
+/// Files and folders a directory may hold unless [`FilesBinding::with_max_entries`] says.
+pub const DEFAULT_MAX_ENTRIES: u64 = 10_000;
+
 impl FilesBinding {
     /// Lend `root` (created if missing) with `mode`; writes may bring the directory's total size
     /// up to `quota_bytes`.
@@ -86,6 +91,7 @@ impl FilesBinding {
                 root: root.to_owned(),
                 mode,
                 quota_bytes,
+                max_entries: DEFAULT_MAX_ENTRIES,
                 write_lock: Mutex::new(()),
                 shared: None,
             }),
@@ -118,6 +124,16 @@ impl FilesBinding {
         Ok(binding)
     }
 
+    /// Cap the files and folders the directory may hold (with
+    /// [`open_within`](Self::open_within): everything under the shared root together) at
+    /// `entries` (default [`DEFAULT_MAX_ENTRIES`]; at most 100,000, the most a quota check reads).
+    pub fn with_max_entries(mut self, entries: u64) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.max_entries = entries.min(MAX_ENTRIES as u64);
+        }
+        self
+    }
+
     async fn blocking<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Inner) -> Result<R, String> + Send + 'static,
@@ -130,7 +146,7 @@ impl FilesBinding {
 
     /// The file's bytes, or `None` if there is no such file.
     pub async fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
-        let path = relative(path, false)?;
+        let path = wasm_sandbox_spec::boundary::files_path(path, false)?;
         self.blocking(move |i| match i.dir.read(&path) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -141,7 +157,7 @@ impl FilesBinding {
 
     /// Write `data` to `path` (parents created), within the quota.
     pub async fn write(&self, path: &str, data: Vec<u8>) -> Result<(), String> {
-        let path = relative(path, false)?;
+        let path = wasm_sandbox_spec::boundary::files_path(path, false)?;
         self.blocking(move |i| {
             i.writable()?;
             let _guard = i.write_lock.lock().unwrap();
@@ -153,7 +169,29 @@ impl FilesBinding {
                 Ok(m) => m.len(),
                 Err(_) => 0,
             };
-            let used = usage(&i.dir)?;
+            let (used, entries) = usage(&i.dir)?;
+            // A new file adds an entry, and so does each folder its parents need.
+            let new_entries = if exists(&i.dir, &path) {
+                0
+            } else {
+                path.ancestors()
+                    .filter(|p| !p.as_os_str().is_empty() && !exists(&i.dir, p))
+                    .count() as u64
+            };
+            let shared = match &i.shared {
+                Some(q) => Some((q, usage(&q.dir)?)),
+                None => None,
+            };
+            let shared_entries = shared.map_or(entries, |(_, (_, n))| n);
+            if shared_entries + new_entries > i.max_entries {
+                return Err(format!(
+                    "FILES.write(): at most {} files and folders are allowed ({} exist; writing {} would add {})",
+                    i.max_entries,
+                    shared_entries,
+                    path.display(),
+                    new_entries
+                ));
+            }
             let after = used - existing.min(used) + data.len() as u64;
             if after > i.quota_bytes {
                 return Err(format!(
@@ -164,8 +202,7 @@ impl FilesBinding {
                     path.display()
                 ));
             }
-            if let Some(q) = &i.shared {
-                let total = usage(&q.dir)?;
+            if let Some((q, (total, _))) = shared {
                 let after = total - existing.min(total) + data.len() as u64;
                 if after > q.bytes {
                     return Err(format!(
@@ -189,7 +226,7 @@ impl FilesBinding {
 
     /// The entries of directory `path` (`""`: the root), sorted by name.
     pub async fn list(&self, path: &str) -> Result<Value, String> {
-        let path = relative(path, true)?;
+        let path = wasm_sandbox_spec::boundary::files_path(path, true)?;
         self.blocking(move |i| {
             let entries = if path.as_os_str().is_empty() {
                 i.dir.entries()
@@ -224,7 +261,7 @@ impl FilesBinding {
 
     /// Delete a file or an empty directory.
     pub async fn delete(&self, path: &str) -> Result<(), String> {
-        let path = relative(path, false)?;
+        let path = wasm_sandbox_spec::boundary::files_path(path, false)?;
         self.blocking(move |i| {
             i.writable()?;
             let meta = i
@@ -251,8 +288,14 @@ impl Inner {
     }
 }
 
-/// Total size of the files under `dir` (symlinks are not followed).
-fn usage(dir: &Dir) -> Result<u64, String> {
+/// Whether `path` names anything (a symlink counts, followed or not).
+fn exists(dir: &Dir, path: &Path) -> bool {
+    dir.symlink_metadata(path).is_ok()
+}
+
+/// Total size of the files under `dir`, and how many entries (files, folders, links) there are
+/// (symlinks are not followed).
+fn usage(dir: &Dir) -> Result<(u64, u64), String> {
     let mut total = 0u64;
     let mut stack = vec![dir.try_clone().map_err(|e| e.to_string())?];
     let mut seen = 0usize;
@@ -271,47 +314,7 @@ fn usage(dir: &Dir) -> Result<u64, String> {
             }
         }
     }
-    Ok(total)
-}
-
-/// A path the script gave, checked: relative, no NUL, no `..`, no empty or `.` components
-/// (cap-std enforces the sandbox again when it is used).
-fn relative(path: &str, allow_root: bool) -> Result<PathBuf, String> {
-    let bad = |why: &str| Err(format!("FILES: the path {path:?} is not allowed: {why}"));
-    if path.contains('\0') {
-        return bad("it contains a NUL byte");
-    }
-    if path.len() > 4096 {
-        return bad("it is longer than 4096 bytes");
-    }
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return if allow_root && !path.starts_with('/') {
-            Ok(PathBuf::new())
-        } else {
-            bad("it names no file")
-        };
-    }
-    let p = Path::new(trimmed);
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::Normal(s) => out.push(s),
-            Component::CurDir => {}
-            Component::ParentDir => return bad("`..` is not allowed"),
-            Component::RootDir | Component::Prefix(_) => {
-                return bad("it must be relative to the lent directory")
-            }
-        }
-    }
-    if out.as_os_str().is_empty() {
-        return if allow_root {
-            Ok(out)
-        } else {
-            bad("it names no file")
-        };
-    }
-    Ok(out)
+    Ok((total, seen as u64))
 }
 
 fn io_error(op: &str, path: &Path, e: std::io::Error) -> String {

@@ -14,14 +14,11 @@ use redb::ReadableDatabase as _;
 use redb::ReadableTable as _;
 use serde_json::{json, Value};
 
-/// Longest key, in bytes (as Workers KV).
-pub const MAX_KEY_BYTES: usize = 512;
-/// Largest value, in bytes (as Workers KV).
-pub const MAX_VALUE_BYTES: usize = 25 * 1024 * 1024;
-/// Largest metadata, as serialized JSON (as Workers KV).
-pub const MAX_METADATA_BYTES: usize = 1024;
-/// Most keys one `list` returns (and its default).
-pub const MAX_LIST_LIMIT: usize = 1000;
+use wasm_sandbox_spec::boundary as check;
+/// The limits of Workers KV (checked in `wasm_sandbox_spec::boundary`).
+pub use wasm_sandbox_spec::boundary::{
+    MAX_KEY_BYTES, MAX_LIST_LIMIT, MAX_METADATA_BYTES, MAX_VALUE_BYTES,
+};
 
 /// One stored value.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,21 +124,6 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn check_key(key: &str) -> Result<(), String> {
-    if key.is_empty() || key == "." || key == ".." {
-        return Err(format!(
-            "KV key {key:?} is not allowed (empty, \".\" or \"..\")"
-        ));
-    }
-    if key.len() > MAX_KEY_BYTES {
-        return Err(format!(
-            "KV key is {} bytes; the limit is {MAX_KEY_BYTES}",
-            key.len()
-        ));
-    }
-    Ok(())
-}
-
 impl KvNamespace {
     /// Namespace `namespace` of `store`. Names are 1–64 characters of `[A-Za-z0-9_.-]`.
     pub fn new(store: Arc<dyn KvStore>, namespace: impl Into<String>) -> anyhow::Result<Self> {
@@ -209,7 +191,7 @@ impl KvNamespace {
 
     /// The live entry for `key` (`None` if missing or expired).
     pub async fn get(&self, key: &str) -> Result<Option<KvEntry>, String> {
-        check_key(key)?;
+        check::kv_key(key)?;
         let key = key.to_owned();
         let entry = self.blocking(move |s, ns| s.get(ns, &key)).await?;
         Ok(entry.filter(|e| e.expiration.is_none_or(|t| t > now_secs())))
@@ -225,33 +207,14 @@ impl KvNamespace {
         expiration: Option<u64>,
         metadata: Option<String>,
     ) -> Result<(), String> {
-        check_key(key)?;
-        if value.len() > MAX_VALUE_BYTES {
-            return Err(format!(
-                "KV value is {} bytes; the limit is {MAX_VALUE_BYTES}",
-                value.len()
-            ));
-        }
-        if let Some(m) = &metadata {
-            if m.len() > MAX_METADATA_BYTES {
-                return Err(format!(
-                    "KV metadata is {} bytes of JSON; the limit is {MAX_METADATA_BYTES}",
-                    m.len()
-                ));
-            }
-            serde_json::from_str::<Value>(m).map_err(|e| format!("KV metadata: {e}"))?;
-        }
-        let now = now_secs();
-        if ttl == Some(0) {
-            return Err("KV expirationTtl must be at least 1 second".into());
-        }
-        if expiration.is_some_and(|t| t <= now) {
-            return Err("KV expiration must be in the future (seconds since the epoch)".into());
-        }
-        let expiration = match (ttl.map(|t| now.saturating_add(t)), expiration) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let expiration = check::kv_put(
+            key,
+            value.len(),
+            metadata.as_deref(),
+            ttl,
+            expiration,
+            now_secs(),
+        )?;
         let (key, entry) = (
             key.to_owned(),
             KvEntry {
@@ -273,7 +236,7 @@ impl KvNamespace {
 
     /// Remove `key` (no error if it is missing).
     pub async fn delete(&self, key: &str) -> Result<(), String> {
-        check_key(key)?;
+        check::kv_key(key)?;
         let key = key.to_owned();
         self.blocking(move |s, ns| s.delete(ns, &key)).await
     }
@@ -286,14 +249,9 @@ impl KvNamespace {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Value, String> {
-        let limit = limit.map_or(MAX_LIST_LIMIT, |l| (l as usize).clamp(1, MAX_LIST_LIMIT));
+        let limit = check::kv_list_limit(limit);
         let after = match cursor {
-            Some(c) => Some(
-                hex::decode(c)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| "KV list(): invalid cursor".to_string())?,
-            ),
+            Some(c) => Some(check::kv_after_cursor(c)?),
             None => None,
         };
         let prefix = prefix.unwrap_or("").to_owned();
@@ -322,7 +280,7 @@ impl KvNamespace {
         let mut out = json!({ "keys": keys, "list_complete": complete });
         if !complete {
             if let Some((last, _)) = page.last() {
-                out["cursor"] = json!(hex::encode(last));
+                out["cursor"] = json!(check::kv_cursor(last));
             }
         }
         Ok(out)

@@ -17,12 +17,27 @@
 //! 0.77-2.29x (5 runs); with the lane at nice +10, 0.63-1.91x (5 runs) and 3.9x, 0.88x, 0.93x
 //! (3 later runs: under the kernel's EEVDF scheduler a nice +10 thread still finishes its slice
 //! before a woken thread runs, 1.3-1.9 ms outliers).
+//!
+//! **Running, not in flight.** A call's guest code runs only while its future is being polled;
+//! while the script waits (a timer, `fetch()`, a binding call, a nested worker) it is parked and
+//! costs memory, not CPU. The lane therefore takes a *running* permit for each poll of a call
+//! on the caller's threads and gives it back whenever the call yields — waiting on I/O or
+//! preempted at an epoch tick (every 0.5 ms) — so at most [`Config::max_running`] sandboxes
+//! execute at once, however many are in flight (that bound is the daemon's and the pool's:
+//! memory). Permits are handed out first come, first served, so a yielded call queues behind
+//! the calls that were waiting. Calls on the lane itself take none: `SCHED_IDLE` threads only
+//! get CPU nobody else wants.
+//!
+//! [`Config::max_running`]: crate::Config::max_running
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
 
@@ -32,13 +47,30 @@ pub(crate) const LONG_RUNNING: Duration = Duration::from_micros(500);
 /// The OS priority (nice value) of the lane's threads where `SCHED_IDLE` is refused.
 const LANE_NICE: libc::c_int = 10;
 
-/// A runtime for long-running calls (see the module docs).
+/// A runtime for long-running calls, and the running permits of the others (see the module
+/// docs).
 pub(crate) struct LongLane {
     runtime: Option<tokio::runtime::Runtime>,
+    running: Arc<Semaphore>,
+    max_running: usize,
+    stats: Arc<RunningStats>,
+}
+
+/// What the running permits have seen.
+#[derive(Default)]
+pub(crate) struct RunningStats {
+    /// Calls executing guest code now (holding a permit).
+    pub now: AtomicUsize,
+    /// The most at once since the start.
+    pub peak: AtomicUsize,
+    /// Times a call was ready to run and had to wait for a permit.
+    pub waits: AtomicU64,
 }
 
 impl LongLane {
-    pub fn new() -> std::io::Result<Self> {
+    /// `max_running`: how many calls may execute on the callers' threads at once (0: one per
+    /// CPU).
+    pub fn new(max_running: usize) -> std::io::Result<Self> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
@@ -46,9 +78,27 @@ impl LongLane {
             .on_thread_start(|| crate::sched::lower_to_idle(LANE_NICE))
             .enable_all()
             .build()?;
+        let max_running = if max_running == 0 {
+            threads
+        } else {
+            max_running
+        };
         Ok(LongLane {
             runtime: Some(runtime),
+            running: Arc::new(Semaphore::new(max_running)),
+            max_running,
+            stats: Arc::default(),
         })
+    }
+
+    /// The most calls that execute at once on the callers' threads.
+    pub fn max_running(&self) -> usize {
+        self.max_running
+    }
+
+    /// What the running permits have seen.
+    pub fn running_stats(&self) -> &RunningStats {
+        &self.stats
     }
 
     /// Drive `fut` here until it finishes or `long` is set, then finish it on the lane.
@@ -58,14 +108,40 @@ impl LongLane {
         F::Output: Send + 'static,
     {
         let mut fut: Pin<Box<F>> = Box::pin(fut);
-        let inline = std::future::poll_fn(|cx| match fut.as_mut().poll(cx) {
-            Poll::Ready(v) => Poll::Ready(Some(v)),
-            Poll::Pending if long.load(Ordering::Relaxed) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        })
-        .await;
-        if let Some(v) = inline {
-            return Ok(v);
+        loop {
+            let permit = match self.running.try_acquire() {
+                Ok(permit) => permit,
+                Err(_) => {
+                    self.stats.waits.fetch_add(1, Ordering::Relaxed);
+                    self.running
+                        .acquire()
+                        .await
+                        .expect("the running semaphore is never closed")
+                }
+            };
+            let now = self.stats.now.fetch_add(1, Ordering::Relaxed) + 1;
+            self.stats.peak.fetch_max(now, Ordering::Relaxed);
+            // One poll: the guest runs until it finishes, waits or is preempted at a tick.
+            let polled = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
+            self.stats.now.fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+            match polled {
+                Poll::Ready(v) => return Ok(v),
+                Poll::Pending if long.load(Ordering::Relaxed) => break,
+                // Parked without a permit until the call's waker fires (the poll above
+                // registered this task's waker).
+                Poll::Pending => {
+                    let mut parked = false;
+                    std::future::poll_fn(|_| {
+                        if std::mem::replace(&mut parked, true) {
+                            Poll::Ready(())
+                        } else {
+                            Poll::Pending
+                        }
+                    })
+                    .await;
+                }
+            }
         }
         let Some(runtime) = &self.runtime else {
             return Ok(fut.await);
@@ -110,7 +186,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_call_moves_to_the_lane_once_marked_long_and_finishes_there() {
-        let lane = LongLane::new().unwrap();
+        let lane = LongLane::new(0).unwrap();
         let long = std::sync::Arc::new(AtomicBool::new(false));
         let flag = long.clone();
         let (first, last) = lane
@@ -133,7 +209,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_short_call_stays_on_the_callers_thread() {
-        let lane = LongLane::new().unwrap();
+        let lane = LongLane::new(0).unwrap();
         let long = AtomicBool::new(false);
         let name = lane
             .run(
@@ -148,10 +224,88 @@ mod tests {
         assert_ne!(name, "wasm-sandbox-long");
     }
 
+    /// Calls that each compute 2 ms per poll and yield 20 times, 6 at once on 2 threads.
+    async fn busy_calls(lane: &LongLane) -> usize {
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let never = AtomicBool::new(false);
+        let calls = (0..6).map(|_| {
+            let (inside, most) = (inside.clone(), most.clone());
+            let call = async move {
+                for _ in 0..20 {
+                    let n = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(n, Ordering::SeqCst);
+                    let start = std::time::Instant::now();
+                    while start.elapsed() < Duration::from_millis(2) {
+                        std::hint::spin_loop();
+                    }
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                }
+            };
+            let lane = &*lane;
+            let never = &never;
+            async move { lane.run(call, never).await.unwrap() }
+        });
+        let tasks: Vec<_> = calls.collect();
+        futures_join_all(tasks).await;
+        most.load(Ordering::SeqCst)
+    }
+
+    async fn futures_join_all<F: Future<Output = ()>>(futs: Vec<F>) {
+        let mut futs: Vec<Pin<Box<F>>> = futs.into_iter().map(Box::pin).collect();
+        std::future::poll_fn(|cx| {
+            futs.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+            if futs.is_empty() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn at_most_max_running_calls_execute_at_once() {
+        let lane = Arc::new(LongLane::new(1).unwrap());
+        // Six calls in flight on two threads, each its own task.
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let lane = lane.clone();
+                tokio::spawn(async move { busy_calls(&lane).await })
+            })
+            .collect();
+        let mut most = 0;
+        for t in tasks {
+            most = most.max(t.await.unwrap());
+        }
+        assert_eq!(most, 1, "two calls ran at once with max_running = 1");
+        assert_eq!(lane.running_stats().peak.load(Ordering::SeqCst), 1);
+        assert!(lane.running_stats().waits.load(Ordering::SeqCst) > 0);
+        assert_eq!(lane.running_stats().now.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiting_call_holds_no_running_permit() {
+        let lane = Arc::new(LongLane::new(1).unwrap());
+        let never = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let waiter = {
+            let (lane, never) = (lane.clone(), never.clone());
+            tokio::spawn(async move { lane.run(async { rx.await.ok() }, &never).await })
+        };
+        tokio::task::yield_now().await;
+        // The only permit is free while the first call waits: a second call runs to the end.
+        let second = lane.run(async { 7 }, &never).await.unwrap();
+        assert_eq!(second, 7);
+        tx.send(()).unwrap();
+        assert_eq!(waiter.await.unwrap().unwrap(), Some(()));
+    }
+
     #[cfg(target_os = "linux")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn lane_threads_run_at_lower_priority() {
-        let lane = LongLane::new().unwrap();
+        let lane = LongLane::new(0).unwrap();
         let long = AtomicBool::new(true);
         let (policy, nice) = lane
             .run(

@@ -68,6 +68,14 @@ pub struct PoolStats {
     pub live: usize,
     /// The most that may be alive at once ([`Config::max_instances`]).
     pub capacity: usize,
+    /// Sandboxes executing guest code now (holding a running permit).
+    pub running: usize,
+    /// The most that ran at once since the start (at most `max_running`).
+    pub running_peak: usize,
+    /// The running permits ([`Config::max_running`], resolved).
+    pub max_running: usize,
+    /// Times a sandbox ready to run waited for a running permit.
+    pub running_waits: u64,
 }
 
 /// A snapshot of the worker cache.
@@ -209,6 +217,8 @@ impl Loader {
 
     /// How many sandboxes are alive, of how many the pool allows.
     pub fn pool_stats(&self) -> PoolStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let lane = &self.inner.host.lane;
         PoolStats {
             live: self
                 .inner
@@ -216,7 +226,18 @@ impl Loader {
                 .live_instances
                 .load(std::sync::atomic::Ordering::Relaxed),
             capacity: self.inner.host.config.max_instances as usize,
+            running: lane.running_stats().now.load(Relaxed),
+            running_peak: lane.running_stats().peak.load(Relaxed),
+            max_running: lane.max_running(),
+            running_waits: lane.running_stats().waits.load(Relaxed),
         }
+    }
+
+    /// Metering of the workers given `account` ([`WorkerCode::account`](crate::WorkerCode)):
+    /// their ids, their anonymous workers together, and their daily totals (all zero for an
+    /// account that never ran).
+    pub fn account_usage(&self, account: &str) -> crate::Usage {
+        self.inner.host.observer.account_usage(account)
     }
 
     /// Subscribe to the tail of every worker of this loader: each invocation's start, console

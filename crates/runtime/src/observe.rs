@@ -14,7 +14,7 @@
 //!   `sandbox_instantiate_duration_seconds`, `sandbox_evaluate_duration_seconds`,
 //!   `sandbox_outbound_requests_total{outcome,rule}`, `sandbox_workers_loaded_total`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -223,6 +223,15 @@ pub struct Usage {
 #[derive(Default)]
 struct Metering {
     workers: BTreeMap<String, WorkerUsage>,
+    /// The loader's totals.
+    all: Ledger,
+    /// The same, per account ([`WorkerCode::account`](crate::WorkerCode::account)).
+    accounts: HashMap<Arc<str>, Ledger>,
+}
+
+/// Anonymous use and daily totals, of the loader or of one account.
+#[derive(Default)]
+struct Ledger {
     anonymous: WorkerUsage,
     days: Vec<DayUsage>,
     /// Ids, and serials of id-less workers, that ran today (only today's are kept: earlier days
@@ -231,9 +240,11 @@ struct Metering {
     today_serials: HashSet<u64>,
     /// Days since the Unix epoch of `days.last()`.
     day_number: u64,
+    /// Every id that ran (kept for accounts only: the loader's are the keys of `workers`).
+    ids: HashSet<String>,
 }
 
-impl Metering {
+impl Ledger {
     fn today(&mut self) -> &mut DayUsage {
         let now = now_ms();
         let day_number = now / 86_400_000;
@@ -253,6 +264,22 @@ impl Metering {
             }
         }
         self.days.last_mut().expect("just pushed")
+    }
+
+    /// Count one invocation of the worker `worker` (or the id-less worker `serial`).
+    fn record(&mut self, worker: Option<&str>, serial: u64, usage: WorkerUsage) {
+        self.today();
+        let first_today = match worker {
+            Some(id) => !self.today_ids.contains(id) && self.today_ids.insert(id.to_string()),
+            None => self.today_serials.insert(serial),
+        };
+        let day = self.today();
+        day.requests += usage.requests;
+        day.cpu_ms += usage.cpu_ms;
+        day.unique_workers_loaded += u64::from(first_today);
+        if worker.is_none() {
+            self.anonymous += usage;
+        }
     }
 }
 
@@ -309,11 +336,33 @@ impl Observer {
 
     pub(crate) fn usage(&self) -> Usage {
         let mut m = self.metering.lock().unwrap();
-        m.today();
+        m.all.today();
         Usage {
             workers: m.workers.clone(),
-            anonymous: m.anonymous,
-            days: m.days.clone(),
+            anonymous: m.all.anonymous,
+            days: m.all.days.clone(),
+        }
+    }
+
+    /// The usage of `account`'s workers: ids whose worker was given that account, its
+    /// anonymous workers together, and its daily totals.
+    pub(crate) fn account_usage(&self, account: &str) -> Usage {
+        let mut m = self.metering.lock().unwrap();
+        let Metering {
+            workers, accounts, ..
+        } = &mut *m;
+        let Some(ledger) = accounts.get_mut(account) else {
+            return Usage::default();
+        };
+        ledger.today();
+        Usage {
+            workers: workers
+                .iter()
+                .filter(|(id, _)| ledger.ids.contains(*id))
+                .map(|(id, u)| (id.clone(), *u))
+                .collect(),
+            anonymous: ledger.anonymous,
+            days: ledger.days.clone(),
         }
     }
 
@@ -329,6 +378,8 @@ pub(crate) struct InvocationCtx {
     observer: Arc<Observer>,
     pub(crate) invocation: u64,
     worker: Option<Arc<str>>,
+    /// The metering account of the worker, if it has one.
+    account: Option<Arc<str>>,
     serial: u64,
 }
 
@@ -391,6 +442,7 @@ impl Running {
     pub(crate) fn start(
         observer: &Arc<Observer>,
         worker: Option<&Arc<str>>,
+        account: Option<&Arc<str>>,
         serial: u64,
         kind: &'static str,
         trigger: impl FnOnce() -> Trigger,
@@ -409,6 +461,7 @@ impl Running {
             observer: observer.clone(),
             invocation,
             worker: worker.cloned(),
+            account: account.cloned(),
             serial,
         };
         if ctx.live() {
@@ -478,30 +531,32 @@ impl Running {
                 cold: self.cold,
             });
         }
-        let mut m = self.ctx.observer.metering.lock().unwrap();
-        m.today();
-        let first_today = match &self.ctx.worker {
-            Some(id) => !m.today_ids.contains(&**id) && m.today_ids.insert(id.to_string()),
-            None => m.today_serials.insert(self.ctx.serial),
-        };
-        let day = m.today();
-        day.requests += 1;
-        day.cpu_ms += cpu_ms;
-        day.unique_workers_loaded += u64::from(first_today);
-        let usage = match &self.ctx.worker {
-            Some(id) => match m.workers.get_mut(&**id) {
-                Some(u) => u,
-                None => m.workers.entry(id.to_string()).or_default(),
-            },
-            None => &mut m.anonymous,
-        };
-        *usage += WorkerUsage {
+        let usage = WorkerUsage {
             requests: 1,
             errors: u64::from(outcome != "ok"),
             cpu_ms,
             cold_starts: u64::from(self.cold),
             subrequests: subrequests as u64,
         };
+        let worker = self.ctx.worker.as_deref();
+        let mut m = self.ctx.observer.metering.lock().unwrap();
+        m.all.record(worker, self.ctx.serial, usage);
+        if let Some(account) = &self.ctx.account {
+            let ledger = match m.accounts.get_mut(&**account) {
+                Some(l) => l,
+                None => m.accounts.entry(account.clone()).or_default(),
+            };
+            ledger.record(worker, self.ctx.serial, usage);
+            if let Some(id) = worker.filter(|id| !ledger.ids.contains(*id)) {
+                ledger.ids.insert(id.to_owned());
+            }
+        }
+        if let Some(id) = worker {
+            match m.workers.get_mut(id) {
+                Some(u) => *u += usage,
+                None => *m.workers.entry(id.to_owned()).or_default() += usage,
+            }
+        }
     }
 }
 

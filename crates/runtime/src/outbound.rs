@@ -101,18 +101,7 @@ impl GlobalOutbound {
     }
 }
 
-/// What a denied outbound request does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OnDenied {
-    /// The script's `fetch()` rejects with a `TypeError` naming the rule; the script may catch
-    /// it and carry on (the default).
-    #[default]
-    Error,
-    /// The invocation ends at once, uncatchably ([`Error::OutboundDenied`](crate::Error)): an
-    /// agent that tried to reach something it may not does not carry on (Cloudflare's "fail the
-    /// execution and log the anomaly").
-    Fail,
-}
+pub use wasm_sandbox_spec::OnDenied;
 
 /// Per-request outbound limits. Defaults: 50 subrequests, 30 s per fetch, 16 MiB per response
 /// body, 64 MiB received in total.

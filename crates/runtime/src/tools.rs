@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use serde_json::Value;
+use wasm_sandbox_spec::boundary::{tool_input as validate, tool_name as valid_name};
 
 /// What a tool handler returns: its JSON result, or an error message for the script.
 pub type ToolFuture = Pin<Box<dyn Future<Output = Result<Value, String>> + Send>>;
@@ -39,15 +40,6 @@ impl std::fmt::Debug for ToolSet {
             .entries(self.tools.iter().map(|t| &t.name))
             .finish()
     }
-}
-
-fn valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-        && name.len() <= 64
 }
 
 impl ToolSet {
@@ -213,105 +205,6 @@ fn ts_type(schema: &Value, depth: usize) -> String {
         _ if schema.get("properties").is_some() => one("object"),
         _ => "unknown".into(),
     }
-}
-
-/// Check `value` against the common subset of JSON schema: type, properties, required,
-/// additionalProperties: false, items, enum, const, minimum/maximum, minLength/maxLength.
-fn validate(schema: &Value, value: &Value, at: &str) -> Result<(), String> {
-    let Some(schema) = schema.as_object() else {
-        return Ok(());
-    };
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            return Err(format!(
-                "{at} must be one of {}",
-                Value::Array(allowed.clone())
-            ));
-        }
-    }
-    if let Some(c) = schema.get("const") {
-        if c != value {
-            return Err(format!("{at} must be {c}"));
-        }
-    }
-    let type_ok = |t: &str| match t {
-        "string" => value.is_string(),
-        "number" => value.is_number(),
-        "integer" => value.as_f64().is_some_and(|n| n.fract() == 0.0),
-        "boolean" => value.is_boolean(),
-        "null" => value.is_null(),
-        "array" => value.is_array(),
-        "object" => value.is_object(),
-        _ => true,
-    };
-    match schema.get("type") {
-        Some(Value::String(t)) if !type_ok(t) => return Err(format!("{at} must be a {t}")),
-        Some(Value::Array(ts)) if !ts.iter().filter_map(Value::as_str).any(type_ok) => {
-            return Err(format!(
-                "{at} must be one of the types {}",
-                Value::Array(ts.clone())
-            ))
-        }
-        _ => {}
-    }
-    if let (Some(n), Some(min)) = (
-        value.as_f64(),
-        schema.get("minimum").and_then(Value::as_f64),
-    ) {
-        if n < min {
-            return Err(format!("{at} must be >= {min}"));
-        }
-    }
-    if let (Some(n), Some(max)) = (
-        value.as_f64(),
-        schema.get("maximum").and_then(Value::as_f64),
-    ) {
-        if n > max {
-            return Err(format!("{at} must be <= {max}"));
-        }
-    }
-    if let Some(s) = value.as_str() {
-        let len = s.chars().count() as u64;
-        if schema
-            .get("minLength")
-            .and_then(Value::as_u64)
-            .is_some_and(|m| len < m)
-        {
-            return Err(format!("{at} is too short"));
-        }
-        if schema
-            .get("maxLength")
-            .and_then(Value::as_u64)
-            .is_some_and(|m| len > m)
-        {
-            return Err(format!("{at} is too long"));
-        }
-    }
-    if let Some(obj) = value.as_object() {
-        if let Some(required) = schema.get("required").and_then(Value::as_array) {
-            for r in required.iter().filter_map(Value::as_str) {
-                if !obj.contains_key(r) {
-                    return Err(format!("{at}.{r} is required"));
-                }
-            }
-        }
-        let props = schema.get("properties").and_then(Value::as_object);
-        for (k, v) in obj {
-            match props.and_then(|p| p.get(k)) {
-                Some(s) => validate(s, v, &format!("{at}.{k}"))?,
-                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
-                    return Err(format!("{at}.{k} is not an allowed property"))
-                }
-                None => {}
-            }
-        }
-    }
-    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
-        for (i, v) in arr.iter().enumerate() {
-            validate(items, v, &format!("{at}[{i}]"))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

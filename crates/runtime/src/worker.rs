@@ -48,6 +48,8 @@ struct WorkerInner {
     warm_bytes: AtomicU64,
     /// Tells this worker's tail events from others' with the same id.
     serial: u64,
+    /// Its metering account ([`WorkerCode::account`]).
+    account: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -79,6 +81,7 @@ impl Worker {
         let worker = Worker {
             inner: Arc::new(WorkerInner {
                 serial,
+                account: code.account.as_deref().map(Arc::from),
                 code_bytes: code.source_bytes(),
                 source: Arc::new(code.to_source()),
                 host,
@@ -113,6 +116,7 @@ impl Worker {
         Running::start(
             &self.inner.host.observer,
             self.inner.id.as_ref(),
+            self.inner.account.as_ref(),
             self.inner.serial,
             kind,
             trigger,
@@ -573,27 +577,12 @@ fn to_wit_request(request: http::Request<Bytes>) -> HttpRequest {
 
 fn from_wit_response(r: HttpResponse) -> Result<http::Response<Bytes>> {
     // The guest's Response enforces these already; the host does not rely on it.
-    if r.status == 0 {
-        return Err(Error::BadReturn(
-            "the fetch handler returned Response.error() (a network error), not a response to send"
-                .into(),
-        ));
-    }
-    if !(200..=599).contains(&r.status) {
-        return Err(Error::BadReturn(format!(
-            "the fetch handler returned status {}: a response's status must be 200 to 599",
-            r.status
-        )));
-    }
-    let mut builder = http::Response::builder().status(r.status);
-    for (k, v) in &r.headers {
-        builder = builder.header(k.as_str(), v.as_str());
-    }
-    let mut response = builder.body(Bytes::from(r.body)).map_err(|e| {
-        Error::BadReturn(format!(
-            "the fetch handler returned an invalid response: {e}"
-        ))
-    })?;
+    let head = wasm_sandbox_spec::boundary::response_head(
+        r.status,
+        r.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+    .map_err(Error::BadReturn)?;
+    let mut response = head.map(|()| Bytes::from(r.body));
     response.extensions_mut().insert(StatusText(r.status_text));
     Ok(response)
 }

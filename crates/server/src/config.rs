@@ -57,6 +57,8 @@ use serde::Deserialize;
 /// [quotas]                           # storage per tenant (the implicit one included)
 /// kv_mb = 128                        # bytes its KV namespaces may hold together
 /// files_mb = 128                     # bytes its files directories may hold together
+/// files_entries = 10000              # files and folders they may hold together
+/// workers = 1000                     # workers it may register (PUT /workers/{id})
 ///
 /// # [[tenants]]                      # several tenants, each with its own token and names
 /// # name = "acme"                    # 1-32 characters of a-z 0-9 _ -
@@ -67,6 +69,9 @@ use serde::Deserialize;
 /// # max_in_flight = 16               # default: max_in_flight_per_tenant
 /// # outbound_allow = ["https://api.acme.example"]  # narrows [outbound] allow for its workers
 /// # outbound_allow_private = []
+/// # files_max_entries = 1000         # default: [quotas] files_entries
+/// # max_workers = 100                # default: [quotas] workers
+/// # tools_callbacks = ["http://127.0.0.1:9000/acme/"]  # replaces [tools] callbacks for it
 ///
 /// [tools]                            # Code Mode tool bindings with an HTTP callback
 /// callbacks = []                     # URL prefixes a tools binding's `url` may start with
@@ -79,6 +84,8 @@ use serde::Deserialize;
 /// cache_max_workers = 1000           # workers kept warm by /api/get and the registry
 /// cache_max_mb = 2048                # memory those warm workers may hold
 /// warm_instances_per_worker = 2        # default: the number of cores, at most 8
+/// max_running = 0                    # sandboxes executing at once (0: one per core); one that
+///                                    # waits on a timer or I/O holds none
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -123,6 +130,8 @@ pub enum ClockConfig {
 pub struct QuotasConfig {
     pub kv_mb: u64,
     pub files_mb: u64,
+    pub files_entries: u64,
+    pub workers: usize,
 }
 
 impl Default for QuotasConfig {
@@ -130,6 +139,8 @@ impl Default for QuotasConfig {
         QuotasConfig {
             kv_mb: 128,
             files_mb: 128,
+            files_entries: 10_000,
+            workers: 1_000,
         }
     }
 }
@@ -152,6 +163,12 @@ pub struct TenantConfig {
     pub outbound_allow: Option<Vec<String>>,
     #[serde(default)]
     pub outbound_allow_private: Option<Vec<String>>,
+    #[serde(default)]
+    pub files_max_entries: Option<u64>,
+    #[serde(default)]
+    pub max_workers: Option<usize>,
+    #[serde(default)]
+    pub tools_callbacks: Option<Vec<String>>,
 }
 
 /// Where tool bindings may call back to (the daemon makes these requests itself, so nothing is
@@ -251,6 +268,7 @@ pub struct EngineConfig {
     pub cache_max_workers: usize,
     pub cache_max_mb: u64,
     pub warm_instances_per_worker: usize,
+    pub max_running: usize,
 }
 
 impl Default for ServerConfig {
@@ -305,6 +323,7 @@ impl Default for EngineConfig {
             cache_max_workers: d.cache_max_workers,
             cache_max_mb: d.cache_max_bytes >> 20,
             warm_instances_per_worker: d.warm_instances_per_worker,
+            max_running: d.max_running,
         }
     }
 }
@@ -425,6 +444,8 @@ impl ServerConfig {
             self.max_connections_per_client as u64,
         )?;
         positive("max_reply_mb", self.max_reply_mb)?;
+        positive("quotas.workers", self.quotas.workers as u64)?;
+        positive("quotas.files_entries", self.quotas.files_entries)?;
         positive("max_body_bytes", self.max_body_bytes as u64)?;
         positive("header_read_timeout_ms", self.header_read_timeout_ms)?;
         positive("body_read_timeout_ms", self.body_read_timeout_ms)?;
@@ -488,6 +509,7 @@ impl ServerConfig {
             cache_max_workers: self.engine.cache_max_workers,
             cache_max_bytes: self.engine.cache_max_mb << 20,
             warm_instances_per_worker: self.engine.warm_instances_per_worker,
+            max_running: self.engine.max_running,
             // validate() has checked it parses.
             outbound_ceiling: self.outbound.ceiling().ok(),
             outbound_limits: self.outbound.limits(),

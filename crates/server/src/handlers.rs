@@ -392,7 +392,7 @@ async fn api_run(
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
     let request = match run.request.as_ref().map(|r| r.to_request()).transpose() {
-        Ok(r) => r.unwrap_or_else(|| {
+        Ok(r) => r.map(|r| r.map(Bytes::from)).unwrap_or_else(|| {
             http::Request::get("https://worker/")
                 .body(Bytes::new())
                 .unwrap()
@@ -626,9 +626,9 @@ async fn registry_route(
                 Err(reply) => return reply,
             };
             let body = &admitted.body;
-            let spec: WorkerSpec = match serde_json::from_slice(body) {
+            let spec = match WorkerSpec::parse(body) {
                 Ok(s) => s,
-                Err(e) => return api_error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
+                Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
             // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
             // refused at registration, with the reason.
@@ -644,7 +644,9 @@ async fn registry_route(
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             let previous = registry.get(&key).ok().flatten();
-            match registry.put(&key, spec) {
+            match registry.put(&key, spec, tenant.max_workers, &|k| {
+                tenant.own_id(k).is_some()
+            }) {
                 Ok((record, created)) => {
                     if let Some(p) = previous {
                         state.loader.forget(&cache_key(&p));
@@ -655,6 +657,9 @@ async fn registry_route(
                         StatusCode::OK
                     };
                     json_reply(status, &metadata(id, &record))
+                }
+                Err(e) if e.is::<crate::registry::TooMany>() => {
+                    api_error(StatusCode::FORBIDDEN, format!("{e:#}"))
                 }
                 Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
             }
@@ -725,7 +730,7 @@ fn worker_code(
     tenant: &Arc<Tenant>,
     spec: &WorkerSpec,
 ) -> Result<WorkerCode, String> {
-    let mut code = spec.to_code(&state.config, tenant, &|id| {
+    let mut code = crate::api::to_code(spec, &state.config, tenant, &|id| {
         GlobalOutbound::Intercept(Arc::new(ServiceCall::new(
             state,
             tenant,

@@ -56,6 +56,10 @@ pub(crate) fn metrics_text(state: &AppState) -> String {
     metrics::counter!("sandbox_cache_evictions_total").absolute(cache.evictions);
     metrics::gauge!("sandbox_instances", "state" => "live").set(pool.live as f64);
     metrics::gauge!("sandbox_instances_capacity").set(pool.capacity as f64);
+    metrics::gauge!("sandbox_running").set(pool.running as f64);
+    metrics::gauge!("sandbox_running_peak").set(pool.running_peak as f64);
+    metrics::gauge!("sandbox_running_capacity").set(pool.max_running as f64);
+    metrics::counter!("sandbox_running_waits_total").absolute(pool.running_waits);
     metrics::gauge!("sandbox_requests_in_flight")
         .set((state.config.max_concurrent_requests - state.permits.available_permits()) as f64);
     match prometheus() {
@@ -83,17 +87,17 @@ fn usage_by_daemon_id(
     (workers, usage)
 }
 
-/// `GET /usage`: metering since the daemon started, per worker id of the tenant, and (for the
-/// daemon as a whole) anonymous `/api/run` workers together and unique workers loaded per UTC
-/// day.
+/// `GET /usage`: the tenant's metering since the daemon started: per worker id, its anonymous
+/// `/api/run` workers together, and its unique workers loaded per UTC day.
 pub(crate) fn usage(state: &AppState, tenant: &Tenant) -> serde_json::Value {
-    let (workers, usage) = usage_by_daemon_id(state, tenant);
+    let (workers, _) = usage_by_daemon_id(state, tenant);
+    let own = state.loader.account_usage(&tenant.name);
     serde_json::json!({
         "ok": true,
         "tenant": tenant.name,
         "workers": workers,
-        "anonymous": usage.anonymous,
-        "days": usage.days,
+        "anonymous": own.anonymous,
+        "days": own.days,
     })
 }
 

@@ -24,22 +24,23 @@ pub struct Registered {
     pub spec: WorkerSpec,
 }
 
-/// Ids are path segments: keep them boring.
-pub fn check_id(id: &str) -> Result<(), String> {
-    if id.is_empty() || id.len() > 128 {
-        return Err("worker ids are 1 to 128 characters".into());
+pub use wasm_sandbox_spec::ids::check_id;
+
+/// A tenant's registered workers are at their limit.
+#[derive(Debug)]
+pub struct TooMany(pub usize);
+
+impl std::fmt::Display for TooMany {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "this tenant already has {} registered workers, its limit (delete one first)",
+            self.0
+        )
     }
-    if !id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-        || id.starts_with('.')
-    {
-        return Err(format!(
-            "worker id {id:?}: use letters, digits, '-', '_' and '.' (not leading)"
-        ));
-    }
-    Ok(())
 }
+
+impl std::error::Error for TooMany {}
 
 pub struct Registry {
     db: Database,
@@ -76,8 +77,16 @@ impl Registry {
         ))
     }
 
-    /// Store (create or replace) a worker; returns the record and whether it was created.
-    pub fn put(&self, id: &str, spec: WorkerSpec) -> Result<(Registered, bool)> {
+    /// Store (create or replace) a worker; returns the record and whether it was created. A new
+    /// id is refused ([`TooMany`]) when `owner` already has `max` workers (`owner` tells its
+    /// keys; counted in the same write transaction, so concurrent registrations cannot pass it).
+    pub fn put(
+        &self,
+        id: &str,
+        spec: WorkerSpec,
+        max: usize,
+        owner: &dyn Fn(&str) -> bool,
+    ) -> Result<(Registered, bool)> {
         let txn = self.db.begin_write()?;
         let (record, created) = {
             let mut table = txn.open_table(WORKERS)?;
@@ -85,6 +94,18 @@ impl Registry {
                 Some(v) => serde_json::from_slice(v.value()).ok(),
                 None => None,
             };
+            if table.get(id)?.is_none() {
+                let mut owned = 0usize;
+                for entry in table.iter()? {
+                    let (key, _) = entry?;
+                    if owner(key.value()) {
+                        owned += 1;
+                        if owned >= max {
+                            return Err(TooMany(max).into());
+                        }
+                    }
+                }
+            }
             let now = now_ms();
             let record = Registered {
                 id: id.to_owned(),

@@ -3,7 +3,7 @@
 //! {...} }`, events shaped like Cloudflare's `TraceItem`).
 //!
 //! Delivery runs in the background with its own budget (a tail worker is a request from the
-//! daemon, not a nested call of the traced request), at most [`MAX_TAILS`] tail workers per
+//! daemon, not a nested call of the traced request), at most [`wasm_sandbox_spec::ids::MAX_TAILS`] tail workers per
 //! worker, at most 8 deliveries in flight per tenant (one tenant's slow tail worker cannot take
 //! the others' deliveries) and [`MAX_DELIVERIES`] daemon-wide (beyond: dropped and counted in
 //! `sandbox_tail_dropped_total`). A tail worker's own invocations are not tailed.
@@ -16,25 +16,8 @@ use wasm_sandbox::{Error, Trace};
 use crate::tenants::Tenant;
 use crate::AppState;
 
-/// Most tail workers one worker may name.
-pub const MAX_TAILS: usize = 4;
-
 /// Deliveries in flight at once, daemon-wide.
 pub const MAX_DELIVERIES: usize = 64;
-
-/// Check a spec's `tails` (ids of the tenant's registered workers).
-pub fn check(tails: &[String]) -> Result<(), String> {
-    if tails.len() > MAX_TAILS {
-        return Err(format!(
-            "tails: at most {MAX_TAILS} tail workers, got {}",
-            tails.len()
-        ));
-    }
-    for t in tails {
-        crate::registry::check_id(t).map_err(|e| format!("tails: {e}"))?;
-    }
-    Ok(())
-}
 
 /// What the traced request was.
 pub struct Traced<'a> {

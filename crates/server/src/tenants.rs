@@ -40,6 +40,12 @@ pub struct Tenant {
     pub max_in_flight: usize,
     /// Narrows every worker's outbound allow-list (on top of the daemon's `[outbound]`).
     pub outbound: Option<OutboundPolicy>,
+    /// Files and folders its files directories may hold together.
+    pub files_max_entries: u64,
+    /// Workers it may register.
+    pub max_workers: usize,
+    /// Where its tools bindings may call back (`None`: the daemon's `[tools] callbacks`).
+    pub tools_callbacks: Option<Vec<String>>,
     in_flight: AtomicUsize,
     /// Tail Worker deliveries in flight for this tenant's workers.
     tails_in_flight: AtomicUsize,
@@ -166,6 +172,9 @@ impl Tenants {
                 files_quota_bytes: config.quotas.files_mb << 20,
                 max_in_flight: config.max_in_flight_per_tenant,
                 outbound: None,
+                files_max_entries: config.quotas.files_entries,
+                max_workers: config.quotas.workers,
+                tools_callbacks: None,
                 in_flight: AtomicUsize::new(0),
                 tails_in_flight: AtomicUsize::new(0),
             }))
@@ -207,6 +216,9 @@ impl Tenants {
                     files_quota_bytes: t.files_quota_mb.unwrap_or(config.quotas.files_mb) << 20,
                     max_in_flight: t.max_in_flight.unwrap_or(config.max_in_flight_per_tenant),
                     outbound,
+                    files_max_entries: t.files_max_entries.unwrap_or(config.quotas.files_entries),
+                    max_workers: t.max_workers.unwrap_or(config.quotas.workers),
+                    tools_callbacks: t.tools_callbacks.clone(),
                     in_flight: AtomicUsize::new(0),
                     tails_in_flight: AtomicUsize::new(0),
                 }),
