@@ -138,3 +138,29 @@ async fn invalid_code_is_refused_before_any_sandbox() {
         }
     }
 }
+
+#[tokio::test]
+async fn json_modules_are_read_as_json_not_as_object_literals() {
+    let loader = loader().await;
+    // As a JS object literal, `"__proto__"` would set the prototype (and a repeated one is a
+    // SyntaxError); JSON keeps it as an own key, and the last of repeated keys wins.
+    let code = WorkerCode::js(
+        "w.js",
+        r#"import data from "./d.json";
+        export default { fetch() { return Response.json({ keys: Object.keys(data), x: data.x ?? null, p: data.__proto__ }); } };"#,
+    )
+    .with_module(
+        "d.json",
+        ModuleContent::Json(r#"{"__proto__": {"x": 1}, "__proto__": {"x": 2}, "a": 3}"#.into()),
+    );
+    let worker = loader.load(code).unwrap();
+    let r = worker
+        .entrypoint(None)
+        .fetch(get("https://w/"))
+        .await
+        .unwrap();
+    let v = json(&r);
+    assert_eq!(v["keys"], serde_json::json!(["__proto__", "a"]), "{v}");
+    assert_eq!(v["x"], serde_json::Value::Null, "{v}");
+    assert_eq!(v["p"], serde_json::json!({"x": 2}), "{v}");
+}

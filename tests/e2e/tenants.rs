@@ -720,7 +720,13 @@ async fn a_tenant_registers_at_most_its_workers() {
     // The red-team gap: no per-tenant count of registered workers.
     let (s, v) = put("a3", ACME).await;
     assert_eq!(s, 403, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("2 registered workers"), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("2 registered workers"),
+        "{v}"
+    );
     // A new version of an existing id is not a new worker; the other tenant has its own count.
     assert_eq!(put("a2", ACME).await.0, 200);
     assert_eq!(put("b1", BETA).await.0, 201);
@@ -757,7 +763,10 @@ async fn files_count_entries_as_well_as_bytes() {
     // a file: 1 + 2 + 2 + ... stays within 6 for two writes.
     assert_eq!(out["made"], 2, "{out}");
     assert!(
-        out["error"].as_str().unwrap().contains("at most 6 files and folders"),
+        out["error"]
+            .as_str()
+            .unwrap()
+            .contains("at most 6 files and folders"),
         "{out}"
     );
     // Rewriting an existing file adds nothing.
@@ -781,7 +790,11 @@ async fn usage_totals_are_the_tenants_own() {
     assert_eq!(acme["days"][0]["uniqueWorkersLoaded"], 3, "{acme}");
     assert_eq!(beta["anonymous"]["requests"], 0, "{beta}");
     assert!(
-        beta["days"].as_array().unwrap().iter().all(|d| d["requests"] == 0),
+        beta["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["requests"] == 0),
         "{beta}"
     );
 }
@@ -810,7 +823,10 @@ async fn tools_callbacks_are_per_tenant_and_say_which_tenant_calls() {
     let (s, v) = run_as(&d, ACME, &body).await;
     assert_eq!(s, 200, "{v}");
     let seen = up.seen();
-    let call = seen.iter().find(|r| r.path == "/echo").expect("the callback was called");
+    let call = seen
+        .iter()
+        .find(|r| r.path == "/echo")
+        .expect("the callback was called");
     assert!(
         call.headers
             .iter()

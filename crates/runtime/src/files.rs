@@ -34,7 +34,7 @@ struct Inner {
     mode: FilesMode,
     quota_bytes: u64,
     /// Files and folders the directory (with a shared quota: the shared root) may hold.
-    max_entries: u64,
+    max_entries: std::sync::atomic::AtomicU64,
     /// Serializes writes, so that the quota check and the write are one step.
     write_lock: Mutex<()>,
     /// A quota shared with other bindings (a tenant's), checked as well.
@@ -91,7 +91,7 @@ impl FilesBinding {
                 root: root.to_owned(),
                 mode,
                 quota_bytes,
-                max_entries: DEFAULT_MAX_ENTRIES,
+                max_entries: DEFAULT_MAX_ENTRIES.into(),
                 write_lock: Mutex::new(()),
                 shared: None,
             }),
@@ -127,10 +127,12 @@ impl FilesBinding {
     /// Cap the files and folders the directory may hold (with
     /// [`open_within`](Self::open_within): everything under the shared root together) at
     /// `entries` (default [`DEFAULT_MAX_ENTRIES`]; at most 100,000, the most a quota check reads).
-    pub fn with_max_entries(mut self, entries: u64) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.max_entries = entries.min(MAX_ENTRIES as u64);
-        }
+    /// (Clones of a binding share the cap.)
+    pub fn with_max_entries(self, entries: u64) -> Self {
+        self.inner.max_entries.store(
+            entries.min(MAX_ENTRIES as u64),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self
     }
 
@@ -183,10 +185,11 @@ impl FilesBinding {
                 None => None,
             };
             let shared_entries = shared.map_or(entries, |(_, (_, n))| n);
-            if shared_entries + new_entries > i.max_entries {
+            let max_entries = i.max_entries.load(std::sync::atomic::Ordering::Relaxed);
+            if shared_entries + new_entries > max_entries {
                 return Err(format!(
                     "FILES.write(): at most {} files and folders are allowed ({} exist; writing {} would add {})",
-                    i.max_entries,
+                    max_entries,
                     shared_entries,
                     path.display(),
                     new_entries

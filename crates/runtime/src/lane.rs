@@ -119,11 +119,10 @@ impl LongLane {
                         .expect("the running semaphore is never closed")
                 }
             };
-            let now = self.stats.now.fetch_add(1, Ordering::Relaxed) + 1;
-            self.stats.peak.fetch_max(now, Ordering::Relaxed);
+            let running = Running::new(&self.stats);
             // One poll: the guest runs until it finishes, waits or is preempted at a tick.
             let polled = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await;
-            self.stats.now.fetch_sub(1, Ordering::Relaxed);
+            drop(running);
             drop(permit);
             match polled {
                 Poll::Ready(v) => return Ok(v),
@@ -165,6 +164,23 @@ impl Drop for LongLane {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
         }
+    }
+}
+
+/// Counts one call as running until dropped (a panicking poll included).
+struct Running<'a>(&'a RunningStats);
+
+impl<'a> Running<'a> {
+    fn new(stats: &'a RunningStats) -> Self {
+        let now = stats.now.fetch_add(1, Ordering::Relaxed) + 1;
+        stats.peak.fetch_max(now, Ordering::Relaxed);
+        Running(stats)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -57,7 +57,9 @@ pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
 pub use error::{Error, Result};
 pub use loader::{CacheStats, Loader, PoolStats};
-pub use observe::{DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage};
+pub use observe::{
+    AccountUsage, DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage,
+};
 pub use outbound::{
     GlobalOutbound, Interceptor, OnDenied, OutboundLimits, OutboundPolicy, OutboundRecord,
 };

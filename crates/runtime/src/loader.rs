@@ -234,9 +234,9 @@ impl Loader {
     }
 
     /// Metering of the workers given `account` ([`WorkerCode::account`](crate::WorkerCode)):
-    /// their ids, their anonymous workers together, and their daily totals (all zero for an
-    /// account that never ran).
-    pub fn account_usage(&self, account: &str) -> crate::Usage {
+    /// their anonymous workers together and their daily totals (empty for an account that
+    /// never ran). Ids are in [`usage`](Self::usage).
+    pub fn account_usage(&self, account: &str) -> crate::AccountUsage {
         self.inner.host.observer.account_usage(account)
     }
 

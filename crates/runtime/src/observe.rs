@@ -220,6 +220,17 @@ pub struct Usage {
     pub days: Vec<DayUsage>,
 }
 
+/// Metering of one account ([`Loader::account_usage`](crate::Loader::account_usage)); its ids'
+/// figures are in [`Usage::workers`] under the ids.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountUsage {
+    /// Its workers made by [`Loader::load`](crate::Loader::load), together.
+    pub anonymous: WorkerUsage,
+    /// Per UTC day, oldest first (the last 92 days): its requests, CPU time and unique workers.
+    pub days: Vec<DayUsage>,
+}
+
 #[derive(Default)]
 struct Metering {
     workers: BTreeMap<String, WorkerUsage>,
@@ -240,8 +251,6 @@ struct Ledger {
     today_serials: HashSet<u64>,
     /// Days since the Unix epoch of `days.last()`.
     day_number: u64,
-    /// Every id that ran (kept for accounts only: the loader's are the keys of `workers`).
-    ids: HashSet<String>,
 }
 
 impl Ledger {
@@ -344,23 +353,14 @@ impl Observer {
         }
     }
 
-    /// The usage of `account`'s workers: ids whose worker was given that account, its
-    /// anonymous workers together, and its daily totals.
-    pub(crate) fn account_usage(&self, account: &str) -> Usage {
+    /// The usage of `account`'s workers: its anonymous workers together, and its daily totals.
+    pub(crate) fn account_usage(&self, account: &str) -> AccountUsage {
         let mut m = self.metering.lock().unwrap();
-        let Metering {
-            workers, accounts, ..
-        } = &mut *m;
-        let Some(ledger) = accounts.get_mut(account) else {
-            return Usage::default();
+        let Some(ledger) = m.accounts.get_mut(account) else {
+            return AccountUsage::default();
         };
         ledger.today();
-        Usage {
-            workers: workers
-                .iter()
-                .filter(|(id, _)| ledger.ids.contains(*id))
-                .map(|(id, u)| (id.clone(), *u))
-                .collect(),
+        AccountUsage {
             anonymous: ledger.anonymous,
             days: ledger.days.clone(),
         }
@@ -547,9 +547,6 @@ impl Running {
                 None => m.accounts.entry(account.clone()).or_default(),
             };
             ledger.record(worker, self.ctx.serial, usage);
-            if let Some(id) = worker.filter(|id| !ledger.ids.contains(*id)) {
-                ledger.ids.insert(id.to_owned());
-            }
         }
         if let Some(id) = worker {
             match m.workers.get_mut(id) {

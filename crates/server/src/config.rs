@@ -446,6 +446,14 @@ impl ServerConfig {
         positive("max_reply_mb", self.max_reply_mb)?;
         positive("quotas.workers", self.quotas.workers as u64)?;
         positive("quotas.files_entries", self.quotas.files_entries)?;
+        for t in &self.tenants {
+            if let Some(n) = t.max_workers {
+                positive(&format!("tenant {:?}: max_workers", t.name), n as u64)?;
+            }
+            if let Some(n) = t.files_max_entries {
+                positive(&format!("tenant {:?}: files_max_entries", t.name), n)?;
+            }
+        }
         positive("max_body_bytes", self.max_body_bytes as u64)?;
         positive("header_read_timeout_ms", self.header_read_timeout_ms)?;
         positive("body_read_timeout_ms", self.body_read_timeout_ms)?;

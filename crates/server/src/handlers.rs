@@ -630,6 +630,18 @@ async fn registry_route(
                 Ok(s) => s,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
+            // At its limit of workers, a new id is refused before anything is compiled.
+            let owns = |k: &str| tenant.own_id(k).is_some();
+            match registry.has_room(&key, tenant.max_workers, tenant.key_prefix(), &owns) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return api_error(
+                        StatusCode::FORBIDDEN,
+                        crate::registry::TooMany(tenant.max_workers).to_string(),
+                    )
+                }
+                Err(e) => return api_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+            }
             // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
             // refused at registration, with the reason.
             let code = match worker_code(state, tenant, &spec) {
@@ -644,9 +656,7 @@ async fn registry_route(
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             let previous = registry.get(&key).ok().flatten();
-            match registry.put(&key, spec, tenant.max_workers, &|k| {
-                tenant.own_id(k).is_some()
-            }) {
+            match registry.put(&key, spec, tenant.max_workers, tenant.key_prefix(), &owns) {
                 Ok((record, created)) => {
                     if let Some(p) = previous {
                         state.loader.forget(&cache_key(&p));

@@ -77,14 +77,56 @@ impl Registry {
         ))
     }
 
+    /// How many workers the owner has: the keys under `prefix` (`tenant/`) that `owner` claims
+    /// (with no prefix, the unscoped tenant's, every key is looked at).
+    fn count(
+        table: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+        prefix: Option<&str>,
+        owner: &dyn Fn(&str) -> bool,
+        stop_at: usize,
+    ) -> Result<usize> {
+        let mut owned = 0usize;
+        let range = match prefix {
+            // Keys under `p/` sort between `p/` and `p0` ('0' follows '/').
+            Some(p) => table.range::<&str>(format!("{p}/").as_str()..format!("{p}0").as_str())?,
+            None => table.range::<&str>(..)?,
+        };
+        for entry in range {
+            let (key, _) = entry?;
+            if owner(key.value()) {
+                owned += 1;
+                if owned >= stop_at {
+                    break;
+                }
+            }
+        }
+        Ok(owned)
+    }
+
+    /// Whether the owner (see [`put`](Self::put)) may register one more worker now (checked
+    /// again when it is stored; this spares compiling a worker that would be refused).
+    pub fn has_room(
+        &self,
+        id: &str,
+        max: usize,
+        prefix: Option<&str>,
+        owner: &dyn Fn(&str) -> bool,
+    ) -> Result<bool> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(WORKERS)?;
+        Ok(table.get(id)?.is_some() || Self::count(&table, prefix, owner, max)? < max)
+    }
+
     /// Store (create or replace) a worker; returns the record and whether it was created. A new
-    /// id is refused ([`TooMany`]) when `owner` already has `max` workers (`owner` tells its
-    /// keys; counted in the same write transaction, so concurrent registrations cannot pass it).
+    /// id is refused ([`TooMany`]) when its owner already has `max` workers (`prefix` and
+    /// `owner` tell its keys; counted in the same write transaction, so concurrent
+    /// registrations cannot pass it).
     pub fn put(
         &self,
         id: &str,
         spec: WorkerSpec,
         max: usize,
+        prefix: Option<&str>,
         owner: &dyn Fn(&str) -> bool,
     ) -> Result<(Registered, bool)> {
         let txn = self.db.begin_write()?;
@@ -94,17 +136,8 @@ impl Registry {
                 Some(v) => serde_json::from_slice(v.value()).ok(),
                 None => None,
             };
-            if table.get(id)?.is_none() {
-                let mut owned = 0usize;
-                for entry in table.iter()? {
-                    let (key, _) = entry?;
-                    if owner(key.value()) {
-                        owned += 1;
-                        if owned >= max {
-                            return Err(TooMany(max).into());
-                        }
-                    }
-                }
+            if table.get(id)?.is_none() && Self::count(&table, prefix, owner, max)? >= max {
+                return Err(TooMany(max).into());
             }
             let now = now_ms();
             let record = Registered {

@@ -82,6 +82,11 @@ impl Tenant {
         }
     }
 
+    /// The prefix of its keys in the registry (`None`: unscoped, its keys have no `/`).
+    pub fn key_prefix(&self) -> Option<&str> {
+        self.scoped.then_some(self.name.as_str())
+    }
+
     /// The worker id of a scoped key, if it is this tenant's.
     pub fn own_id<'a>(&self, scoped: &'a str) -> Option<&'a str> {
         if self.scoped {

@@ -191,6 +191,7 @@ pub fn callback_allowed(uri: &http::Uri, prefix: &str) -> bool {
     // prefix name one outside it once a server normalizes it.
     let lower = path.to_ascii_lowercase();
     if path.split('/').any(|seg| seg == "." || seg == "..")
+        || path.contains('\\')
         || lower.contains("%2e")
         || lower.contains("%2f")
         || lower.contains("%5c")
@@ -285,5 +286,7 @@ mod tests {
             "http://h:9000/tools"
         ));
         assert!(!ok("http://h:9000/tools/a%2Fb", "http://h:9000/tools"));
+        // Some servers read `\` as `/`.
+        assert!(!ok("http://h:9000/acme/..\\other", "http://h:9000/acme/"));
     }
 }

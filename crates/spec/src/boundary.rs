@@ -18,6 +18,8 @@ pub const MAX_LIST_LIMIT: usize = 1000;
 pub const MAX_PATH_BYTES: usize = 4096;
 /// Deepest tool input a schema is checked into (the JSON parser stops at 128 anyway).
 pub const MAX_SCHEMA_DEPTH: usize = 64;
+/// Most headers a request or response head may have (`http`'s map panics past 24,576 names).
+pub const MAX_HEADERS: usize = 1000;
 
 /// A KV key: 1-512 bytes, not `.` or `..` (Workers KV's rule).
 pub fn kv_key(key: &str) -> Result<(), String> {
@@ -59,8 +61,9 @@ pub fn kv_put(
                 m.len()
             ));
         }
-        serde_json::from_str::<serde::de::IgnoredAny>(m)
-            .map_err(|e| format!("KV metadata: {e}"))?;
+        // Parsed as a value (not skipped): lone surrogates and nesting past 128 are refused,
+        // so that `list()` can always show the metadata it stored.
+        serde_json::from_str::<Value>(m).map_err(|e| format!("KV metadata: {e}"))?;
     }
     if ttl == Some(0) {
         return Err("KV expirationTtl must be at least 1 second".into());
@@ -295,12 +298,16 @@ fn append_headers<'a>(
     map: &mut http::HeaderMap,
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), String> {
-    for (k, v) in headers {
+    for (i, (k, v)) in headers.into_iter().enumerate() {
+        if i >= MAX_HEADERS {
+            return Err(format!("more than {MAX_HEADERS} headers"));
+        }
         let name = http::HeaderName::from_bytes(k.as_bytes())
             .map_err(|_| format!("header name {k:?} is invalid"))?;
         let value = http::HeaderValue::from_str(v)
             .map_err(|_| format!("header {k}: value {v:?} is invalid"))?;
-        map.append(name, value);
+        map.try_append(name, value)
+            .map_err(|e| format!("headers: {e}"))?;
     }
     Ok(())
 }
@@ -323,6 +330,9 @@ mod tests {
         );
         assert_eq!(kv_put("k", 1, None, Some(10), None, 100), Ok(Some(110)));
         assert!(kv_put("k", 1, Some("{"), None, None, 100).is_err());
+        assert!(kv_put("k", 1, Some(r#""\ud800""#), None, None, 100).is_err());
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(kv_put("k", 1, Some(&deep), None, None, 100).is_err());
         assert!(kv_put("k", 1, None, Some(0), None, 100).is_err());
         assert!(kv_put("k", 1, None, None, Some(100), 100).is_err());
         assert!(kv_put("k", MAX_VALUE_BYTES + 1, None, None, None, 0).is_err());
@@ -365,6 +375,17 @@ mod tests {
         assert!(tool_input(&schema, &value, "input")
             .unwrap_err()
             .contains("deeper"));
+    }
+
+    #[test]
+    fn too_many_headers_are_an_error_not_a_panic() {
+        // Past http's own limit of names, its map would panic.
+        let names: Vec<String> = (0..25_000).map(|i| format!("h{i}")).collect();
+        let many = || names.iter().map(|n| (n.as_str(), ""));
+        assert!(response_head(200, many())
+            .unwrap_err()
+            .contains("more than 1000"));
+        assert!(request_head("GET", "https://s/", many()).is_err());
     }
 
     #[test]

@@ -42,14 +42,9 @@ pub fn module_source(name: &str, kind: ModuleKind, content: &[u8]) -> Result<Str
     Ok(match kind {
         ModuleKind::Js => text()?.to_owned(),
         ModuleKind::Text => format!("export default {};", string_literal(text()?)),
-        // JSON is a subset of JS expressions once U+2028/U+2029 (line terminators in JS string
-        // literals before ES2019) are escaped; the parentheses keep `{` an object literal.
-        ModuleKind::Json => format!(
-            "export default ({});",
-            text()?
-                .replace('\u{2028}', "\\u2028")
-                .replace('\u{2029}', "\\u2029")
-        ),
+        // Through JSON.parse, as JSON modules are read (not as a JS object literal, where a
+        // `"__proto__"` key would set the prototype and a repeated one is a SyntaxError).
+        ModuleKind::Json => format!("export default JSON.parse({});", string_literal(text()?)),
         ModuleKind::Data => format!(
             "export default globalThis[Symbol.for('sandbox.internals')].dataModule({});",
             string_literal(name)
@@ -76,9 +71,10 @@ mod tests {
             module_source("t.txt", ModuleKind::Text, b"hi").unwrap(),
             r#"export default "hi";"#
         );
-        assert!(module_source("d.json", ModuleKind::Json, br#"{"a": 1}"#)
-            .unwrap()
-            .starts_with("export default ({\"a\": 1}"));
+        assert_eq!(
+            module_source("d.json", ModuleKind::Json, br#"{"a": 1}"#).unwrap(),
+            r#"export default JSON.parse("{\"a\": 1}");"#
+        );
         assert!(module_source("x.js", ModuleKind::Js, b"\xff")
             .unwrap_err()
             .contains("UTF-8"));
