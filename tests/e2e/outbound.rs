@@ -1,5 +1,6 @@
 //! Outbound HTTP: `fetch()` over the filtered wasi:http, against real servers on 127.0.0.1.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -576,4 +577,52 @@ async fn a_worker_reuses_its_connections_and_workers_do_not_share_them() {
     );
     assert_eq!(up.connections(), 2);
     assert_eq!(up.seen().len(), 6);
+}
+
+#[tokio::test]
+async fn a_fetch_never_awaited_ends_with_its_invocation() {
+    let loader = loader().await;
+    let (started, finished) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (s, f) = (started.clone(), finished.clone());
+    // An interceptor that stands for another worker: it works for 300 ms per request.
+    let slow = GlobalOutbound::intercept(move |_req: http::Request<Bytes>| {
+        let (s, f) = (s.clone(), f.clone());
+        Box::pin(async move {
+            s.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            f.fetch_add(1, Ordering::SeqCst);
+            Ok(http::Response::new(Bytes::from_static(b"late")))
+        }) as wasm_sandbox::outbound::InterceptFuture
+    });
+    let worker = loader
+        .load(
+            WorkerCode::js(
+                "w.js",
+                r#"export default { async fetch() {
+                    fetch("https://svc/a"); fetch("https://svc/b");
+                    await new Promise(r => setTimeout(r, 50));
+                    return new Response("answered");
+                } };"#,
+            )
+            .with_outbound(slow),
+        )
+        .unwrap();
+    let r = worker
+        .entrypoint(None)
+        .fetch(get("https://w/"))
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "answered");
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        2,
+        "both fetches reached the interceptor"
+    );
+    // The red-team gap: they used to run on, after the response, until the instance's next call.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "un-awaited fetches outlived their invocation"
+    );
 }

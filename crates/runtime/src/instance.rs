@@ -569,6 +569,7 @@ impl Sandbox {
         for call in state.spawned.drain(..) {
             call.abort();
         }
+        state.outbound.abort_pending();
         let logs = std::mem::take(&mut state.logs);
         let outbound = state.outbound.take_records();
         state.log_bytes = 0;

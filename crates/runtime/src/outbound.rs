@@ -223,9 +223,22 @@ pub(crate) struct OutboundHooks {
     /// the call).
     pub(crate) on_denied: OnDenied,
     pub(crate) fatal: Option<Arc<Mutex<Option<String>>>>,
+    /// The current invocation's requests: aborted when it ends ([`abort_pending`]), so that a
+    /// `fetch()` the script started and never awaited does not go on after the response (an
+    /// intercepted one would keep running another worker outside any admission).
+    ///
+    /// [`abort_pending`]: Self::abort_pending
+    spawned: Vec<tokio::task::AbortHandle>,
 }
 
 impl OutboundHooks {
+    /// Abort the requests the invocation started that are still running.
+    pub(crate) fn abort_pending(&mut self) {
+        for task in self.spawned.drain(..) {
+            task.abort();
+        }
+    }
+
     pub(crate) fn new() -> Self {
         OutboundHooks {
             outbound: GlobalOutbound::Deny,
@@ -235,6 +248,7 @@ impl OutboundHooks {
             tree: None,
             on_denied: OnDenied::Error,
             fatal: None,
+            spawned: Vec::new(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(
                 crate::tree::TreeLimits::default().max_calls_in_flight as usize,
             )),
@@ -311,7 +325,7 @@ impl WasiHttpHooks for OutboundHooks {
         let fatal = (self.on_denied == OnDenied::Fail)
             .then(|| self.fatal.clone())
             .flatten();
-        Box::new(async move {
+        let task = tokio::spawn(async move {
             let started = Instant::now();
             let method = request.method().to_string();
             let url = request.uri().to_string();
@@ -349,6 +363,15 @@ impl WasiHttpHooks for OutboundHooks {
                     Err(HttpError::InternalError(Some(m)))
                 }
             }
+        });
+        self.spawned.retain(|t| !t.is_finished());
+        self.spawned.push(task.abort_handle());
+        Box::new(async move {
+            task.await.unwrap_or_else(|_| {
+                Err(HttpError::InternalError(Some(
+                    "the request that made this fetch() has ended".into(),
+                )))
+            })
         })
     }
 }
