@@ -42,11 +42,12 @@ build: engine
 
 ## test: the whole suite (release profile: one wasmtime build serves build, tests and benches),
 ## then a smoke run of the side-by-side harness against workerd (~1/20 of the requests; checks
-## that every row has numbers and that wasm-sandbox failed nothing).
+## that every row has numbers and that wasm-sandbox failed nothing), the fuzz smoke and the lints.
 test: build workerd
 	cargo test --release --workspace
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
 	$(MAKE) fuzz-smoke
+	$(MAKE) lint
 
 ## fuzz-smoke: each cargo-fuzz target (crates/fuzz: the outbound rules, the daemon's JSON bodies,
 ## the module map, the WIT boundary's host side) for FUZZ_SECONDS (default 60), from its seeds.
