@@ -108,7 +108,7 @@ impl WorkerCode {
                     "`{name}` is both an env value and a binding"
                 )));
             }
-            if name.is_empty() || name.len() > 128 {
+            if name.is_empty() || name.len() > wasm_sandbox_spec::bindings::MAX_BINDING_NAME {
                 return Err(Error::InvalidCode(format!("bad binding name {name:?}")));
             }
         }

@@ -631,8 +631,7 @@ async fn registry_route(
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
             // At its limit of workers, a new id is refused before anything is compiled.
-            let owns = |k: &str| tenant.own_id(k).is_some();
-            match registry.has_room(&key, tenant.max_workers, tenant.key_prefix(), &owns) {
+            match registry.has_room(&key, tenant.max_workers, tenant.key_prefix()) {
                 Ok(true) => {}
                 Ok(false) => {
                     return api_error(
@@ -656,7 +655,7 @@ async fn registry_route(
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             let previous = registry.get(&key).ok().flatten();
-            match registry.put(&key, spec, tenant.max_workers, tenant.key_prefix(), &owns) {
+            match registry.put(&key, spec, tenant.max_workers, tenant.key_prefix()) {
                 Ok((record, created)) => {
                     if let Some(p) = previous {
                         state.loader.forget(&cache_key(&p));

@@ -77,12 +77,11 @@ impl Registry {
         ))
     }
 
-    /// How many workers the owner has: the keys under `prefix` (`tenant/`) that `owner` claims
-    /// (with no prefix, the unscoped tenant's, every key is looked at).
+    /// How many workers a tenant has (counting stops at `stop_at`): with `prefix` (a scoped
+    /// tenant), the keys `prefix/...`; without (the unscoped tenant), the keys with no `/`.
     fn count(
         table: &impl redb::ReadableTable<&'static str, &'static [u8]>,
         prefix: Option<&str>,
-        owner: &dyn Fn(&str) -> bool,
         stop_at: usize,
     ) -> Result<usize> {
         let mut owned = 0usize;
@@ -93,7 +92,7 @@ impl Registry {
         };
         for entry in range {
             let (key, _) = entry?;
-            if owner(key.value()) {
+            if prefix.is_some() || !key.value().contains('/') {
                 owned += 1;
                 if owned >= stop_at {
                     break;
@@ -103,40 +102,33 @@ impl Registry {
         Ok(owned)
     }
 
-    /// Whether the owner (see [`put`](Self::put)) may register one more worker now (checked
+    /// Whether the tenant (see [`put`](Self::put)) may register one more worker now (checked
     /// again when it is stored; this spares compiling a worker that would be refused).
-    pub fn has_room(
-        &self,
-        id: &str,
-        max: usize,
-        prefix: Option<&str>,
-        owner: &dyn Fn(&str) -> bool,
-    ) -> Result<bool> {
+    pub fn has_room(&self, id: &str, max: usize, prefix: Option<&str>) -> Result<bool> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(WORKERS)?;
-        Ok(table.get(id)?.is_some() || Self::count(&table, prefix, owner, max)? < max)
+        Ok(table.get(id)?.is_some() || Self::count(&table, prefix, max)? < max)
     }
 
     /// Store (create or replace) a worker; returns the record and whether it was created. A new
-    /// id is refused ([`TooMany`]) when its owner already has `max` workers (`prefix` and
-    /// `owner` tell its keys; counted in the same write transaction, so concurrent
-    /// registrations cannot pass it).
+    /// id is refused ([`TooMany`]) when its tenant (its key `prefix`, see `count`) already has
+    /// `max` workers (counted in the same write transaction, so concurrent registrations cannot
+    /// pass it).
     pub fn put(
         &self,
         id: &str,
         spec: WorkerSpec,
         max: usize,
         prefix: Option<&str>,
-        owner: &dyn Fn(&str) -> bool,
     ) -> Result<(Registered, bool)> {
         let txn = self.db.begin_write()?;
         let (record, created) = {
             let mut table = txn.open_table(WORKERS)?;
-            let previous: Option<Registered> = match table.get(id)? {
-                Some(v) => serde_json::from_slice(v.value()).ok(),
-                None => None,
+            let (exists, previous): (bool, Option<Registered>) = match table.get(id)? {
+                Some(v) => (true, serde_json::from_slice(v.value()).ok()),
+                None => (false, None),
             };
-            if table.get(id)?.is_none() && Self::count(&table, prefix, owner, max)? >= max {
+            if !exists && Self::count(&table, prefix, max)? >= max {
                 return Err(TooMany(max).into());
             }
             let now = now_ms();
