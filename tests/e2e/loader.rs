@@ -260,6 +260,40 @@ async fn a_full_pool_evicts_idle_cached_workers_instead_of_refusing() {
     assert!(stats.workers <= 4, "{stats:?}");
 }
 
+/// Eviction under pool pressure must free the victim's slots even while something else holds the
+/// worker: the idle trimmer, a request on its way, or a service that kept the handle. (The soak
+/// found 503s "all instance slots are in use" while the trimmer held every worker for its pass.)
+#[tokio::test]
+async fn pool_eviction_frees_slots_of_workers_still_held_elsewhere() {
+    let loader = loader_with(Config {
+        max_instances: 4,
+        cache_max_workers: 100,
+        ..Config::default()
+    })
+    .await;
+    let mut held = Vec::new();
+    for i in 0..12 {
+        let id = format!("held-{i}");
+        let w = loader
+            .get(&id, || async { Ok(WorkerCode::js("w.js", COUNTER)) })
+            .await
+            .unwrap();
+        let r = w.entrypoint(None).fetch(get("https://w/")).await;
+        assert_eq!(text(&r.expect(&id)), "1", "{id}");
+        held.push(w);
+    }
+    let stats = loader.cache_stats();
+    assert!(stats.evictions >= 8, "{stats:?}");
+    assert!(loader.pool_stats().live <= 4, "{:?}", loader.pool_stats());
+    // An evicted worker still held runs again, on a fresh instance (its state started over).
+    let r = held[0]
+        .entrypoint(None)
+        .fetch(get("https://w/"))
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "1");
+}
+
 /// Module state that spans many pages: a counter and a 256 KiB typed array with a pattern.
 const BIG_STATE: &str = r#"
 let count = 0;

@@ -261,19 +261,28 @@ impl Loader {
     /// Evict the least recently used cached worker that holds warm instances (pool pressure).
     /// Returns whether one was evicted.
     fn evict_lru(&self, keep: Option<&str>) -> bool {
-        let mut cache = self.inner.cache.lock().unwrap();
-        let victim = cache
-            .entries
-            .iter()
-            .filter(|(id, e)| {
-                Some(id.as_str()) != keep && e.cell.get().is_some_and(|w| w.warm_instances() > 0)
-            })
-            .min_by_key(|(_, e)| e.last_used)
-            .map(|(id, _)| id.clone());
-        let Some(victim) = victim else { return false };
-        cache.entries.remove(&victim);
-        cache.evictions += 1;
-        tracing::debug!(id = %victim, "evicted cached worker (instance pool full)");
+        let evicted = {
+            let mut cache = self.inner.cache.lock().unwrap();
+            let victim = cache
+                .entries
+                .iter()
+                .filter(|(id, e)| {
+                    Some(id.as_str()) != keep
+                        && e.cell.get().is_some_and(|w| w.warm_instances() > 0)
+                })
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(id, _)| id.clone());
+            let Some(victim) = victim else { return false };
+            let entry = cache.entries.remove(&victim);
+            cache.evictions += 1;
+            tracing::debug!(id = %victim, "evicted cached worker (instance pool full)");
+            entry
+        };
+        // Outside the cache lock: the slots come back now even if something else still holds
+        // the worker, and dropping instances does not stall other lookups.
+        if let Some(w) = evicted.as_ref().and_then(|e| e.cell.get()) {
+            w.release_idle();
+        }
         true
     }
 
@@ -281,23 +290,32 @@ impl Loader {
     /// just used) is never evicted.
     fn evict(&self, keep: Option<&str>) {
         let config = &self.inner.host.config;
-        let mut cache = self.inner.cache.lock().unwrap();
-        let mut bytes = cache.footprint_bytes();
-        while cache.entries.len() > config.cache_max_workers.max(1)
-            || bytes > config.cache_max_bytes
+        let mut evicted = Vec::new();
         {
-            let victim = cache
-                .entries
-                .iter()
-                .filter(|(id, e)| Some(id.as_str()) != keep && e.cell.initialized())
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(id, _)| id.clone());
-            let Some(victim) = victim else { break };
-            if let Some(e) = cache.entries.remove(&victim) {
-                bytes -= e.cell.get().map(|w| w.footprint_bytes()).unwrap_or(0);
-                cache.evictions += 1;
-                tracing::debug!(id = %victim, "evicted cached worker");
+            let mut cache = self.inner.cache.lock().unwrap();
+            let mut bytes = cache.footprint_bytes();
+            while cache.entries.len() > config.cache_max_workers.max(1)
+                || bytes > config.cache_max_bytes
+            {
+                let victim = cache
+                    .entries
+                    .iter()
+                    .filter(|(id, e)| Some(id.as_str()) != keep && e.cell.initialized())
+                    .min_by_key(|(_, e)| e.last_used)
+                    .map(|(id, _)| id.clone());
+                let Some(victim) = victim else { break };
+                if let Some(e) = cache.entries.remove(&victim) {
+                    bytes = bytes
+                        .saturating_sub(e.cell.get().map(|w| w.footprint_bytes()).unwrap_or(0));
+                    cache.evictions += 1;
+                    tracing::debug!(id = %victim, "evicted cached worker");
+                    evicted.push(e);
+                }
             }
+        }
+        // As in `evict_lru`: the memory comes back even while the worker is still held.
+        for w in evicted.iter().filter_map(|e| e.cell.get()) {
+            w.release_idle();
         }
     }
 }

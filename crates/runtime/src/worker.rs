@@ -158,6 +158,16 @@ impl Worker {
             .count()
     }
 
+    /// Drop its warm instances now, giving their pool slots back (eviction). Whoever still holds
+    /// the worker (a request on its way, the idle trimmer, a caller's handle) keeps a working
+    /// worker: its next call starts a fresh instance.
+    pub(crate) fn release_idle(&self) {
+        let released = std::mem::take(&mut *self.inner.idle.lock().unwrap());
+        let bytes: u64 = released.iter().map(|sb| sb.memory_bytes() as u64).sum();
+        self.inner.warm_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        drop(released);
+    }
+
     /// Make sure a warm instance with the modules evaluated exists, without sending a request:
     /// surfaces syntax errors and load-time exceptions early, and takes the cold start off the
     /// first request. Returns the trace of the evaluation (console lines, CPU time).
@@ -321,13 +331,15 @@ impl WorkerRegistry {
     /// Release the clean pages of every instance that has been idle for at least `idle_for` and
     /// was not trimmed since it last ran (see [`crate::trim`]).
     pub(crate) fn trim_idle(&self, idle_for: Duration) -> TrimStats {
-        let workers: Vec<Arc<WorkerInner>> = {
+        let workers: Vec<Weak<WorkerInner>> = {
             let mut r = self.workers.lock().unwrap();
             r.list.retain(|w| w.strong_count() > 0);
-            r.list.iter().filter_map(Weak::upgrade).collect()
+            r.list.clone()
         };
         let mut stats = TrimStats::default();
-        for w in workers {
+        // One worker held at a time: holding them all for the pass would keep every worker
+        // evicted meanwhile (and its instances) alive until the pass ends.
+        for w in workers.iter().filter_map(Weak::upgrade) {
             // Held per worker while its (at most a few) idle instances are trimmed: a request
             // for it meanwhile waits that long rather than starting a cold instance.
             let mut idle = w.idle.lock().unwrap();
