@@ -1,7 +1,7 @@
 //! The wasm-sandbox engine guest: QuickJS (through javy) plus the Workers Web API prelude.
 //!
 //! Built for `wasm32-wasip2`, then pre-initialized with wasmtime-wizer: `wizer-initialize` creates
-//! the QuickJS runtime and context, registers the native helpers and evaluates `prelude.js`, and the
+//! the QuickJS runtime and context, registers the native helpers and evaluates the prelude (`js/`), and the
 //! resulting memory is the snapshot every instance starts from. After a restore the instance is
 //! reseeded from `wasi:random` on its first call, so instances never share random sequences.
 //!
@@ -14,8 +14,10 @@
 //! The event loop lives in [`event_loop`]: it runs microtasks, then sleeps until the next timer,
 //! until the handler's promise settles or nothing is left to wait for.
 
+mod builtins;
 #[cfg(not(feature = "standalone"))]
 mod calls;
+mod crypto;
 mod event_loop;
 mod loader;
 mod natives;
@@ -37,7 +39,36 @@ use javy::quickjs::{Array, Ctx, Function, Module, Object, Persistent, TypedArray
 
 /// The prelude: the Web API surface (Request, Response, Headers, URL, timers, console, ...),
 /// written in JS over a handful of natives. Evaluated once, at snapshot time.
-const PRELUDE: &str = include_str!("prelude.js");
+///
+/// One file per API under `js/`, in this order. They are the body of one setup function
+/// (`begin.js` opens it, `end.js` returns the engine's internals and closes it), so a file may use
+/// what an earlier one declared. Code that most scripts never touch (the `node:` modules, the
+/// larger Web APIs) is not listed here: it is compiled on first use (see [`builtins`]), so it
+/// costs the snapshot and every instance nothing until a script asks for it.
+const PRELUDE: &str = concat!(
+    include_str!("js/begin.js"),
+    include_str!("js/helpers.js"),
+    include_str!("js/console.js"),
+    include_str!("js/timers.js"),
+    include_str!("js/base64.js"),
+    include_str!("js/events.js"),
+    include_str!("js/encoding.js"),
+    include_str!("js/crypto.js"),
+    include_str!("js/structured_clone.js"),
+    include_str!("js/url.js"),
+    include_str!("js/headers.js"),
+    include_str!("js/streams.js"),
+    include_str!("js/blob.js"),
+    include_str!("js/body.js"),
+    include_str!("js/request.js"),
+    include_str!("js/response.js"),
+    include_str!("js/fetch.js"),
+    include_str!("js/bindings.js"),
+    include_str!("js/dispatch.js"),
+    include_str!("js/globals.js"),
+    include_str!("js/builtins.js"),
+    include_str!("js/end.js"),
+);
 
 /// Why a load or a call failed (the WIT `error-kind`, world-independent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,17 +173,27 @@ fn init_engine() -> Engine {
 /// the prelude's live objects sit closer together, so the snapshot pages a request touches (and
 /// each instance then owns a private copy of) are fewer. Prelude functions print as native code.
 fn eval_prelude<'js>(ctx: &Ctx<'js>) -> javy::quickjs::Result<Value<'js>> {
+    eval_stripped(ctx, PRELUDE, c"prelude.js")
+}
+
+/// Compile `code` (a global script, NUL-free), drop its source text and line tables, and
+/// evaluate it: the prelude, and each built-in's factory on first use.
+pub(crate) fn eval_stripped<'js>(
+    ctx: &Ctx<'js>,
+    code: &str,
+    file: &std::ffi::CStr,
+) -> javy::quickjs::Result<Value<'js>> {
     use javy::quickjs::qjs;
     let raw = ctx.as_raw().as_ptr();
     // QuickJS's parser needs the terminating NUL.
-    let source = std::ffi::CString::new(PRELUDE).expect("the prelude has no NUL");
+    let source = std::ffi::CString::new(code).expect("built-in JS has no NUL");
     // SAFETY: FFI on this context's own values; every value is freed or handed on exactly once.
     unsafe {
         let compiled = qjs::JS_Eval(
             raw,
             source.as_ptr(),
-            PRELUDE.len() as _,
-            c"prelude.js".as_ptr(),
+            code.len() as _,
+            file.as_ptr(),
             (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
         );
         if qjs::JS_IsException(compiled) {

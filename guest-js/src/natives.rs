@@ -175,7 +175,8 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
                             ))
                         }
                     },
-                    "protocol" => u.set_scheme(value.trim_end_matches(':')).is_ok(),
+                    // The setter takes the scheme up to the first ':' (`https:foo` sets `https`).
+                    "protocol" => u.set_scheme(value.split(':').next().unwrap_or("")).is_ok(),
                     "username" => u.set_username(&value).is_ok(),
                     "password" => u
                         .set_password(Some(&value).filter(|v| !v.is_empty()).map(|v| &**v))
@@ -206,6 +207,25 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         )?,
     )?;
 
+    // The factory of a built-in (`node:buffer`, ...), compiled now: see `builtins`.
+    native.set(
+        "builtin",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, name: String| -> Result<Value<'js>> {
+                match crate::builtins::source(&name) {
+                    Some(code) => {
+                        let file = std::ffi::CString::new(name).unwrap_or_default();
+                        crate::eval_stripped(&ctx, code, &file)
+                    }
+                    None => Ok(Value::new_null(ctx)),
+                }
+            },
+        )?,
+    )?;
+
+    crate::crypto::register(ctx, &native)?;
+
     Ok(native)
 }
 
@@ -227,7 +247,13 @@ fn url_parts<'js>(ctx: &Ctx<'js>, u: &url::Url) -> Result<Value<'js>> {
     for (i, v) in values.iter().enumerate() {
         parts.set(i, *v)?;
     }
-    parts.set(values.len(), quirks::origin(u))?;
+    // A blob: URL has an origin only when it wraps an http(s) URL (the url crate also gives
+    // one for other inner schemes).
+    let origin = match (u.scheme(), url::Url::parse(u.path())) {
+        ("blob", Ok(inner)) if !matches!(inner.scheme(), "http" | "https") => "null".to_owned(),
+        _ => quirks::origin(u),
+    };
+    parts.set(values.len(), origin)?;
     Ok(parts.into_value())
 }
 

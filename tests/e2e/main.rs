@@ -4,6 +4,7 @@ mod basics;
 mod bindings;
 mod clock;
 mod compile;
+mod conformance;
 mod errors;
 mod limits;
 mod loader;

@@ -109,7 +109,7 @@ async fn encoding_base64_clone_crypto_misc() {
         performanceNow: () => typeof performance.now() === "number",
         dateNow: () => Math.abs(Date.now() - new Date().getTime()) < 1000 && Date.now() > 1.7e12,
         fetchDisabled: async () => { try { await fetch("https://example.com/"); return false; } catch (e) { return e instanceof TypeError && e.message.includes("not permitted"); } },
-        globals: () => typeof globalThis.process === "undefined" && typeof globalThis.require === "undefined",
+        globals: () => typeof globalThis.process === "object" && typeof globalThis.Buffer === "function" && typeof globalThis.require === "undefined",
     }"##,
     )
     .await;

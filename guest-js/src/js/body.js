@@ -1,0 +1,45 @@
+  // ---------------------------------------------------------------- Body (Request and Response)
+  // A body is held as bytes (Uint8Array) or null.
+  function extractBody(body) {
+    if (body === undefined || body === null) return { bytes: null, type: null };
+    if (typeof body === "string") return { bytes: utf8Encode(body), type: "text/plain;charset=UTF-8" };
+    if (body instanceof URLSearchParams) return { bytes: utf8Encode(body.toString()), type: "application/x-www-form-urlencoded;charset=UTF-8" };
+    if (isBufferSource(body)) return { bytes: copyBytes(body), type: null };
+    if (body instanceof Blob) return { bytes: body._bytes(), type: body.type || null };
+    // A FormData can only exist once its built-in was loaded.
+    const forms = builtinExports.get("web:formdata");
+    if (forms !== undefined && body instanceof forms.FormData) return forms.serialize(body);
+    if (body instanceof ReadableStream) return { bytes: streamBytes(body), type: null };
+    if (typeof body === "object" && typeof body.getReader === "function") throw new TypeError("only this runtime's own ReadableStream can be a body; pass a string, ArrayBuffer or typed array");
+    return { bytes: utf8Encode(String(body)), type: "text/plain;charset=UTF-8" };
+  }
+  const bodyState = new WeakMap(); // Request|Response -> { bytes, used }
+  const mixinBody = (cls) => {
+    Object.defineProperties(cls.prototype, {
+      bodyUsed: { get() { return bodyState.get(this).used; }, configurable: true },
+      body: {
+        get() {
+          const st = bodyState.get(this);
+          if (st.bytes === null) return null;
+          if (st.stream === undefined) st.stream = streamFromBytes(st.bytes, () => { st.used = true; });
+          return st.stream;
+        },
+        configurable: true,
+      },
+    });
+    const take = (self) => {
+      const st = bodyState.get(self);
+      if (st.used) return Promise.reject(new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice."));
+      st.used = true;
+      return Promise.resolve(st.bytes || new Uint8Array(0));
+    };
+    cls.prototype.arrayBuffer = function () { return take(this).then((b) => b.slice().buffer); };
+    cls.prototype.bytes = function () { return take(this).then((b) => b.slice()); };
+    cls.prototype.text = function () { return take(this).then((b) => utf8Decode(b)); };
+    cls.prototype.json = function () { return take(this).then((b) => JSON.parse(utf8Decode(b))); };
+    cls.prototype.blob = function () { return take(this).then((b) => new Blob([b], { type: this.headers.get("content-type") || "" })); };
+    cls.prototype.formData = function () {
+      return take(this).then((b) => builtin("web:formdata").parseBody(b, this.headers.get("content-type")));
+    };
+  };
+

@@ -1,0 +1,111 @@
+  class SandboxError extends Error {
+    constructor(kind, message) { super(message); this.__sandboxKind = kind; }
+  }
+  let worker = null; // { namespace, env }
+
+  function handlerTarget(entrypoint) {
+    const ns = worker.namespace;
+    const name = entrypoint == null ? "default" : entrypoint;
+    if (!(name in ns)) {
+      if (name === "default") throw new SandboxError("no-default-export", "the main module has no default export: add `export default { async fetch(request, env, ctx) { ... } }`");
+      throw new SandboxError("no-handler", `the main module has no export named \`${name}\``);
+    }
+    const exported = ns[name];
+    if (typeof exported === "function" && exported.prototype && typeof exported.prototype.fetch === "function") {
+      // A class entrypoint (WorkerEntrypoint style): instantiate per call with (ctx, env).
+      const ctx = makeCtx();
+      const obj = new exported(ctx, worker.env);
+      if (obj.env === undefined) obj.env = worker.env;
+      if (obj.ctx === undefined) obj.ctx = ctx;
+      return { fn: obj.fetch, self: obj, ctx, isClass: true };
+    }
+    if (exported === null || (typeof exported !== "object" && typeof exported !== "function") || typeof exported.fetch !== "function") {
+      throw new SandboxError("no-handler", name === "default"
+        ? "the default export has no `fetch` handler: export default { async fetch(request, env, ctx) { ... } }"
+        : `the export \`${name}\` has no \`fetch\` handler`);
+    }
+    return { fn: exported.fetch, self: exported, ctx: makeCtx(), isClass: false };
+  }
+  let waitUntil = [];
+  class ExecutionContext {
+    constructor() { this.props = {}; }
+    waitUntil(p) { waitUntil.push(Promise.resolve(p).catch(reportError)); }
+    passThroughOnException() {}
+  }
+  function makeCtx() { return new ExecutionContext(); }
+
+  // Call the handler with the host's request. Returns the response as
+  // [status, statusText, [[name, value]...], Uint8Array], or a promise of it when the handler
+  // (or a ctx.waitUntil) is asynchronous; throws what the handler throws.
+  function dispatchFetch(entrypoint, method, url, headers, body) {
+    if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
+    inflight.clear(); // anything still in flight belonged to an earlier call
+    calls.clear();
+    const target = handlerTarget(entrypoint);
+    const href = native.urlHref(url);
+    if (href === null) throw new TypeError(`Invalid URL: ${url}`);
+    const upper = method.toUpperCase();
+    if (METHODS.has(upper)) method = upper;
+    const bytes = body === null || body === undefined || method === "GET" || method === "HEAD" ? null : body;
+    const request = new Request(FROM_HOST, { url: href, method, pairs: headers, bytes });
+    const result = target.isClass ? target.fn.call(target.self, request) : target.fn.call(target.self, request, worker.env, target.ctx);
+    if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finishDispatch);
+    return finishDispatch(result);
+  }
+  function finishDispatch(response) {
+    if (!(response instanceof Response)) {
+      const what = response === undefined ? "undefined" : response === null ? "null" : typeof response === "object" ? (response.constructor && response.constructor.name) || "an object" : typeof response;
+      throw new SandboxError("bad-return", `the fetch handler returned ${what} instead of a Response: return new Response(body, { status, headers })`);
+    }
+    const st = bodyState.get(response);
+    if (st.used) throw new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice.");
+    st.used = true;
+    const out = [response.status, response.statusText, responsePairs(response), st.bytes || new Uint8Array(0)];
+    const pending = waitUntil; waitUntil = [];
+    if (pending.length) return Promise.all(pending).then(() => out);
+    return out;
+  }
+
+  // RPC: call `method` on an entrypoint with JSON arguments; the result as JSON text, or a
+  // promise of it.
+  const NOT_RPC = new Set(["constructor", "fetch", "then"]);
+  function dispatchCall(entrypoint, method, argsJson) {
+    if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
+    inflight.clear();
+    calls.clear();
+    const ns = worker.namespace;
+    const name = entrypoint == null ? "default" : entrypoint;
+    if (!(name in ns)) {
+      if (name === "default") throw new SandboxError("no-default-export", "the main module has no default export");
+      throw new SandboxError("no-handler", `the main module has no export named \`${name}\``);
+    }
+    const exported = ns[name];
+    let self;
+    if (typeof exported === "function" && exported.prototype) {
+      const ctx = makeCtx();
+      self = new exported(ctx, worker.env);
+      if (self.env === undefined) self.env = worker.env;
+      if (self.ctx === undefined) self.ctx = ctx;
+    } else if (exported !== null && typeof exported === "object") {
+      self = exported;
+    } else {
+      throw new SandboxError("no-handler", `the export \`${name}\` is not an entrypoint (a class or an object)`);
+    }
+    const fn = NOT_RPC.has(method) || method in Object.prototype ? undefined : self[method];
+    if (typeof fn !== "function") throw new SandboxError("no-handler", `the entrypoint \`${name}\` has no method \`${method}\``);
+    const args = JSON.parse(argsJson);
+    if (!Array.isArray(args)) throw new TypeError("RPC arguments must be a JSON array");
+    const finish = (value) => {
+      const out = value === undefined ? "null" : JSON.stringify(value);
+      if (typeof out !== "string") throw new TypeError(`the result of ${method}() is not JSON-serialisable`);
+      const pending = waitUntil; waitUntil = [];
+      if (pending.length) return Promise.all(pending).then(() => out);
+      return out;
+    };
+    // An object export's `tail(events, env, ctx)` handler gets env and ctx as on Cloudflare.
+    if (method === "tail" && self === exported) args.push(worker.env, makeCtx());
+    const result = fn.apply(self, args);
+    if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finish);
+    return finish(result);
+  }
+
