@@ -17,3 +17,4 @@ mod serve_observe;
 mod tenants;
 mod tree;
 mod web_api;
+mod web_platform;
