@@ -60,6 +60,10 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("js/formdata.js"),
     },
     Builtin {
+        name: "web:streams",
+        source: include_str!("js/streams_full.js"),
+    },
+    Builtin {
         name: "web:subtle",
         source: include_str!("js/subtle.js"),
     },

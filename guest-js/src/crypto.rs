@@ -679,6 +679,101 @@ fn opt_bytes<'a, 'js>(ctx: &Ctx<'js>, v: &'a Value<'js>) -> Result<Option<&'a [u
     }
 }
 
+/// The most a DecompressionStream may produce from one stream (a zip bomb ends here, with an
+/// error, instead of at the memory limit).
+const MAX_INFLATED: usize = 64 << 20;
+
+/// CompressionStream / DecompressionStream: `gzip`, `deflate` (zlib) or `deflate-raw`, in one
+/// pass over the whole input.
+fn compression(ctx: &Ctx<'_>, compress: bool, format: &str, data: &[u8]) -> Result<Vec<u8>> {
+    use miniz_oxide::{deflate, inflate};
+    const LEVEL: u8 = 6;
+    let too_big = |e: inflate::DecompressError| -> Result<Vec<u8>> {
+        if matches!(e.status, inflate::TINFLStatus::HasMoreOutput) {
+            fail(
+                ctx,
+                "TypeError",
+                format!(
+                    "DecompressionStream: the output is larger than {} MiB",
+                    MAX_INFLATED >> 20
+                ),
+            )
+        } else {
+            fail(
+                ctx,
+                "TypeError",
+                format!(
+                    "DecompressionStream: the {format} data is corrupt ({:?})",
+                    e.status
+                ),
+            )
+        }
+    };
+    match (compress, format) {
+        (true, "deflate-raw") => Ok(deflate::compress_to_vec(data, LEVEL)),
+        (true, "deflate") => Ok(deflate::compress_to_vec_zlib(data, LEVEL)),
+        (true, "gzip") => {
+            let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+            out.extend_from_slice(&deflate::compress_to_vec(data, LEVEL));
+            out.extend_from_slice(&crc32fast::hash(data).to_le_bytes());
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            Ok(out)
+        }
+        (false, "deflate-raw") => {
+            inflate::decompress_to_vec_with_limit(data, MAX_INFLATED).or_else(too_big)
+        }
+        (false, "deflate") => {
+            inflate::decompress_to_vec_zlib_with_limit(data, MAX_INFLATED).or_else(too_big)
+        }
+        (false, "gzip") => {
+            let corrupt = |why: &str| {
+                fail(
+                    ctx,
+                    "TypeError",
+                    format!("DecompressionStream: the gzip data is corrupt ({why})"),
+                )
+            };
+            if data.len() < 18 || data[0] != 0x1f || data[1] != 0x8b || data[2] != 8 {
+                return corrupt("no gzip header");
+            }
+            let flags = data[3];
+            let mut at = 10usize;
+            if flags & 4 != 0 {
+                let n = u16::from_le_bytes([data[at], data[at + 1]]) as usize;
+                at += 2 + n;
+            }
+            for bit in [8u8, 16] {
+                if flags & bit != 0 {
+                    while at < data.len() && data[at] != 0 {
+                        at += 1;
+                    }
+                    at += 1;
+                }
+            }
+            if flags & 2 != 0 {
+                at += 2;
+            }
+            if at + 8 > data.len() {
+                return corrupt("truncated");
+            }
+            let body = &data[at..data.len() - 8];
+            let out = inflate::decompress_to_vec_with_limit(body, MAX_INFLATED).or_else(too_big)?;
+            let trailer = &data[data.len() - 8..];
+            let crc = u32::from_le_bytes(trailer[0..4].try_into().unwrap());
+            let size = u32::from_le_bytes(trailer[4..8].try_into().unwrap());
+            if crc != crc32fast::hash(&out) || size != out.len() as u32 {
+                return corrupt("the checksum does not match");
+            }
+            Ok(out)
+        }
+        _ => fail(
+            ctx,
+            "TypeError",
+            format!("unsupported compression format {format:?}"),
+        ),
+    }
+}
+
 /// Add the crypto natives to the prelude's `native` object (all named `crypto*`).
 pub fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
     native.set(
@@ -1075,6 +1170,20 @@ pub fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
                     bytes_of(&ctx, &info)?,
                     bytes as usize,
                 )?;
+                out(&ctx, r)
+            },
+        )?,
+    )?;
+    native.set(
+        "compression",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>,
+             compress: bool,
+             format: String,
+             data: Value<'js>|
+             -> Result<Bytes<'js>> {
+                let r = compression(&ctx, compress, &format, bytes_of(&ctx, &data)?)?;
                 out(&ctx, r)
             },
         )?,

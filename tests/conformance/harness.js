@@ -73,6 +73,8 @@ export async function promise_rejects_dom(name, promise, description) {
   fail(description, `expected a rejection with DOMException ${name}, the promise fulfilled`);
 }
 
+const TIMEOUT_MS = 5000;
+
 /** Run every test, in order, each isolated from the others' failures. */
 export async function run() {
   const results = [];
@@ -80,8 +82,12 @@ export async function run() {
   for (const { fn, name } of tests) {
     if (seen.has(name)) { results.push({ name, status: "FAIL", message: "duplicate test name" }); continue; }
     seen.add(name);
-    try { await fn(); results.push({ name, status: "PASS" }); }
+    let timer;
+    // A test that never settles fails on its own instead of hanging the suite.
+    const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS); });
+    try { await Promise.race([fn(), timeout]); results.push({ name, status: "PASS" }); }
     catch (e) { results.push({ name, status: "FAIL", message: e instanceof Error ? `${e.name === "Error" ? "" : e.name + ": "}${e.message}` : String(e) }); }
+    finally { clearTimeout(timer); }
   }
   return results;
 }

@@ -1,7 +1,7 @@
 //! The conformance suite: testharness-style JS tests (tests/conformance/*.js, written here), one
 //! file per API, each run as a worker in a real sandbox. Known failures are listed, each with a
 //! reason, in tests/conformance/expected-failures.txt; an unexpected failure, an unexpected pass
-//! or a stale entry fails the suite. The pass counts per API are printed (README, "Web platform").
+//! or a stale entry fails the suite. The pass counts per API are printed (README, "The JS surface").
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -352,3 +352,57 @@ async fn hostile_module_names_and_internals() {
         "ReferenceError,ReferenceError,ReferenceError,ReferenceError,ReferenceError,TypeError,TypeError,TypeError,TypeError,CryptoKey+SubtleCrypto+subtle,undefined"
     );
 }
+
+/// Streams a hostile script may build: a body that never ends, a source that never settles, a
+/// decompression bomb. Each ends in a clear error; the next request runs normally.
+#[tokio::test]
+async fn stream_bombs_are_contained() {
+    let loader = loader().await;
+    let cases = [
+        // A body stream without end: the memory limit ends it.
+        (
+            r#"return new Response(new ReadableStream({ pull(c) { c.enqueue(new Uint8Array(1 << 20)); } }));"#,
+            &["memory"][..],
+        ),
+        // A body stream whose source never answers: nothing is left to wait for.
+        (
+            r#"return new Response(new ReadableStream({ pull() { return new Promise(() => {}); } }));"#,
+            &["never settled"][..],
+        ),
+        // A decompression bomb: 70 MiB of zeros compress to a few kB; inflating stops at 64 MiB.
+        (
+            r#"let n = 0;
+               const zeros = new ReadableStream({ pull(c) { if (n++ === 70) c.close(); else c.enqueue(new Uint8Array(1 << 20)); } });
+               const packed = await new Response(zeros.pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer();
+               try { await new Response(new Blob([packed]).stream().pipeThrough(new DecompressionStream("deflate-raw"))).arrayBuffer(); }
+               catch (e) { return new Response(`${packed.byteLength < 200000} ${e.name}: ${e.message}`); }
+               return new Response("inflated");"#,
+            &["true TypeError: DecompressionStream: the output is larger than 64 MiB"][..],
+        ),
+    ];
+    for (body, expect) in cases {
+        let src = format!("export default {{ async fetch() {{ {body} }} }};");
+        let w = loader
+            .load(WorkerCode::js("bomb.js", src).with_limits(Limits {
+                cpu_time: Duration::from_secs(5),
+                memory_bytes: 256 << 20,
+                wall_time: Duration::from_secs(20),
+            }))
+            .unwrap();
+        let outcome = match w.entrypoint(None).fetch(get("https://w/")).await {
+            Ok(r) => text(&r),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            expect.iter().any(|m| outcome.contains(m)),
+            "{body}: {outcome}"
+        );
+        let ok = run_js(
+            &loader,
+            "export default { fetch() { return new Response('fine'); } };",
+        )
+        .await
+        .unwrap();
+        assert_eq!(text(&ok), "fine");
+    }
+}

@@ -107,8 +107,8 @@
       async fetch(input, init) {
         const request = new Request(input, init);
         const st = bodyState.get(request);
-        const bytes = st.bytes;
-        st.used = st.bytes !== null;
+        const bytes = st.pending !== null ? await bodyBytes(st) : st.bytes;
+        st.used = bytes !== null;
         const r = await hostCall("service", name, "fetch", [request.method, request.url, headerPairs(request.headers), bytes]);
         const nullBody = r[0] === 101 || r[0] === 204 || r[0] === 205 || r[0] === 304 || request.method === "HEAD";
         const response = new Response(nullBody ? null : r[3], { status: r[0] >= 200 && r[0] <= 599 ? r[0] : 200, statusText: r[1], headers: r[2] });

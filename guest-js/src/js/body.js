@@ -9,17 +9,35 @@
     // A FormData can only exist once its built-in was loaded.
     const forms = builtinExports.get("web:formdata");
     if (forms !== undefined && body instanceof forms.FormData) return forms.serialize(body);
-    if (body instanceof ReadableStream) return { bytes: streamBytes(body), type: null };
+    if (isReadableStream(body)) {
+      if (body.locked) throw new TypeError("a locked or already read ReadableStream cannot be a body");
+      return { bytes: null, type: null, stream: body };
+    }
     if (typeof body === "object" && typeof body.getReader === "function") throw new TypeError("only this runtime's own ReadableStream can be a body; pass a string, ArrayBuffer or typed array");
     return { bytes: utf8Encode(String(body)), type: "text/plain;charset=UTF-8" };
   }
-  const bodyState = new WeakMap(); // Request|Response -> { bytes, used }
+  // Request|Response -> { bytes, used, stream, pending }: `bytes` held whole, or `pending`, a
+  // ReadableStream the body still has to be read from; `stream` is the `.body` handed out.
+  const bodyState = new WeakMap();
+  const bodyOf = (b) => ({ bytes: b.bytes, used: false, pending: b.stream || null });
+  // The whole body as bytes (reading a stream body to its end).
+  const bodyBytes = (st) => st.pending !== null && st.pending !== undefined ? streams()._body.collect(st.pending) : Promise.resolve(st.bytes || new Uint8Array(0));
+  // A copy of a body for clone(): bytes are copied, a stream is teed.
+  function cloneBody(st) {
+    if (st.pending !== null && st.pending !== undefined) {
+      const [a, b] = st.pending.tee();
+      st.pending = a;
+      return { bytes: null, used: false, pending: b };
+    }
+    return { bytes: st.bytes && st.bytes.slice(), used: false, pending: null };
+  }
   const mixinBody = (cls) => {
     Object.defineProperties(cls.prototype, {
       bodyUsed: { get() { return bodyState.get(this).used; }, configurable: true },
       body: {
         get() {
           const st = bodyState.get(this);
+          if (st.pending !== null && st.pending !== undefined) return st.pending;
           if (st.bytes === null) return null;
           if (st.stream === undefined) st.stream = streamFromBytes(st.bytes, () => { st.used = true; });
           return st.stream;
@@ -30,8 +48,10 @@
     const take = (self) => {
       const st = bodyState.get(self);
       if (st.used) return Promise.reject(new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice."));
+      const stream = st.pending !== null && st.pending !== undefined ? st.pending : st.stream;
+      if (stream !== undefined && stream.locked) return Promise.reject(new TypeError("the body stream is locked to a reader"));
       st.used = true;
-      return Promise.resolve(st.bytes || new Uint8Array(0));
+      return bodyBytes(st);
     };
     cls.prototype.arrayBuffer = function () { return take(this).then((b) => b.slice().buffer); };
     cls.prototype.bytes = function () { return take(this).then((b) => b.slice()); };

@@ -13,7 +13,7 @@
       builtinShared = Object.freeze({
         native, builtin, define, DOMException, Event, EventTarget, inspect, format, reportError,
         utf8Encode, utf8Decode, copyBytes, isBufferSource, extractBody, bodyState, Blob, Headers,
-        Request, Response, ReadableStream, formEncode, formDecode,
+        Request, Response, formEncode, formDecode,
         env: () => (worker === null ? {} : worker.env),
       });
     }
@@ -39,6 +39,10 @@
       set(v) { define(name, v); },
     });
   }
+  for (const name of ["ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamDefaultController", "WritableStream",
+    "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
+    "CountQueuingStrategy", "ByteLengthQueuingStrategy", "TextEncoderStream", "TextDecoderStream", "CompressionStream",
+    "DecompressionStream"]) lazyGlobal(name, "web:streams");
   lazyGlobal("CryptoKey", "web:subtle");
   lazyGlobal("SubtleCrypto", "web:subtle");
   lazyGlobal("FormData", "web:formdata");

@@ -21,8 +21,9 @@
     const signal = (init && init.signal) || (input instanceof Request ? input.signal : null);
     if (signal && signal.aborted) throw signal.reason;
     const st = bodyState.get(request);
-    let bytes = st.bytes;
-    st.used = st.bytes !== null;
+    if (st.pending !== null && st.pending.locked) throw new TypeError("fetch: the request body stream is locked");
+    let bytes = st.pending !== null ? await bodyBytes(st) : st.bytes;
+    st.used = bytes !== null;
     let url = request.url, method = request.method, headers = request.headers, redirected = false;
     for (let hop = 0; ; hop++) {
       const raw = await sendOnce(method, url, headers, bytes, signal);

@@ -9,7 +9,7 @@
       if (input === FROM_HOST) {
         this.#url = init.url; this.#method = init.method; this.#headers = null; this.#pairs = init.pairs;
         this.#signal = null; this.#redirect = "follow"; this.#cf = undefined;
-        bodyState.set(this, { bytes: init.bytes, used: false });
+        bodyState.set(this, { bytes: init.bytes, used: false, pending: null });
         return;
       }
       let src = null;
@@ -27,19 +27,19 @@
       this.#signal = init.signal || (src ? src.signal : null); // created on first use
       this.#redirect = init.redirect || (src ? src.redirect : "follow");
       this.#cf = init.cf || (src ? src.cf : undefined);
-      let bytes = null;
+      let body = { bytes: null, used: false, pending: null };
       if (init.body !== undefined && init.body !== null) {
         if (method === "GET" || method === "HEAD") throw new TypeError("Request with GET/HEAD method cannot have body.");
         const b = extractBody(init.body);
-        bytes = b.bytes;
+        body = bodyOf(b);
         if (b.type && !this.#headers.has("content-type")) this.#headers.set("content-type", b.type);
       } else if (src && init.body === undefined) {
         const st = bodyState.get(src);
         if (st.used) throw new TypeError("Cannot construct a Request from one whose body has already been used.");
-        bytes = st.bytes;
-        st.used = st.bytes !== null;
+        body = { bytes: st.bytes, used: false, pending: st.pending || null };
+        st.used = st.bytes !== null || body.pending !== null;
       }
-      bodyState.set(this, { bytes, used: false });
+      bodyState.set(this, body);
     }
     get url() { return this.#url; }
     get method() { return this.#method; }
@@ -55,7 +55,7 @@
       const st = bodyState.get(this);
       if (st.used) throw new TypeError("Cannot clone a Request whose body has already been used.");
       const r = new Request(this.#url, { method: this.#method, headers: this.headers, signal: this.#signal, redirect: this.#redirect, cf: this.#cf });
-      bodyState.set(r, { bytes: st.bytes && st.bytes.slice(), used: false });
+      bodyState.set(r, cloneBody(st));
       return r;
     }
   }

@@ -26,17 +26,17 @@
       this.#type = "default";
       this.#url = "";
       this.#redirected = false;
-      let bytes = null;
+      let state = { bytes: null, used: false, pending: null };
       if (body !== null && body !== undefined) {
         if (NULL_BODY_STATUS.has(status)) throw new TypeError(`Response with null body status (${status}) cannot have body`);
         const b = extractBody(body);
-        bytes = b.bytes;
+        state = bodyOf(b);
         if (b.type) {
           if (headers === null) this.#contentType = b.type;
           else if (!headers.has("content-type")) headers.set("content-type", b.type);
         }
       }
-      bodyState.set(this, { bytes, used: false });
+      bodyState.set(this, state);
     }
     static json(data, init = {}) {
       const text = JSON.stringify(data);
@@ -77,7 +77,7 @@
       if (st.used) throw new TypeError("Cannot clone a Response whose body has already been used.");
       const r = new Response(null, { status: this.#status === 0 ? 200 : this.#status, statusText: this.#statusText, headers: this.headers });
       r.#type = this.#type; r.#status = this.#status; r.#url = this.#url; r.#redirected = this.#redirected;
-      bodyState.set(r, { bytes: st.bytes && st.bytes.slice(), used: false });
+      bodyState.set(r, cloneBody(st));
       return r;
     }
   }
