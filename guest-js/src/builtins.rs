@@ -56,6 +56,10 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("js/node/util.js"),
     },
     Builtin {
+        name: "web:events",
+        source: include_str!("js/events_full.js"),
+    },
+    Builtin {
         name: "web:formdata",
         source: include_str!("js/formdata.js"),
     },

@@ -398,33 +398,6 @@ mod rsa_ops {
             .or_else(|e| fail(ctx, "OperationError", e))?;
         Ok((der(ctx, &k)?, spki_of(ctx, &k.to_public_key())?))
     }
-    macro_rules! scheme {
-        ($ctx:expr, $hash:expr, $H:ident => $body:expr) => {
-            match $hash {
-                "SHA-1" => {
-                    type $H = sha1::Sha1;
-                    $body
-                }
-                "SHA-256" => {
-                    type $H = sha2::Sha256;
-                    $body
-                }
-                "SHA-384" => {
-                    type $H = sha2::Sha384;
-                    $body
-                }
-                "SHA-512" => {
-                    type $H = sha2::Sha512;
-                    $body
-                }
-                other => fail(
-                    $ctx,
-                    "NotSupportedError",
-                    format!("the hash {other:?} is not supported"),
-                ),
-            }
-        };
-    }
     /// RSASSA-PKCS1-v1_5 (`salt` = None) or RSA-PSS over a message digest.
     pub fn sign(
         ctx: &Ctx<'_>,
@@ -434,7 +407,7 @@ mod rsa_ops {
         prehash: &[u8],
     ) -> Result<Vec<u8>> {
         let k = private(ctx, pkcs8)?;
-        let r = scheme!(ctx, hash, H => Ok(match salt {
+        let r = with_hash!(ctx, hash, H => Ok(match salt {
             None => k.sign(Pkcs1v15Sign::new::<H>(), prehash),
             Some(s) => k.sign_with_rng(&mut HostRng, Pss::new_with_salt::<H>(s), prehash),
         }))?;
@@ -449,7 +422,7 @@ mod rsa_ops {
         prehash: &[u8],
     ) -> Result<bool> {
         let k = public(ctx, spki)?;
-        scheme!(ctx, hash, H => Ok(match salt {
+        with_hash!(ctx, hash, H => Ok(match salt {
             None => k.verify(Pkcs1v15Sign::new::<H>(), prehash, sig).is_ok(),
             Some(s) => k.verify(Pss::new_with_salt::<H>(s), prehash, sig).is_ok(),
         }))
@@ -478,7 +451,7 @@ mod rsa_ops {
         data: &[u8],
     ) -> Result<Vec<u8>> {
         let k = public(ctx, spki)?;
-        let padding = scheme!(ctx, hash, H => oaep::<H>(ctx, label))?;
+        let padding = with_hash!(ctx, hash, H => oaep::<H>(ctx, label))?;
         k.encrypt(&mut HostRng, padding, data)
             .or_else(|e| fail(ctx, "OperationError", e))
     }
@@ -490,7 +463,7 @@ mod rsa_ops {
         data: &[u8],
     ) -> Result<Vec<u8>> {
         let k = private(ctx, pkcs8)?;
-        let padding = scheme!(ctx, hash, H => oaep::<H>(ctx, label))?;
+        let padding = with_hash!(ctx, hash, H => oaep::<H>(ctx, label))?;
         k.decrypt(padding, data)
             .or_else(|_| fail(ctx, "OperationError", "decryption failed"))
     }
@@ -612,19 +585,10 @@ fn pbkdf2(
     bytes: usize,
 ) -> Result<Vec<u8>> {
     let mut okm = vec![0u8; bytes];
-    match hash {
-        "SHA-1" => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, &mut okm),
-        "SHA-256" => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, &mut okm),
-        "SHA-384" => pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, rounds, &mut okm),
-        "SHA-512" => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, &mut okm),
-        other => {
-            return fail(
-                ctx,
-                "NotSupportedError",
-                format!("the hash {other:?} is not supported"),
-            )
-        }
-    }
+    with_hash!(ctx, hash, H => {
+        pbkdf2::pbkdf2_hmac::<H>(password, salt, rounds, &mut okm);
+        Ok(())
+    })?;
     Ok(okm)
 }
 
@@ -637,26 +601,9 @@ fn hkdf(
     bytes: usize,
 ) -> Result<Vec<u8>> {
     let mut okm = vec![0u8; bytes];
-    let r = match hash {
-        "SHA-1" => hkdf::Hkdf::<sha1::Sha1>::new(Some(salt), ikm).expand(info, &mut okm),
-        "SHA-256" => hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm).expand(info, &mut okm),
-        "SHA-384" => hkdf::Hkdf::<sha2::Sha384>::new(Some(salt), ikm).expand(info, &mut okm),
-        "SHA-512" => hkdf::Hkdf::<sha2::Sha512>::new(Some(salt), ikm).expand(info, &mut okm),
-        other => {
-            return fail(
-                ctx,
-                "NotSupportedError",
-                format!("the hash {other:?} is not supported"),
-            )
-        }
-    };
-    r.or_else(|_| {
-        fail(
-            ctx,
-            "OperationError",
-            "HKDF: the length is too large for this hash",
-        )
-    })?;
+    with_hash!(ctx, hash, H => hkdf::Hkdf::<H>::new(Some(salt), ikm)
+        .expand(info, &mut okm)
+        .or_else(|_| fail(ctx, "OperationError", "HKDF: the length is too large for this hash")))?;
     Ok(okm)
 }
 

@@ -51,7 +51,7 @@ const PRELUDE: &str = concat!(
     include_str!("js/console.js"),
     include_str!("js/timers.js"),
     include_str!("js/base64.js"),
-    include_str!("js/events.js"),
+    include_str!("js/domexception.js"),
     include_str!("js/encoding.js"),
     include_str!("js/crypto.js"),
     include_str!("js/structured_clone.js"),

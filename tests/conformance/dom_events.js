@@ -80,6 +80,7 @@ test(() => {
 promise_test(async () => {
   assert_equals(self, globalThis);
   assert_equals(navigator.userAgent, "Cloudflare-Workers");
+  assert_true(performance.timeOrigin > 1.7e12 && performance.timeOrigin <= Date.now(), `timeOrigin ${performance.timeOrigin}`);
   const t0 = performance.now();
   await scheduler.wait(2);
   assert_true(performance.now() >= t0);

@@ -11,7 +11,7 @@
     if (factory === null) throw new TypeError(`there is no built-in named ${JSON.stringify(name)}`);
     if (builtinShared === null) {
       builtinShared = Object.freeze({
-        native, builtin, define, DOMException, Event, EventTarget, inspect, format, reportError,
+        native, builtin, define, DOMException, inspect, format, reportError, addTimer,
         utf8Encode, utf8Decode, copyBytes, isBufferSource, extractBody, bodyState, Blob, Headers,
         Request, Response, formEncode, formDecode,
         env: () => (worker === null ? {} : worker.env),
@@ -43,6 +43,7 @@
     "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
     "CountQueuingStrategy", "ByteLengthQueuingStrategy", "TextEncoderStream", "TextDecoderStream", "CompressionStream",
     "DecompressionStream"]) lazyGlobal(name, "web:streams");
+  for (const name of ["Event", "EventTarget", "CustomEvent", "ErrorEvent", "PromiseRejectionEvent", "AbortController", "AbortSignal"]) lazyGlobal(name, "web:events");
   lazyGlobal("CryptoKey", "web:subtle");
   lazyGlobal("SubtleCrypto", "web:subtle");
   lazyGlobal("FormData", "web:formdata");

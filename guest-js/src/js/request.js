@@ -47,7 +47,7 @@
       if (this.#headers === null) { this.#headers = headersFromTrusted(this.#pairs); this.#pairs = null; }
       return this.#headers;
     }
-    get signal() { if (this.#signal === null) this.#signal = new AbortController().signal; return this.#signal; }
+    get signal() { if (this.#signal === null) this.#signal = new (builtin("web:events").AbortController)().signal; return this.#signal; }
     get redirect() { return this.#redirect; }
     get cf() { return this.#cf; }
     get [Symbol.toStringTag]() { return "Request"; }

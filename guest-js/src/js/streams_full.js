@@ -528,7 +528,7 @@
       const w = {
         state: "writable", error: undefined, writer: null, queue: [], queueSize: 0, hwm, size,
         started: false, inFlight: false, closeQueued: false, backpressure: false, pendingAbort: null,
-        abortController: new AbortController(), controller: null, closeD: null,
+        abortController: new (I.builtin("web:events").AbortController)(), controller: null, closeD: null,
         write: null, close: null, abort: null,
       };
       W.set(this, w);

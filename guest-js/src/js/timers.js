@@ -42,5 +42,12 @@
   }
 
   // ---------------------------------------------------------------- performance
-  define("performance", { now: () => native.now(), timeOrigin: 0 });
+  // timeOrigin: when this instance's clock started, in Unix milliseconds (read once, after the
+  // snapshot was restored: the snapshot holds no time).
+  let timeOrigin = null;
+  define("performance", {
+    now: () => native.now(),
+    get timeOrigin() { if (timeOrigin === null) timeOrigin = Date.now() - native.now(); return timeOrigin; },
+    toJSON() { return { timeOrigin: this.timeOrigin }; },
+  });
 

@@ -159,6 +159,7 @@
     errorMonitor: EventEmitter.errorMonitor, captureRejectionSymbol: EventEmitter.captureRejectionSymbol,
     get defaultMaxListeners() { return defaultMaxListeners; },
     setMaxListeners(n) { defaultMaxListeners = n; },
-    EventTarget: I.EventTarget, Event: I.Event,
+    get EventTarget() { return I.builtin("web:events").EventTarget; },
+    get Event() { return I.builtin("web:events").Event; },
   };
 })

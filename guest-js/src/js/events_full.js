@@ -1,10 +1,8 @@
-  // ---------------------------------------------------------------- DOMException, events, abort
-  const DOM_CODES = { IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5, NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21, QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25 };
-  class DOMException extends Error {
-    constructor(message = "", name = "Error") { super(message); Object.defineProperty(this, "name", { value: name, configurable: true, writable: true }); }
-    get code() { return DOM_CODES[this.name] || 0; }
-  }
-  define("DOMException", DOMException);
+// Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, AbortController and
+// AbortSignal (DOM Standard; no tree: an event is dispatched at its target only). A built-in
+// compiled on first use (builtins.rs): most workers never create an event or a signal.
+(function (I) {
+  "use strict";
   // DOM Event and EventTarget (no tree: an event is dispatched at its target only).
   let eventStopped, eventDispatching;
   class Event {
@@ -14,7 +12,7 @@
       if (arguments.length === 0) throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
       this.#type = String(type);
       this.#bubbles = !!(init && init.bubbles); this.#cancelable = !!(init && init.cancelable); this.#composed = !!(init && init.composed);
-      this.#timeStamp = native.now();
+      this.#timeStamp = I.native.now();
     }
     get type() { return this.#type; }
     get bubbles() { return this.#bubbles; }
@@ -107,7 +105,7 @@
     }
     dispatchEvent(ev) {
       if (!(ev instanceof Event)) throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
-      if (eventDispatching(ev, this, false)) throw new DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", "InvalidStateError");
+      if (eventDispatching(ev, this, false)) throw new I.DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", "InvalidStateError");
       try {
         for (const l of [...(this.#listeners.get(ev.type) || [])]) {
           if (l.removed) continue;
@@ -116,7 +114,7 @@
           try {
             if (typeof l.fn === "function") l.fn.call(this, ev);
             else if (typeof l.fn.handleEvent === "function") l.fn.handleEvent(ev);
-          } catch (e) { reportError(e); }
+          } catch (e) { I.reportError(e); }
           if (eventStopped(ev)) break;
         }
       } finally { eventDispatching(ev, null, false); }
@@ -124,11 +122,6 @@
     }
     get [Symbol.toStringTag]() { return "EventTarget"; }
   }
-  define("Event", Event);
-  define("EventTarget", EventTarget);
-  define("CustomEvent", CustomEvent);
-  define("ErrorEvent", ErrorEvent);
-  define("PromiseRejectionEvent", PromiseRejectionEvent);
   let abortSignal; // (signal, reason): abort it (for AbortController and the static helpers)
   const MAKE_SIGNAL = Symbol("make an AbortSignal");
   class AbortSignal extends EventTarget {
@@ -142,13 +135,13 @@
     #abort(reason) {
       if (this.#aborted) return;
       this.#aborted = true;
-      this.#reason = reason === undefined ? new DOMException("This operation was aborted", "AbortError") : reason;
+      this.#reason = reason === undefined ? new I.DOMException("This operation was aborted", "AbortError") : reason;
       const ev = new Event("abort");
-      if (typeof this.onabort === "function") try { this.onabort(ev); } catch (e) { reportError(e); }
+      if (typeof this.onabort === "function") try { this.onabort(ev); } catch (e) { I.reportError(e); }
       this.dispatchEvent(ev);
     }
     static abort(reason) { const s = new AbortSignal(MAKE_SIGNAL); abortSignal(s, reason); return s; }
-    static timeout(ms) { const s = new AbortSignal(MAKE_SIGNAL); setTimeout(() => abortSignal(s, new DOMException("The operation timed out.", "TimeoutError")), ms); return s; }
+    static timeout(ms) { const s = new AbortSignal(MAKE_SIGNAL); I.addTimer(() => abortSignal(s, new I.DOMException("The operation timed out.", "TimeoutError")), ms, [], false); return s; }
     static any(signals) { const s = new AbortSignal(MAKE_SIGNAL); for (const x of signals) { if (x.aborted) { abortSignal(s, x.reason); break; } x.addEventListener("abort", () => abortSignal(s, x.reason)); } return s; }
     get [Symbol.toStringTag]() { return "AbortSignal"; }
   }
@@ -157,6 +150,6 @@
     get signal() { return this.#signal; }
     abort(reason) { abortSignal(this.#signal, reason); }
   }
-  define("AbortSignal", AbortSignal);
-  define("AbortController", AbortController);
 
+  return { Event, EventTarget, CustomEvent, ErrorEvent, PromiseRejectionEvent, AbortSignal, AbortController };
+})
