@@ -60,14 +60,14 @@
     const st = bodyState.get(response);
     if (st.used) throw new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice.");
     st.used = true;
-    const head = [response.status, response.statusText, responsePairs(response)];
     const pending = waitUntil; waitUntil = [];
     // A stream body is read to its end here (the host takes the body whole).
     if (st.pending !== null) {
       if (st.pending.locked) throw new TypeError("the response body stream is locked to a reader");
-      return Promise.all([bodyBytes(st), ...pending]).then(([bytes]) => [...head, bytes]);
+      const status = response.status, statusText = response.statusText, pairs = responsePairs(response);
+      return Promise.all([bodyBytes(st), ...pending]).then(([bytes]) => [status, statusText, pairs, bytes]);
     }
-    const out = [...head, st.bytes || new Uint8Array(0)];
+    const out = [response.status, response.statusText, responsePairs(response), st.bytes || new Uint8Array(0)];
     if (pending.length) return Promise.all(pending).then(() => out);
     return out;
   }
