@@ -17,14 +17,15 @@
     return { bytes: utf8Encode(String(body)), type: "text/plain;charset=UTF-8" };
   }
   // Request|Response -> { bytes, used, stream, pending }: `bytes` held whole, or `pending`, a
-  // ReadableStream the body still has to be read from; `stream` is the `.body` handed out.
+  // ReadableStream the body still has to be read from (null when none: every constructor sets
+  // it); `stream` is the `.body` handed out for held bytes.
   const bodyState = new WeakMap();
   const bodyOf = (b) => ({ bytes: b.bytes, used: false, pending: b.stream || null });
   // The whole body as bytes (reading a stream body to its end).
-  const bodyBytes = (st) => st.pending !== null && st.pending !== undefined ? streams()._body.collect(st.pending) : Promise.resolve(st.bytes || new Uint8Array(0));
+  const bodyBytes = (st) => st.pending !== null ? streams()._body.collect(st.pending) : Promise.resolve(st.bytes || new Uint8Array(0));
   // A copy of a body for clone(): bytes are copied, a stream is teed.
   function cloneBody(st) {
-    if (st.pending !== null && st.pending !== undefined) {
+    if (st.pending !== null) {
       const [a, b] = st.pending.tee();
       st.pending = a;
       return { bytes: null, used: false, pending: b };
@@ -37,7 +38,7 @@
       body: {
         get() {
           const st = bodyState.get(this);
-          if (st.pending !== null && st.pending !== undefined) return st.pending;
+          if (st.pending !== null) return st.pending;
           if (st.bytes === null) return null;
           if (st.stream === undefined) st.stream = streamFromBytes(st.bytes, () => { st.used = true; });
           return st.stream;
@@ -48,7 +49,7 @@
     const take = (self) => {
       const st = bodyState.get(self);
       if (st.used) return Promise.reject(new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice."));
-      const stream = st.pending !== null && st.pending !== undefined ? st.pending : st.stream;
+      const stream = st.pending !== null ? st.pending : st.stream;
       if (stream !== undefined && stream.locked) return Promise.reject(new TypeError("the body stream is locked to a reader"));
       st.used = true;
       return bodyBytes(st);

@@ -36,7 +36,7 @@
       } else if (src && init.body === undefined) {
         const st = bodyState.get(src);
         if (st.used) throw new TypeError("Cannot construct a Request from one whose body has already been used.");
-        body = { bytes: st.bytes, used: false, pending: st.pending || null };
+        body = { bytes: st.bytes, used: false, pending: st.pending };
         st.used = st.bytes !== null || body.pending !== null;
       }
       bodyState.set(this, body);
