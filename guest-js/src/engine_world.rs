@@ -66,6 +66,24 @@ fn anchor_memory() {
     unsafe { anchor(0, len as i32) }
 }
 
+fn from_wit(request: HttpRequest) -> Request {
+    Request {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+    }
+}
+
+fn to_wit_response(r: crate::Response) -> HttpResponse {
+    HttpResponse {
+        status: r.status,
+        status_text: r.status_text,
+        headers: r.headers,
+        body: r.body,
+    }
+}
+
 impl WorkerGuest for Component {
     fn load(source: WorkerSource) -> Result<(), JsError> {
         anchor_memory();
@@ -105,20 +123,21 @@ impl WorkerGuest for Component {
     }
 
     fn fetch(entrypoint: Option<String>, request: HttpRequest) -> Result<HttpResponse, JsError> {
-        let request = Request {
-            method: request.method,
-            url: request.url,
-            headers: request.headers,
-            body: request.body,
-        };
-        crate::fetch(entrypoint.as_deref(), request)
-            .map(|r| HttpResponse {
-                status: r.status,
-                status_text: r.status_text,
-                headers: r.headers,
-                body: r.body,
-            })
+        crate::fetch(entrypoint.as_deref(), from_wit(request))
+            .map(to_wit_response)
             .map_err(to_wit)
+    }
+
+    fn fetch_streaming(
+        entrypoint: Option<String>,
+        request: HttpRequest,
+        out: wasi::http::types::ResponseOutparam,
+    ) -> Result<Option<HttpResponse>, JsError> {
+        match crate::fetch_to(entrypoint.as_deref(), from_wit(request), Some(out)).0 {
+            Ok(crate::Reply::Whole(r)) => Ok(Some(to_wit_response(r))),
+            Ok(crate::Reply::Streamed) => Ok(None),
+            Err(f) => Err(to_wit(f)),
+        }
     }
 
     fn call(

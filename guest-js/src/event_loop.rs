@@ -31,10 +31,8 @@ fn settle<'js>(
                 .map_err(|e| describe(ctx, e))?;
             let headers =
                 crate::natives::pairs_to_js(ctx, &answer.headers).map_err(|e| describe(ctx, e))?;
-            let body = javy::quickjs::TypedArray::<u8>::new(ctx.clone(), answer.body)
-                .map_err(|e| describe(ctx, e))?;
             resolve
-                .call::<_, ()>((id, answer.status, headers, body))
+                .call::<_, ()>((id, answer.status, headers))
                 .map_err(|e| describe(ctx, e))
         }
         Err(message) => {
@@ -74,7 +72,7 @@ pub fn drive<'js>(
             PromiseState::Pending => {}
         }
         let due: f64 = next_timer.call(()).map_err(|e| describe(ctx, e))?;
-        let waiting = outbound::has_pending() || calls_pending();
+        let waiting = outbound::has_pending() || calls_pending() || crate::respond::waiting();
         if due < 0.0 && !waiting {
             return Err(error(
                 Kind::NeverSettled,
@@ -84,7 +82,7 @@ pub fn drive<'js>(
         let now = crate::natives::monotonic_nanos() as f64 / 1_000_000.0;
         if waiting {
             // Wait for whichever comes first: an answer to any fetch or binding call in flight,
-            // or the next timer.
+            // room for a streamed response body, or the next timer.
             let timeout = (due >= 0.0).then(|| ((due - now).max(0.0) * 1_000_000.0).ceil() as u64);
             wait(ctx, internals, timeout)?;
         } else if due > now {
@@ -106,16 +104,42 @@ fn calls_pending() -> bool {
     false
 }
 
+/// Hand what a body read produced to the prelude (`bodySettle`): a chunk, the whole body, the
+/// end (null) or an error message.
+fn settle_body<'js>(
+    ctx: &Ctx<'js>,
+    internals: &Object<'js>,
+    id: u32,
+    result: Result<outbound::Read, String>,
+) -> Result<(), Failure> {
+    let settle: Function<'js> = internals.get("bodySettle").map_err(|e| describe(ctx, e))?;
+    let bytes = |b: Vec<u8>| {
+        javy::quickjs::TypedArray::<u8>::new(ctx.clone(), b)
+            .map(|a| a.into_value())
+            .map_err(|e| describe(ctx, e))
+    };
+    match result {
+        Ok(outbound::Read::Chunk(b)) | Ok(outbound::Read::End(Some(b))) => {
+            settle.call::<_, ()>((id, true, bytes(b)?))
+        }
+        Ok(outbound::Read::End(None)) => settle.call::<_, ()>((id, true, Value::new_null(ctx.clone()))),
+        Err(message) => settle.call::<_, ()>((id, false, message)),
+    }
+    .map_err(|e| describe(ctx, e))
+}
+
 /// What one pollable in a wait stands for.
 enum Waited {
     Fetch(u32),
+    Body(u32),
     #[cfg(not(feature = "standalone"))]
     Call(u32),
+    Writable,
     Timer,
 }
 
-/// Block until a fetch or a binding call in flight finishes, or `timeout_ns` passes (`None`: no
-/// timer is pending), and settle what finished.
+/// Block until a fetch or a binding call in flight finishes, a streamed response body has room,
+/// or `timeout_ns` passes (`None`: no timer is pending), and settle what finished.
 fn wait<'js>(
     ctx: &Ctx<'js>,
     internals: &Object<'js>,
@@ -123,13 +147,20 @@ fn wait<'js>(
 ) -> Result<(), Failure> {
     let mut what = Vec::new();
     let mut pollables = Vec::new();
-    for (id, p) in outbound::pollables() {
-        what.push(Waited::Fetch(id));
+    for (waiting, p) in outbound::pollables() {
+        what.push(match waiting {
+            outbound::Waiting::Response(id) => Waited::Fetch(id),
+            outbound::Waiting::Body(id) => Waited::Body(id),
+        });
         pollables.push(p);
     }
     #[cfg(not(feature = "standalone"))]
     for (id, p) in crate::calls::pollables() {
         what.push(Waited::Call(id));
+        pollables.push(p);
+    }
+    if let Some(p) = crate::respond::pollable() {
+        what.push(Waited::Writable);
         pollables.push(p);
     }
     if let Some(ns) = timeout_ns {
@@ -155,6 +186,17 @@ fn wait<'js>(
                 if let Some(result) = crate::calls::take(*id) {
                     settle_call(ctx, internals, *id, result)?;
                 }
+            }
+            Some(Waited::Body(id)) => {
+                if let Some(result) = outbound::read_body(*id) {
+                    settle_body(ctx, internals, *id, result)?;
+                }
+            }
+            Some(Waited::Writable) => {
+                crate::respond::woke();
+                let ready: Function<'js> =
+                    internals.get("respondReady").map_err(|e| describe(ctx, e))?;
+                ready.call::<_, ()>(()).map_err(|e| describe(ctx, e))?;
             }
             Some(Waited::Timer) | None => {}
         }

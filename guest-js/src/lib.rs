@@ -22,6 +22,7 @@ mod event_loop;
 mod loader;
 mod natives;
 mod outbound;
+mod respond;
 
 #[cfg(not(feature = "standalone"))]
 mod engine_world;
@@ -517,10 +518,10 @@ pub fn load(source: &Source) -> Result<(), Failure> {
 
 /// Run one call into the loaded worker: drop what an earlier call left in flight (the host
 /// cancels it), hand `dispatch` the context and the prelude's internals, and drive what it
-/// returns (a value, or a promise of one) to completion.
+/// returns (a value, or a promise of one) to completion; `finish` turns that into the result.
 fn dispatch_loaded<R>(
     dispatch: impl for<'js> FnOnce(&Ctx<'js>, &Object<'js>) -> Result<Value<'js>, Failure>,
-    finish: impl for<'js> FnOnce(&Ctx<'js>, Value<'js>) -> Result<R, Failure>,
+    finish: impl for<'js> FnOnce(&Ctx<'js>, &Object<'js>, Value<'js>) -> Result<R, Failure>,
 ) -> Result<R, Failure> {
     with_engine(|engine| {
         if !engine.loaded {
@@ -532,6 +533,7 @@ fn dispatch_loaded<R>(
         outbound::clear();
         #[cfg(not(feature = "standalone"))]
         calls::clear();
+        respond::abort();
         let internals = engine.internals.clone();
         engine.runtime.context().with(|ctx| {
             let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
@@ -543,14 +545,37 @@ fn dispatch_loaded<R>(
                     result
                 }
             };
-            finish(&ctx, value)
+            finish(&ctx, &internals, value)
         })
     })
 }
 
+/// What a `fetch` call produced.
+pub enum Reply {
+    /// The response, body and all.
+    Whole(Response),
+    /// The head went out through the outparam, then the body as it was produced.
+    Streamed,
+}
+
 /// Call `fetch(request, env, ctx)` on the default or a named export and drive it to completion.
 pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Failure> {
-    dispatch_loaded(
+    match fetch_to(entrypoint, request, None).0? {
+        Reply::Whole(r) => Ok(r),
+        Reply::Streamed => Err(error(Kind::Internal, "streamed without an outparam")),
+    }
+}
+
+/// [`fetch`], sending a `ReadableStream` body on through `out` as the script produces it (when
+/// there is an `out`). `out` comes back unused unless the body was streamed.
+pub fn fetch_to(
+    entrypoint: Option<&str>,
+    request: Request,
+    out: Option<respond::ResponseOutparam>,
+) -> (Result<Reply, Failure>, Option<respond::ResponseOutparam>) {
+    let streaming = out.is_some();
+    let mut out = out;
+    let result = dispatch_loaded(
         |ctx, internals| {
             let dispatch: Function<'_> = internals
                 .get("dispatchFetch")
@@ -565,11 +590,39 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
             };
             // The response array itself when the handler answered synchronously, else a promise.
             dispatch
-                .call((entrypoint, request.method, request.url, headers, body))
+                .call((
+                    entrypoint,
+                    request.method,
+                    request.url,
+                    headers,
+                    body,
+                    streaming,
+                ))
                 .map_err(|e| describe(ctx, e))
         },
-        response_from_js,
-    )
+        |ctx, internals, value| {
+            let head = response_from_js(ctx, value)?;
+            if head.body.is_some() {
+                return Ok(Reply::Whole(head.into_response()));
+            }
+            let out = out
+                .take()
+                .ok_or_else(|| error(Kind::Internal, "a streamed response without an outparam"))?;
+            respond::start(out, head.status, &head.headers)
+                .map_err(|m| error(Kind::BadReturn, m))?;
+            let pump: Function<'_> = internals.get("pumpBody").map_err(|e| describe(ctx, e))?;
+            let promise: javy::quickjs::Promise<'_> =
+                pump.call(()).map_err(|e| describe(ctx, e))?;
+            let done = event_loop::drive(ctx, internals, promise);
+            if done.is_err() || respond::is_open() {
+                // Cut short: the host passes the body on as broken.
+                respond::abort();
+            }
+            done.map(|_| Reply::Streamed)
+        },
+    );
+    respond::abort();
+    (result, out)
 }
 
 /// RPC: call `method` on the default or a named export with the JSON array `args_json`, drive it
@@ -585,7 +638,7 @@ pub fn call(entrypoint: Option<&str>, method: &str, args_json: &str) -> Result<S
                 .call((entrypoint, method, args_json))
                 .map_err(|e| describe(ctx, e))
         },
-        |_, value| {
+        |_, _, value| {
             value
                 .as_string()
                 .and_then(|s| s.to_string().ok())
@@ -594,8 +647,29 @@ pub fn call(entrypoint: Option<&str>, method: &str, args_json: &str) -> Result<S
     )
 }
 
-/// `[status, statusText, [[name, value]...], Uint8Array]` (built by the prelude) -> the WIT record.
-fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<Response, Failure> {
+/// A response as the prelude hands it over: whole, or (streaming) its head with the body to come.
+struct Head {
+    status: u16,
+    status_text: String,
+    headers: Vec<(String, String)>,
+    /// `None`: the body is a stream the prelude's `pumpBody` sends on.
+    body: Option<Vec<u8>>,
+}
+
+impl Head {
+    fn into_response(self) -> Response {
+        Response {
+            status: self.status,
+            status_text: self.status_text,
+            headers: self.headers,
+            body: self.body.unwrap_or_default(),
+        }
+    }
+}
+
+/// `[status, statusText, [[name, value]...], Uint8Array]` (built by the prelude), or
+/// `[status, statusText, pairs, null, true]` for a body that is streamed.
+fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<Head, Failure> {
     let bad = |what: &str| {
         error(
             Kind::Internal,
@@ -607,12 +681,12 @@ fn response_from_js(ctx: &Ctx<'_>, value: Value<'_>) -> Result<Response, Failure
     let status_text: String = arr.get(1).map_err(|e| describe(ctx, e))?;
     let header_arr: Array<'_> = arr.get(2).map_err(|e| describe(ctx, e))?;
     let headers = natives::pairs_from_js(&header_arr).map_err(|e| describe(ctx, e))?;
-    let body: TypedArray<'_, u8> = arr.get(3).map_err(|e| describe(ctx, e))?;
-    let body = body
-        .as_bytes()
-        .ok_or_else(|| bad("detached body"))?
-        .to_vec();
-    Ok(Response {
+    let body: Option<TypedArray<'_, u8>> = arr.get(3).map_err(|e| describe(ctx, e))?;
+    let body = match body {
+        Some(b) => Some(b.as_bytes().ok_or_else(|| bad("detached body"))?.to_vec()),
+        None => None,
+    };
+    Ok(Head {
         status,
         status_text,
         headers,

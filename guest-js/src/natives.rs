@@ -120,6 +120,12 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         "httpCancel",
         Function::new(ctx.clone(), |id: u32| crate::outbound::cancel(id))?,
     )?;
+    // Read a response body still in the host: the next chunk, or (`all`) everything to its end;
+    // the event loop settles the read (`bodySettle`). False when there is no such body.
+    native.set(
+        "httpBodyRead",
+        Function::new(ctx.clone(), |id: u32, all: bool| crate::outbound::want(id, all))?,
+    )?;
 
     // Binding calls (env.KV, env.TOOLS): start one, get its id; the event loop settles it.
     #[cfg(not(feature = "standalone"))]
@@ -206,6 +212,28 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
             },
         )?,
     )?;
+
+    // A streamed response body (see `respond`): write what the host takes now (the count, or
+    // -1 when the client has gone away), wait for room, end the body.
+    native.set(
+        "respondWrite",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, chunk: TypedArray<'js, u8>, offset: usize| -> Result<f64> {
+                let bytes = chunk
+                    .as_bytes()
+                    .ok_or_else(|| Exception::throw_type(&ctx, "the chunk's buffer is detached"))?;
+                let rest = bytes.get(offset..).unwrap_or(&[]);
+                match crate::respond::write(rest) {
+                    Ok(Some(n)) => Ok(n as f64),
+                    Ok(None) => Ok(-1.0),
+                    Err(m) => Err(Exception::throw_type(&ctx, &m)),
+                }
+            },
+        )?,
+    )?;
+    native.set("respondWait", Function::new(ctx.clone(), crate::respond::wait)?)?;
+    native.set("respondFinish", Function::new(ctx.clone(), crate::respond::finish)?)?;
 
     // The factory of a built-in (`node:buffer`, ...), compiled now: see `builtins`.
     native.set(

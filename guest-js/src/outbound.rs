@@ -20,20 +20,46 @@ use wasi::http::types::{
     OutgoingRequest, Scheme,
 };
 use wasi::io::poll;
-use wasi::io::streams::StreamError;
+use wasi::io::streams::{InputStream, StreamError};
 
 /// The trailer through which the host says why it cut a response body short.
 const BODY_ERROR_TRAILER: &str = "x-wasm-sandbox-error";
 
-/// A response as the prelude turns it into a `Response`.
+/// A response as the prelude turns it into a `Response`: its body stays in the host until the
+/// script reads it ([`read_body`]), under the same id.
 pub struct Answer {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
 }
+
+/// A response body being received. Field order is drop order: the stream before its body.
+struct Receiving {
+    stream: InputStream,
+    body: IncomingBody,
+    want: Want,
+}
+
+/// What the script waits for from a body.
+enum Want {
+    Nothing,
+    /// The next chunk (`ReadableStream` pull).
+    Chunk,
+    /// Everything up to the end (`text()`, `arrayBuffer()`...), collected here.
+    All(Vec<u8>),
+}
+
+/// What a body read produced: a chunk, the whole rest, or the end (`None`).
+pub enum Read {
+    Chunk(Vec<u8>),
+    End(Option<Vec<u8>>),
+}
+
+/// Bytes asked for per read: what the host hands over at most at once.
+const READ_SIZE: u64 = 64 * 1024;
 
 thread_local! {
     static PENDING: RefCell<BTreeMap<u32, FutureIncomingResponse>> = const { RefCell::new(BTreeMap::new()) };
+    static BODIES: RefCell<BTreeMap<u32, Receiving>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
 }
 
@@ -136,35 +162,113 @@ pub fn send(
     Ok(id)
 }
 
-/// Drop an in-flight request (abort): the host cancels it.
+/// Drop an in-flight request (abort) or a body not read to its end: the host cancels it.
 pub fn cancel(id: u32) {
     PENDING.with(|p| p.borrow_mut().remove(&id));
+    BODIES.with(|b| b.borrow_mut().remove(&id));
 }
 
+/// Whether the script waits for a response or a body read.
 pub fn has_pending() -> bool {
     PENDING.with(|p| !p.borrow().is_empty())
+        || BODIES.with(|b| b.borrow().values().any(|r| !matches!(r.want, Want::Nothing)))
 }
 
 /// Drop everything in flight (the call is over).
 pub fn clear() {
     PENDING.with(|p| p.borrow_mut().clear());
+    BODIES.with(|b| b.borrow_mut().clear());
 }
 
-/// A pollable for every request in flight.
-pub fn pollables() -> Vec<(u32, poll::Pollable)> {
-    PENDING.with(|p| {
+/// What one pollable of [`pollables`] stands for.
+pub enum Waiting {
+    Response(u32),
+    Body(u32),
+}
+
+/// A pollable for every request in flight and every body the script waits to read.
+pub fn pollables() -> Vec<(Waiting, poll::Pollable)> {
+    let mut all: Vec<(Waiting, poll::Pollable)> = PENDING.with(|p| {
         p.borrow()
             .iter()
-            .map(|(id, f)| (*id, f.subscribe()))
+            .map(|(id, f)| (Waiting::Response(*id), f.subscribe()))
             .collect()
+    });
+    BODIES.with(|b| {
+        for (id, r) in b.borrow().iter() {
+            if !matches!(r.want, Want::Nothing) {
+                all.push((Waiting::Body(*id), r.stream.subscribe()));
+            }
+        }
+    });
+    all
+}
+
+/// The script wants the next chunk of body `id` (`all`: everything up to the end). `false`
+/// when there is no such body (read to its end, cancelled, or of an earlier call).
+pub fn want(id: u32, all: bool) -> bool {
+    BODIES.with(|b| match b.borrow_mut().get_mut(&id) {
+        Some(r) => {
+            r.want = if all { Want::All(Vec::new()) } else { Want::Chunk };
+            true
+        }
+        None => false,
     })
 }
 
-/// The full response (or error) of request `id` if it has arrived (it is then forgotten).
+/// Read what body `id` has now, for the read the script waits for: `None` while that read is
+/// not complete. An error is a message for the script; the body is then gone, as at its end.
+pub fn read_body(id: u32) -> Option<Result<Read, String>> {
+    let step = BODIES.with(|b| {
+        let mut bodies = b.borrow_mut();
+        let r = bodies.get_mut(&id)?;
+        loop {
+            match r.stream.read(READ_SIZE) {
+                Ok(chunk) if chunk.is_empty() => return Some(None),
+                Ok(chunk) => match &mut r.want {
+                    Want::All(bytes) => bytes.extend_from_slice(&chunk),
+                    _ => {
+                        r.want = Want::Nothing;
+                        return Some(Some(Ok(Read::Chunk(chunk))));
+                    }
+                },
+                Err(StreamError::Closed) => return Some(Some(Err(None))),
+                Err(e) => return Some(Some(Err(Some(stream_error(e, "reading the response body"))))),
+            }
+        }
+    })?;
+    match step? {
+        Ok(read) => Some(Ok(read)),
+        // The end (or a failure): the body is done either way.
+        Err(failure) => {
+            let r = BODIES.with(|b| b.borrow_mut().remove(&id))?;
+            let Receiving { stream, body, want } = r;
+            drop(stream);
+            if let Some(message) = failure {
+                return Some(Err(message));
+            }
+            // A body the host cut short (a limit) ends with a trailer saying why.
+            let trailers = IncomingBody::finish(body);
+            trailers.subscribe().block();
+            if let Some(Ok(Ok(Some(fields)))) = trailers.get() {
+                if let Some(reason) = fields.get(BODY_ERROR_TRAILER).first() {
+                    return Some(Err(String::from_utf8_lossy(reason).into_owned()));
+                }
+            }
+            Some(Ok(Read::End(match want {
+                Want::All(bytes) => Some(bytes),
+                _ => None,
+            })))
+        }
+    }
+}
+
+/// The response head (or error) of request `id` if it has arrived; its body is kept under the
+/// same id for the script to read.
 pub fn finish(id: u32) -> Option<Result<Answer, String>> {
     let future = PENDING.with(|p| p.borrow_mut().remove(&id))?;
     let result = match future.get() {
-        Some(Ok(Ok(response))) => read_response(response),
+        Some(Ok(Ok(response))) => receive(id, response),
         Some(Ok(Err(code))) => Err(describe(&code)),
         Some(Err(())) => Err("the response was already taken".to_string()),
         None => {
@@ -176,7 +280,7 @@ pub fn finish(id: u32) -> Option<Result<Answer, String>> {
     Some(result)
 }
 
-fn read_response(response: wasi::http::types::IncomingResponse) -> Result<Answer, String> {
+fn receive(id: u32, response: wasi::http::types::IncomingResponse) -> Result<Answer, String> {
     let status = response.status();
     let headers = response
         .headers()
@@ -187,33 +291,20 @@ fn read_response(response: wasi::http::types::IncomingResponse) -> Result<Answer
     let body = response
         .consume()
         .map_err(|_| "the response body was already taken".to_string())?;
-    let bytes = {
-        let stream = body
-            .stream()
-            .map_err(|_| "the response body was already taken".to_string())?;
-        let mut bytes = Vec::new();
-        loop {
-            match stream.blocking_read(64 * 1024) {
-                Ok(chunk) => bytes.extend_from_slice(&chunk),
-                Err(StreamError::Closed) => break,
-                Err(e) => return Err(stream_error(e, "reading the response body")),
-            }
-        }
-        bytes
-    };
-    // A body the host cut short (a limit) ends with a trailer saying why.
-    let trailers = IncomingBody::finish(body);
-    trailers.subscribe().block();
-    if let Some(Ok(Ok(Some(fields)))) = trailers.get() {
-        if let Some(reason) = fields.get(BODY_ERROR_TRAILER).first() {
-            return Err(String::from_utf8_lossy(reason).into_owned());
-        }
-    }
-    Ok(Answer {
-        status,
-        headers,
-        body: bytes,
-    })
+    let stream = body
+        .stream()
+        .map_err(|_| "the response body was already taken".to_string())?;
+    BODIES.with(|b| {
+        b.borrow_mut().insert(
+            id,
+            Receiving {
+                stream,
+                body,
+                want: Want::Nothing,
+            },
+        )
+    });
+    Ok(Answer { status, headers })
 }
 
 fn stream_error(e: StreamError, what: &str) -> String {

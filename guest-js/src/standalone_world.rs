@@ -192,18 +192,24 @@ impl HandlerGuest for Component {
                 )
             }
         };
-        match crate::fetch(None, request) {
-            Ok(r) => respond(out, r.status, &r.headers, &r.body),
-            Err(f) => {
+        // A stream body goes out as the script produces it; a whole one through `respond`.
+        match crate::fetch_to(None, request, Some(out)) {
+            (Ok(crate::Reply::Whole(r)), Some(out)) => respond(out, r.status, &r.headers, &r.body),
+            (Err(f), out) => {
                 let msg = report(&f);
                 console("error", &msg);
-                respond(
-                    out,
-                    500,
-                    &[("content-type".into(), "text/plain;charset=UTF-8".into())],
-                    msg.as_bytes(),
-                );
+                // With the head already out (a stream cut short) the body ends broken: there is
+                // nothing more to send.
+                if let Some(out) = out {
+                    respond(
+                        out,
+                        500,
+                        &[("content-type".into(), "text/plain;charset=UTF-8".into())],
+                        msg.as_bytes(),
+                    );
+                }
             }
+            _ => {}
         }
     }
 }

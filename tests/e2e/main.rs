@@ -14,6 +14,7 @@ mod outbound;
 mod running;
 mod serve;
 mod serve_observe;
+mod streaming;
 mod tenants;
 mod tree;
 mod web_api;

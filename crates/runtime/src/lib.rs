@@ -66,4 +66,4 @@ pub use outbound::{
 pub use trace::{Level, LogLine, Trace};
 pub use tree::TreeLimits;
 pub use trim::TrimStats;
-pub use worker::{Entrypoint, Invocation, StatusText, Worker};
+pub use worker::{Body, BodyError, Entrypoint, Finished, Invocation, StatusText, Streaming, Worker};

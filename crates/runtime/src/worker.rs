@@ -429,6 +429,85 @@ impl Entrypoint {
         from_wit_response(response)
     }
 
+    /// Like [`fetch_traced`](Self::fetch_traced), for a caller that sends the body on (a
+    /// server): when the handler's `Response` has a `ReadableStream` body, this returns as soon
+    /// as its head is known and the body arrives as the script produces it. The script waits
+    /// while the body is not read (backpressure: a few chunks are buffered, never more); dropping
+    /// the body cancels the stream (the source's `cancel()` runs). CPU and wall-time limits apply
+    /// until the body's end; a body cut short (a limit, an exception) ends with an error, never
+    /// as if complete. Any other response comes whole, as from `fetch`.
+    pub async fn fetch_streaming(&self, request: http::Request<Bytes>) -> Streaming {
+        let (head_tx, mut head_rx) = tokio::sync::oneshot::channel();
+        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let this = self.clone();
+        let flag = failed.clone();
+        let mut call = tokio::spawn(async move {
+            let mut trace = Trace::default();
+            let mut run = this.worker.start("fetch", || Trigger::Fetch {
+                method: request.method().to_string(),
+                url: request.uri().to_string(),
+                entrypoint: this.name.clone(),
+            });
+            let span = run.span();
+            let result = this
+                .run_streaming(request, head_tx, flag, &mut trace, &mut run)
+                .instrument(span)
+                .await;
+            finish_trace(&mut trace, &result, &mut run);
+            (result, trace)
+        });
+        let joined = |j: std::result::Result<(Result<Option<HttpResponse>>, Trace), _>| match j {
+            Ok(done) => done,
+            Err(e) => (
+                Err(Error::Trap(format!("the call's task failed: {e}"))),
+                Trace::default(),
+            ),
+        };
+        tokio::select! {
+            head = &mut head_rx => match head {
+                Ok(Ok(head)) => streamed(head, failed, Finished::Running(call)),
+                // No head: the response came whole (or the call failed before it).
+                _ => whole(joined(call.await)),
+            },
+            done = &mut call => match head_rx.try_recv() {
+                // A short stream: the body is already in the buffer.
+                Ok(Ok(head)) => {
+                    let (result, trace) = joined(done);
+                    streamed(head, failed, Finished::Done(Some((result.map(|_| ()), trace))))
+                }
+                _ => whole(joined(done)),
+            },
+        }
+    }
+
+    async fn run_streaming(
+        &self,
+        request: http::Request<Bytes>,
+        head: HeadSender,
+        failed: Arc<std::sync::atomic::AtomicBool>,
+        trace: &mut Trace,
+        run: &mut Running,
+    ) -> Result<Option<HttpResponse>> {
+        let request = to_wit_request(request);
+        let name = self.name.clone();
+        self.invoke(
+            trace,
+            run,
+            Box::new(move |engine, store| {
+                Box::pin(async move {
+                    use wasmtime_wasi_http::WasiHttpView;
+                    let out = store.data_mut().http().new_response_outparam(head)?;
+                    store.data_mut().stream_failed = Some(failed);
+                    engine
+                        .sandbox_worker_guest()
+                        .call_fetch_streaming(&mut *store, name.as_deref(), &request, out)
+                        .await
+                })
+            }),
+        )
+        .await
+    }
+
     /// One call into the worker: a warm instance, or a fresh one whose module evaluation counts
     /// toward this call's CPU budget; the outcome recorded in `trace`; the instance kept warm
     /// unless the call broke it.
@@ -597,4 +676,173 @@ fn from_wit_response(r: HttpResponse) -> Result<http::Response<Bytes>> {
     let mut response = head.map(|()| Bytes::from(r.body));
     response.extensions_mut().insert(StatusText(r.status_text));
     Ok(response)
+}
+
+type HeadSender = tokio::sync::oneshot::Sender<
+    std::result::Result<
+        hyper::Response<wasmtime_wasi_http::p2::body::HyperOutgoingBody>,
+        wasmtime_wasi_http::p2::bindings::http::types::ErrorCode,
+    >,
+>;
+
+/// The error a response body ends with when it was cut short.
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A response body: whole, or arriving as the script produces it.
+pub type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, BodyError>;
+
+/// What [`Entrypoint::fetch_streaming`] returns.
+pub struct Streaming {
+    /// The response (its head; the body may still be arriving), or why there is none.
+    pub result: Result<http::Response<Body>>,
+    /// The call's outcome and trace, once it has ended: for a streamed body, after its last
+    /// byte (or once it was cut short). Await it (or spawn it) to learn how the body ended.
+    pub finished: Finished,
+}
+
+impl std::fmt::Debug for Streaming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streaming")
+            .field("status", &self.result.as_ref().map(|r| r.status()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The end of a [`Streaming`] call: resolves to its outcome and [`Trace`].
+pub enum Finished {
+    /// The call still runs (it sends the body).
+    Running(tokio::task::JoinHandle<(Result<Option<HttpResponse>>, Trace)>),
+    /// The call has ended.
+    Done(Option<(Result<()>, Trace)>),
+}
+
+impl std::future::Future for Finished {
+    type Output = (Result<()>, Trace);
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            Finished::Running(task) => std::pin::Pin::new(task).poll(cx).map(|j| match j {
+                Ok((result, trace)) => (result.map(|_| ()), trace),
+                Err(e) => (
+                    Err(Error::Trap(format!("the call's task failed: {e}"))),
+                    Trace::default(),
+                ),
+            }),
+            Finished::Done(done) => std::task::Poll::Ready(done.take().unwrap_or_else(|| {
+                (
+                    Err(Error::Trap("the outcome was already taken".into())),
+                    Trace::default(),
+                )
+            })),
+        }
+    }
+}
+
+fn whole((result, trace): (Result<Option<HttpResponse>>, Trace)) -> Streaming {
+    let response = match result {
+        Ok(Some(r)) => from_wit_response(r),
+        Ok(None) => Err(Error::Trap(
+            "the engine streamed a response without sending its head".into(),
+        )),
+        Err(e) => Err(e),
+    };
+    let (result, finished) = match response {
+        Ok(r) => (
+            Ok(r.map(|b| {
+                use http_body_util::BodyExt;
+                http_body_util::Full::new(b)
+                    .map_err(|never| match never {})
+                    .boxed_unsync()
+            })),
+            Ok(()),
+        ),
+        Err(e) => {
+            let copy = Error::Trap(e.to_string());
+            (Err(e), Err(copy))
+        }
+    };
+    Streaming {
+        result,
+        finished: Finished::Done(Some((finished, trace))),
+    }
+}
+
+fn streamed(
+    head: hyper::Response<wasmtime_wasi_http::p2::body::HyperOutgoingBody>,
+    failed: Arc<std::sync::atomic::AtomicBool>,
+    finished: Finished,
+) -> Streaming {
+    let (parts, body) = head.into_parts();
+    // The guest checked the head; the host does not rely on it (the body is dropped on a bad
+    // one, which cancels the stream).
+    let checked = wasm_sandbox_spec::boundary::response_head(
+        parts.status.as_u16(),
+        parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?))),
+    )
+    .map_err(Error::BadReturn);
+    let result = checked.map(|head| {
+        head.map(|()| {
+            use http_body_util::BodyExt;
+            StreamedBody {
+                inner: body,
+                failed,
+                ended: false,
+            }
+            .boxed_unsync()
+        })
+    });
+    Streaming { result, finished }
+}
+
+/// A body the guest writes as the script produces it. Its end reads as broken when the call
+/// failed (the store was dropped mid-body: the wasi-http body alone would end cleanly).
+struct StreamedBody {
+    inner: wasmtime_wasi_http::p2::body::HyperOutgoingBody,
+    failed: Arc<std::sync::atomic::AtomicBool>,
+    ended: bool,
+}
+
+impl http_body::Body for StreamedBody {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Bytes>, BodyError>>> {
+        use std::task::Poll;
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(None) => {
+                self.ended = true;
+                if self.failed.load(Ordering::Acquire) {
+                    Poll::Ready(Some(Err(
+                        "the worker's response body was cut short (the call failed)".into(),
+                    )))
+                } else {
+                    Poll::Ready(None)
+                }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.ended = true;
+                Poll::Ready(Some(Err(format!(
+                    "the worker's response body was cut short ({e})"
+                )
+                .into())))
+            }
+            other => other.map(|f| f.map(|r| r.map_err(|e| e.to_string().into()))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended
+    }
 }

@@ -17,8 +17,11 @@ use crate::registry::{check_id, Registered};
 use crate::tenants::{InFlight, Tenant};
 use crate::AppState;
 
-/// A reply body: whole, or the live tail's stream.
-pub(crate) type ReplyBody = http_body_util::Either<Full<Bytes>, crate::observe::TailBody>;
+/// A reply body: whole, the live tail's stream, or a worker's body as the script produces it.
+pub(crate) type ReplyBody = http_body_util::Either<
+    Full<Bytes>,
+    http_body_util::Either<crate::observe::TailBody, CappedBody>,
+>;
 type Reply = Response<ReplyBody>;
 
 fn full(body: impl Into<Bytes>) -> ReplyBody {
@@ -102,7 +105,8 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
             }
             info.worker = Some(id.to_string());
             let format = crate::observe::TailFormat::choose(req.uri().query(), req.headers());
-            crate::observe::tail(state, &tenant, id, format).map(http_body_util::Either::Right)
+            crate::observe::tail(state, &tenant, id, format)
+                .map(|b| http_body_util::Either::Right(http_body_util::Either::Left(b)))
         }
         (&Method::POST, ["api", "run"]) => api_run(state, &tenant, req, None, info).await,
         (&Method::POST, ["api", "get", id]) if !id.is_empty() => {
@@ -977,32 +981,90 @@ async fn forward(
         }
     };
     let target = (!tails.is_empty()).then(|| (request.method().clone(), request.uri().clone()));
-    let invocation = worker.entrypoint(None).fetch_traced(request).await;
-    info.outcome = Some(invocation.trace.outcome);
-    crate::tails::after_fetch(
-        state,
-        tenant,
-        &tails,
-        Some(id),
-        target,
-        &invocation.result,
-        &invocation.trace,
-    );
-    match invocation.result {
-        Ok(response) if response.body().len() as u64 > state.config.max_reply_mb << 20 => {
-            info.outcome = Some("replyTooLarge");
-            text(
-                StatusCode::BAD_GATEWAY,
-                format!(
-                    "worker `{id}` answered with a {} byte body; this daemon sends at most {} MiB (max_reply_mb)",
-                    response.body().len(),
-                    state.config.max_reply_mb
-                ),
-            )
-        }
+    // A stream body goes to the client as the script produces it (chunked); the call, and the
+    // tenant's and the daemon's admission with it, lasts until its end.
+    let streaming = worker.entrypoint(None).fetch_streaming(request).await;
+    let max_reply = state.config.max_reply_mb << 20;
+    let (result, finished) = (streaming.result, streaming.finished);
+    let result = match result {
         Ok(response) => {
             let (parts, body) = response.into_parts();
-            let mut reply = Response::new(full(body));
+            let status = parts.status;
+            let streamed = !matches!(finished, wasm_sandbox::Finished::Done(_));
+            // What the tails see: the head (a streamed body is not held).
+            let head = http::Response::builder()
+                .status(status)
+                .body(Bytes::new())
+                .unwrap_or_default();
+            let after = {
+                let (state, tenant, tails, id) =
+                    (state.clone(), tenant.clone(), tails.clone(), id.to_owned());
+                move |result: Result<(), Error>, trace: wasm_sandbox::Trace| {
+                    let result = result.map(|()| head);
+                    crate::tails::after_fetch(
+                        &state,
+                        &tenant,
+                        &tails,
+                        Some(&id),
+                        target,
+                        &result,
+                        &trace,
+                    );
+                }
+            };
+            if streamed {
+                info.outcome = Some("streaming");
+                let worker_id = id.to_owned();
+                tokio::spawn(async move {
+                    let (result, trace) = finished.await;
+                    tracing::info!(
+                        worker = %worker_id,
+                        outcome = trace.outcome,
+                        wall_ms = trace.wall_time.as_millis() as u64,
+                        "streamed reply ended"
+                    );
+                    after(result, trace);
+                    drop((_permit, _tenant));
+                });
+            } else {
+                let (result, trace) = finished.await;
+                info.outcome = Some(trace.outcome);
+                after(result, trace);
+            }
+            Ok((parts, body, streamed))
+        }
+        Err(e) => {
+            let (result, trace) = finished.await;
+            info.outcome = Some(trace.outcome);
+            crate::tails::after_fetch(
+                state,
+                tenant,
+                &tails,
+                Some(id),
+                target,
+                &result.map(|()| http::Response::new(Bytes::new())),
+                &trace,
+            );
+            Err(e)
+        }
+    };
+    match result {
+        Ok((parts, body, streamed)) => {
+            let body = CappedBody::new(body, max_reply);
+            if !streamed && body.exact_len().is_some_and(|n| n > max_reply) {
+                info.outcome = Some("replyTooLarge");
+                return text(
+                    StatusCode::BAD_GATEWAY,
+                    format!(
+                        "worker `{id}` answered with a {} byte body; this daemon sends at most {} MiB (max_reply_mb)",
+                        body.exact_len().unwrap_or_default(),
+                        state.config.max_reply_mb
+                    ),
+                );
+            }
+            let mut reply = Response::new(http_body_util::Either::Right(
+                http_body_util::Either::Right(body),
+            ));
             *reply.status_mut() = parts.status;
             for (k, v) in parts.headers.iter() {
                 if !HOP_BY_HOP.contains(&k.as_str()) && k != header::CONTENT_LENGTH {
@@ -1022,5 +1084,54 @@ async fn forward(
             }
             r
         }
+    }
+}
+
+/// A worker's reply body on its way to the client, cut off (as a broken body) past
+/// `max_reply_mb`: a streamed body's size is only known as it goes.
+pub(crate) struct CappedBody {
+    inner: wasm_sandbox::Body,
+    left: u64,
+}
+
+impl CappedBody {
+    fn new(inner: wasm_sandbox::Body, max: u64) -> Self {
+        CappedBody { inner, left: max }
+    }
+
+    /// The length of a whole body.
+    fn exact_len(&self) -> Option<u64> {
+        http_body::Body::size_hint(&self.inner).exact()
+    }
+}
+
+impl http_body::Body for CappedBody {
+    type Data = Bytes;
+    type Error = wasm_sandbox::BodyError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let frame = std::task::ready!(std::pin::Pin::new(&mut self.inner).poll_frame(cx));
+        if let Some(Ok(data)) = frame.as_ref().map(|f| f.as_ref().map(|f| f.data_ref())) {
+            let n = data.map_or(0, |d| d.len() as u64);
+            if n > self.left {
+                self.left = 0;
+                return std::task::Poll::Ready(Some(Err(
+                    "the worker's reply passed max_reply_mb: cut short".into(),
+                )));
+            }
+            self.left -= n;
+        }
+        std::task::Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }

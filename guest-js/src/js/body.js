@@ -21,12 +21,51 @@
   // it); `stream` is the `.body` handed out for held bytes.
   const bodyState = new WeakMap();
   const bodyOf = (b) => ({ bytes: b.bytes, used: false, pending: b.stream || null });
+
+  // A fetch() response body still in the host, as `pending` (native httpBodyRead; the event loop
+  // settles each read through bodySettle). A script that reads it whole (text(), json()...) gets
+  // it without any stream; it becomes a ReadableStream pulling chunk by chunk only when one is
+  // asked for (`.body`, clone(), a streamed reply): see realStream.
+  class HostBody {
+    constructor(id, url) { this.id = id; this.url = url; this.locked = false; }
+  }
+  const bodyReads = new Map(); // body id -> { resolve, reject, url }
+  function hostRead(host, all) {
+    return new Promise((resolve, reject) => {
+      if (!native.httpBodyRead(host.id, all)) {
+        reject(new TypeError(`fetch(${JSON.stringify(host.url)}): the response body is no longer available`));
+        return;
+      }
+      bodyReads.set(host.id, { resolve, reject, url: host.url });
+    });
+  }
+  function bodySettle(id, ok, value) {
+    const r = bodyReads.get(id);
+    if (r === undefined) return;
+    bodyReads.delete(id);
+    if (ok) r.resolve(value);
+    else r.reject(new TypeError(`fetch(${JSON.stringify(r.url)}) failed: ${value}`));
+  }
+  function hostStream(host) {
+    host.locked = true;
+    return new (streams().ReadableStream)({
+      pull: (c) => hostRead(host, false).then((chunk) => { if (chunk === null) c.close(); else c.enqueue(chunk); }),
+      cancel() { bodyReads.delete(host.id); native.httpCancel(host.id); },
+    });
+  }
+  // The body's stream, made now if it is still a HostBody.
+  function realStream(st) {
+    if (st.pending instanceof HostBody) st.pending = hostStream(st.pending);
+    return st.pending;
+  }
   // The whole body as bytes (reading a stream body to its end).
-  const bodyBytes = (st) => st.pending !== null ? streams()._body.collect(st.pending) : Promise.resolve(st.bytes || new Uint8Array(0));
+  const bodyBytes = (st) => st.pending === null ? Promise.resolve(st.bytes || new Uint8Array(0))
+    : st.pending instanceof HostBody ? hostRead(st.pending, true).then((b) => b === null ? new Uint8Array(0) : b)
+    : streams()._body.collect(st.pending);
   // A copy of a body for clone(): bytes are copied, a stream is teed.
   function cloneBody(st) {
     if (st.pending !== null) {
-      const [a, b] = st.pending.tee();
+      const [a, b] = realStream(st).tee();
       st.pending = a;
       return { bytes: null, used: false, pending: b };
     }
@@ -38,7 +77,7 @@
       body: {
         get() {
           const st = bodyState.get(this);
-          if (st.pending !== null) return st.pending;
+          if (st.pending !== null) return realStream(st);
           if (st.bytes === null) return null;
           if (st.stream === undefined) st.stream = streamFromBytes(st.bytes, () => { st.used = true; });
           return st.stream;

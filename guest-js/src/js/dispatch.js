@@ -37,9 +37,13 @@
   // Call the handler with the host's request. Returns the response as
   // [status, statusText, [[name, value]...], Uint8Array], or a promise of it when the handler
   // (or a ctx.waitUntil) is asynchronous; throws what the handler throws.
-  function dispatchFetch(entrypoint, method, url, headers, body) {
+  // `streaming`: the host can take a stream body as it is produced (see pumpBody).
+  function dispatchFetch(entrypoint, method, url, headers, body, streaming) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
+    streamingCall = streaming === true;
+    streamed = null;
     inflight.clear(); // anything still in flight belonged to an earlier call
+    bodyReads.clear();
     calls.clear();
     const target = handlerTarget(entrypoint);
     const href = native.urlHref(url);
@@ -61,9 +65,14 @@
     if (st.used) throw new TypeError("Body has already been used. It can only be used once; use clone() first to read it twice.");
     st.used = true;
     const pending = waitUntil; waitUntil = [];
-    // A stream body is read to its end here (the host takes the body whole).
     if (st.pending !== null) {
       if (st.pending.locked) throw new TypeError("the response body stream is locked to a reader");
+      // The host sends the head now and the body as pumpBody reads it.
+      if (streamingCall) {
+        streamed = { stream: realStream(st), pending };
+        return [response.status, response.statusText, responsePairs(response), null, true];
+      }
+      // Else the stream is read to its end here (the host takes the body whole).
       const status = response.status, statusText = response.statusText, pairs = responsePairs(response);
       return Promise.all([bodyBytes(st), ...pending]).then(([bytes]) => [status, statusText, pairs, bytes]);
     }
@@ -72,12 +81,51 @@
     return out;
   }
 
+  // A streamed response: the head has gone out; read the body stream and write each chunk to
+  // the host as it comes, waiting while the host's buffer is full. A client that goes away
+  // cancels the stream (its source's cancel() runs). Then the ctx.waitUntil promises.
+  let streamingCall = false, streamed = null, writableWaiter = null;
+  function respondReady() {
+    const w = writableWaiter;
+    writableWaiter = null;
+    if (w !== null) w();
+  }
+  const writable = () => new Promise((resolve) => { writableWaiter = resolve; native.respondWait(); });
+  async function pumpBody() {
+    const { stream, pending } = streamed;
+    streamed = null;
+    const reader = stream.getReader();
+    pump: for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!(value instanceof Uint8Array)) {
+        const e = new TypeError(`a response body stream must produce Uint8Array chunks, not ${value === null ? "null" : typeof value === "object" ? (value.constructor && value.constructor.name) || "an object" : typeof value}`);
+        reader.cancel(e).catch(() => {});
+        throw e;
+      }
+      for (let off = 0; off < value.byteLength;) {
+        const n = native.respondWrite(value, off);
+        if (n < 0) {
+          await reader.cancel(new DOMException("the client closed the connection", "AbortError"));
+          break pump;
+        }
+        off += n;
+        if (off < value.byteLength) await writable();
+      }
+    }
+    native.respondFinish();
+    const later = pending.concat(waitUntil);
+    waitUntil = [];
+    if (later.length) await Promise.all(later);
+  }
+
   // RPC: call `method` on an entrypoint with JSON arguments; the result as JSON text, or a
   // promise of it.
   const NOT_RPC = new Set(["constructor", "fetch", "then"]);
   function dispatchCall(entrypoint, method, argsJson) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
     inflight.clear();
+    bodyReads.clear();
     calls.clear();
     const ns = worker.namespace;
     const name = entrypoint == null ? "default" : entrypoint;

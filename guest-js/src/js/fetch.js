@@ -40,20 +40,24 @@
         }
         // Credentials do not follow a redirect to another origin.
         if (native.urlParse(url)[10] !== next[10]) { headers = new Headers(headers); headers.delete("authorization"); headers.delete("cookie"); }
+        native.httpCancel(raw.id); // the redirect's own body is not read
         url = next[0]; redirected = true;
         continue;
       }
       const nullBody = raw.status === 101 || raw.status === 204 || raw.status === 205 || raw.status === 304 || method === "HEAD";
-      const response = new Response(nullBody ? null : raw.body, { status: raw.status >= 200 && raw.status <= 599 ? raw.status : 200, headers: raw.headers });
+      const response = new Response(null, { status: raw.status >= 200 && raw.status <= 599 ? raw.status : 200, headers: raw.headers });
+      // The body stays in the host until read (and arrives as it is read).
+      if (nullBody) native.httpCancel(raw.id);
+      else bodyState.get(response).pending = new HostBody(raw.id, url);
       responseMeta(response, url, redirected, raw.status);
       return response;
     }
   });
-  function fetchResolve(id, status, headers, body) {
+  function fetchResolve(id, status, headers) {
     const p = inflight.get(id);
     if (p === undefined) return;
     inflight.delete(id);
-    p.resolve({ status, headers, body });
+    p.resolve({ id, status, headers });
   }
   function fetchReject(id, message) {
     const p = inflight.get(id);

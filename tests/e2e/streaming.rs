@@ -1,0 +1,221 @@
+//! Response bodies streamed across the sandbox's edge (issue 16): through the daemon, a
+//! `ReadableStream` body reaches the client as the script produces it, a slow client holds the
+//! script back instead of making anything buffer, a client that leaves cancels the stream, and a
+//! stream cut short (an exception, the CPU limit, a bad chunk) ends broken, never as complete.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use wasm_sandbox_tests::daemon::{client, TempDir, TestDaemon};
+
+/// Server-sent events, one every 250 ms, each stamped with the time the script wrote it.
+const SSE: &str = r#"
+export default { async fetch(request) {
+  const { readable, writable } = new TransformStream();
+  const writer = writable.getWriter();
+  const enc = new TextEncoder();
+  (async () => {
+    for (let i = 0; i < 5; i++) {
+      await writer.write(enc.encode(`id: ${i}\ndata: ${Date.now()}\n\n`));
+      await scheduler.wait(250);
+    }
+    await writer.close();
+  })();
+  return new Response(readable, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+} };
+"#;
+
+/// An endless pull source; what happened to it is kept in module state (`/state`).
+const ENDLESS: &str = r#"
+let cancelled = null, pulls = 0;
+export default { async fetch(request) {
+  if (new URL(request.url).pathname === "/state") return Response.json({ cancelled, pulls });
+  const chunk = new Uint8Array(64 * 1024).fill(120);
+  return new Response(new ReadableStream({
+    pull(c) { pulls++; c.enqueue(chunk); },
+    cancel(reason) { cancelled = `${reason && reason.name}: ${reason && reason.message}`; },
+  }));
+} };
+"#;
+
+/// Two parts, then the path's way of failing.
+const BREAKS: &str = r#"
+export default { async fetch(request) {
+  const how = new URL(request.url).pathname;
+  const enc = new TextEncoder();
+  let n = 0;
+  return new Response(new ReadableStream({
+    async pull(c) {
+      n++;
+      if (n <= 2) { c.enqueue(enc.encode(`part ${n}\n`)); await scheduler.wait(20); return; }
+      if (how === "/throw") throw new Error("boom mid-stream");
+      if (how === "/spin") for (;;) {}
+      if (how === "/string") { c.enqueue("not bytes"); return; }
+      if (how === "/hang") return new Promise(() => {});
+      c.close();
+    },
+  }));
+} };
+"#;
+
+async fn put_worker(d: &TestDaemon, id: &str, spec: Value) {
+    let r = client()
+        .put(d.url(&format!("/workers/{id}")))
+        .json(&spec)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sse_events_reach_the_client_before_the_script_writes_the_last() {
+    let dir = TempDir::new("sse");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    put_worker(&d, "sse", json!({ "code": SSE })).await;
+
+    let mut r = client().get(d.url("/workers/sse/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    assert_eq!(r.headers()["transfer-encoding"], "chunked");
+    let mut text = String::new();
+    let mut first_arrived = None;
+    while let Some(chunk) = r.chunk().await.expect("the stream ends cleanly") {
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+        if first_arrived.is_none() && text.contains("\n\n") {
+            first_arrived = Some(now_ms());
+        }
+    }
+    let stamps: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(stamps.len(), 5, "{text}");
+    let first_arrived = first_arrived.unwrap();
+    let last_written = *stamps.last().unwrap();
+    // The client had the first event ~1 s before the script wrote the last one.
+    assert!(
+        first_arrived + 500 < last_written,
+        "first event arrived at {first_arrived}, the last was written at {last_written}"
+    );
+
+    // /api/run keeps its buffered JSON contract for the same stream.
+    let r: Value = client()
+        .post(d.url("/api/run"))
+        .json(&json!({ "code": SSE }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["output"].as_str().unwrap().matches("data: ").count(), 5, "{r}");
+}
+
+#[tokio::test]
+async fn a_slow_client_holds_the_script_back_and_leaving_cancels_the_stream() {
+    let dir = TempDir::new("sse-slow");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    put_worker(&d, "endless", json!({ "code": ENDLESS })).await;
+    let state = || async {
+        client()
+            .get(d.url("/workers/endless/state"))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(state().await["pulls"], 0);
+    let before = rss_kib(d.child.id());
+
+    // A client that asks and then reads nothing for two seconds, with a small receive buffer.
+    let addr = d.base.trim_start_matches("http://").to_owned();
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    sock.connect(&addr.parse::<std::net::SocketAddr>().unwrap().into())
+        .unwrap();
+    let mut conn: std::net::TcpStream = sock.into();
+    conn.write_all(b"GET /workers/endless/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 512];
+    let n = conn.read(&mut head).unwrap();
+    assert!(String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // The script was held back: a few buffers' worth was produced, not two seconds' worth.
+    let held = state().await;
+    let pulls = held["pulls"].as_u64().unwrap();
+    assert!(pulls < 200, "{pulls} chunks of 64 KiB were produced for a client that read nothing");
+    assert!(held["cancelled"].is_null(), "{held}");
+    let grown = rss_kib(d.child.id()).saturating_sub(before);
+    assert!(grown < 16 * 1024, "the daemon grew by {grown} KiB");
+
+    // Leaving cancels the stream: the source's cancel() runs with an AbortError.
+    drop(conn);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let s = state().await;
+        if !s["cancelled"].is_null() {
+            assert_eq!(s["cancelled"], "AbortError: the client closed the connection", "{s}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "cancel() never ran: {s}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stream_cut_short_ends_broken_and_the_daemon_carries_on() {
+    let dir = TempDir::new("sse-break");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    put_worker(
+        &d,
+        "breaks",
+        json!({ "code": BREAKS, "limits": { "cpuMs": 200, "wallMs": 3000 } }),
+    )
+    .await;
+    for how in ["throw", "spin", "string", "hang"] {
+        let r = client()
+            .get(d.url(&format!("/workers/breaks/{how}")))
+            .send()
+            .await
+            .unwrap();
+        // The head went out with the first part; the end must not look like a complete body.
+        assert_eq!(r.status(), 200, "{how}");
+        let body = r.bytes().await;
+        assert!(body.is_err(), "{how}: a broken stream read as complete: {body:?}");
+    }
+    let ok = client().get(d.url("/workers/breaks/ok")).send().await.unwrap();
+    assert_eq!(ok.text().await.unwrap(), "part 1\npart 2\n");
+
+    // The outcomes are logged when each stream ends.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = d.drain_logs().join("\n");
+    for outcome in ["exception", "exceededCpu"] {
+        assert!(
+            logs.contains(&format!("outcome=\"{outcome}\"")) && logs.contains("streamed reply ended"),
+            "no streamed {outcome} in the logs:\n{logs}"
+        );
+    }
+}
