@@ -193,10 +193,21 @@ fn wait<'js>(
                 }
             }
             Some(Waited::Writable) => {
-                crate::respond::woke();
+                use crate::respond::Woke;
+                let outcome = match crate::respond::woke() {
+                    Woke::Again => continue,
+                    Woke::Room => Value::new_bool(ctx.clone(), true),
+                    Woke::Spliced(Ok(())) => Value::new_bool(ctx.clone(), true),
+                    Woke::Spliced(Err(None)) => Value::new_bool(ctx.clone(), false),
+                    Woke::Spliced(Err(Some(message))) => {
+                        javy::quickjs::String::from_str(ctx.clone(), &message)
+                            .map_err(|e| describe(ctx, e))?
+                            .into_value()
+                    }
+                };
                 let ready: Function<'js> =
                     internals.get("respondReady").map_err(|e| describe(ctx, e))?;
-                ready.call::<_, ()>(()).map_err(|e| describe(ctx, e))?;
+                ready.call::<_, ()>((outcome,)).map_err(|e| describe(ctx, e))?;
             }
             Some(Waited::Timer) | None => {}
         }

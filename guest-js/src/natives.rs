@@ -233,6 +233,7 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         )?,
     )?;
     native.set("respondWait", Function::new(ctx.clone(), crate::respond::wait)?)?;
+    native.set("respondSplice", Function::new(ctx.clone(), crate::respond::splice)?)?;
     native.set("respondFinish", Function::new(ctx.clone(), crate::respond::finish)?)?;
 
     // The factory of a built-in (`node:buffer`, ...), compiled now: see `builtins`.

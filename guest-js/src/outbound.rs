@@ -204,6 +204,28 @@ pub fn pollables() -> Vec<(Waiting, poll::Pollable)> {
     all
 }
 
+/// Hand body `id` over whole (to be spliced into a streamed reply): its stream and its body.
+pub fn take_body(id: u32) -> Option<(InputStream, IncomingBody)> {
+    BODIES.with(|b| b.borrow_mut().remove(&id)).map(|r| {
+        let Receiving { stream, body, .. } = r;
+        (stream, body)
+    })
+}
+
+/// Why a body ended early, if the host said so in its trailer; waits for the trailers (the
+/// host sends them right after the body).
+pub fn end_of(body: IncomingBody) -> Option<String> {
+    let trailers = IncomingBody::finish(body);
+    trailers.subscribe().block();
+    match trailers.get() {
+        Some(Ok(Ok(Some(fields)))) => fields
+            .get(BODY_ERROR_TRAILER)
+            .first()
+            .map(|reason| String::from_utf8_lossy(reason).into_owned()),
+        _ => None,
+    }
+}
+
 /// The script wants the next chunk of body `id` (`all`: everything up to the end). `false`
 /// when there is no such body (read to its end, cancelled, or of an earlier call).
 pub fn want(id: u32, all: bool) -> bool {
@@ -248,12 +270,8 @@ pub fn read_body(id: u32) -> Option<Result<Read, String>> {
                 return Some(Err(message));
             }
             // A body the host cut short (a limit) ends with a trailer saying why.
-            let trailers = IncomingBody::finish(body);
-            trailers.subscribe().block();
-            if let Some(Ok(Ok(Some(fields)))) = trailers.get() {
-                if let Some(reason) = fields.get(BODY_ERROR_TRAILER).first() {
-                    return Some(Err(String::from_utf8_lossy(reason).into_owned()));
-                }
+            if let Some(reason) = end_of(body) {
+                return Some(Err(reason));
             }
             Some(Ok(Read::End(match want {
                 Want::All(bytes) => Some(bytes),
@@ -307,7 +325,7 @@ fn receive(id: u32, response: wasi::http::types::IncomingResponse) -> Result<Ans
     Ok(Answer { status, headers })
 }
 
-fn stream_error(e: StreamError, what: &str) -> String {
+pub fn stream_error(e: StreamError, what: &str) -> String {
     match e {
         StreamError::Closed => format!("connection closed while {what}"),
         // Not `to_debug_string()`: host error details are not the script's business (and

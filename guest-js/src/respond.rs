@@ -18,7 +18,8 @@ use crate::standalone_world::wasi;
 pub use wasi::http::types::ResponseOutparam;
 use wasi::http::types::{Fields, HeaderError, OutgoingBody, OutgoingResponse};
 use wasi::io::poll::Pollable;
-use wasi::io::streams::{OutputStream, StreamError};
+use wasi::http::types::IncomingBody;
+use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 /// The body being written. Field order is drop order: the stream goes before its body.
 struct Open {
@@ -26,11 +27,26 @@ struct Open {
     body: OutgoingBody,
 }
 
+/// A fetch() response body spliced straight into the reply (the script returned it unread):
+/// the host moves the bytes, no chunk passes through the script.
+struct Splicing {
+    src: InputStream,
+    body: IncomingBody,
+    /// What the last step waited for: room in the reply (`true`) or bytes from the source.
+    on_output: bool,
+}
+
 thread_local! {
     static OPEN: RefCell<Option<Open>> = const { RefCell::new(None) };
     /// The pump waits for room in the host's buffer.
     static WAITING: Cell<bool> = const { Cell::new(false) };
+    static SPLICING: RefCell<Option<Splicing>> = const { RefCell::new(None) };
 }
+
+/// Most bytes one splice moves.
+const SPLICE_SIZE: u64 = 1 << 20;
+/// Splices per wake-up before the event loop gets a turn (timers, other I/O).
+const SPLICES_PER_TURN: usize = 16;
 
 /// Headers the host sets itself on a streamed response (or that describe a whole body).
 fn skipped(name: &str) -> bool {
@@ -98,21 +114,116 @@ pub fn wait() {
     WAITING.with(|w| w.set(true));
 }
 
+/// Whether the pump waits (for room, or for a splice to end).
 pub fn waiting() -> bool {
-    WAITING.with(|w| w.get())
+    WAITING.with(|w| w.get()) || SPLICING.with(|s| s.borrow().is_some())
 }
 
 /// The pollable the event loop waits on while the pump waits.
 pub fn pollable() -> Option<Pollable> {
+    let on_input = SPLICING.with(|s| {
+        s.borrow()
+            .as_ref()
+            .and_then(|sp| (!sp.on_output).then(|| sp.src.subscribe()))
+    });
+    if on_input.is_some() {
+        return on_input;
+    }
     if !waiting() {
         return None;
     }
     OPEN.with(|o| o.borrow().as_ref().map(|open| open.stream.subscribe()))
 }
 
-/// The stream has room (or is closed): the wait is over.
-pub fn woke() {
-    WAITING.with(|w| w.set(false));
+/// How a wait of the pump ended.
+pub enum Woke {
+    /// Room in the reply: write on.
+    Room,
+    /// Not over yet (a splice moves on).
+    Again,
+    /// The splice is over: the source's end (`Ok`), the client gone (`Err(None)`), or the
+    /// source failed (`Err(Some(message))`).
+    Spliced(Result<(), Option<String>>),
+}
+
+/// The pollable of [`pollable`] is ready.
+pub fn woke() -> Woke {
+    if WAITING.with(|w| w.replace(false)) {
+        return Woke::Room;
+    }
+    let Some(mut sp) = SPLICING.with(|s| s.borrow_mut().take()) else {
+        return Woke::Room;
+    };
+    let step = OPEN.with(|o| {
+        let open = o.borrow();
+        let Some(open) = open.as_ref() else {
+            return Some(Err(None));
+        };
+        for _ in 0..SPLICES_PER_TURN {
+            let room = match open.stream.check_write() {
+                Ok(0) => {
+                    sp.on_output = true;
+                    return None;
+                }
+                Ok(n) => n.min(SPLICE_SIZE),
+                Err(_) => return Some(Err(None)),
+            };
+            match open.stream.splice(&sp.src, room) {
+                Ok(0) => {
+                    sp.on_output = false;
+                    return None;
+                }
+                Ok(_) => {}
+                // The reply's room was just checked: a closed stream here is the source's end.
+                Err(StreamError::Closed) => return Some(Ok(())),
+                Err(e) => {
+                    return Some(Err(Some(crate::outbound::stream_error(
+                        e,
+                        "reading the response body",
+                    ))))
+                }
+            }
+        }
+        sp.on_output = true;
+        None
+    });
+    match step {
+        None => {
+            SPLICING.with(|s| *s.borrow_mut() = Some(sp));
+            Woke::Again
+        }
+        Some(done) => {
+            let Splicing { src, body, .. } = sp;
+            drop(src);
+            let done = match done {
+                // A source the host cut short (a limit) says why in its trailer.
+                Ok(()) => match crate::outbound::end_of(body) {
+                    Some(reason) => Err(Some(reason)),
+                    None => Ok(()),
+                },
+                Err(e) => Err(e),
+            };
+            Woke::Spliced(done)
+        }
+    }
+}
+
+/// Splice fetch() body `id` (returned unread by the script) into the reply; the event loop moves
+/// it and says when it is over. False when there is no such body.
+pub fn splice(id: u32) -> bool {
+    match crate::outbound::take_body(id) {
+        Some((src, body)) => {
+            SPLICING.with(|s| {
+                *s.borrow_mut() = Some(Splicing {
+                    src,
+                    body,
+                    on_output: true,
+                })
+            });
+            true
+        }
+        None => false,
+    }
 }
 
 /// End the body: everything written is sent, then the end.
@@ -129,6 +240,7 @@ pub fn finish() {
 /// Drop an unfinished body (the host sends it on as broken).
 pub fn abort() {
     WAITING.with(|w| w.set(false));
+    SPLICING.with(|s| s.borrow_mut().take());
     OPEN.with(|o| o.borrow_mut().take());
 }
 

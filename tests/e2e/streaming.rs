@@ -219,3 +219,161 @@ async fn a_stream_cut_short_ends_broken_and_the_daemon_carries_on() {
         );
     }
 }
+
+/// A loopback upstream that generates its bodies as it sends them (nothing held whole):
+/// `/big?n=N` sends N bytes in 64 KiB writes; `/drip` sends "first\n", then "second\n" 600 ms
+/// later.
+async fn generating_upstream() -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                if let Some(n) = path.strip_prefix("/big?n=") {
+                    let n: usize = n.parse().unwrap();
+                    let reply = format!("HTTP/1.1 200 OK\r\ncontent-length: {n}\r\ncontent-type: application/octet-stream\r\n\r\n");
+                    if conn.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let chunk = vec![b'z'; 64 * 1024];
+                    let mut left = n;
+                    while left > 0 {
+                        let k = left.min(chunk.len());
+                        if conn.write_all(&chunk[..k]).await.is_err() {
+                            return;
+                        }
+                        left -= k;
+                    }
+                } else {
+                    let _ = conn
+                        .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n6\r\nfirst\n\r\n")
+                        .await;
+                    tokio::time::sleep(Duration::from_millis(600)).await;
+                    let _ = conn.write_all(b"7\r\nsecond\n\r\n0\r\n\r\n").await;
+                }
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    (base, task)
+}
+
+#[tokio::test]
+async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
+    const SIZE: usize = 50 << 20;
+    let (up, _task) = generating_upstream().await;
+    let dir = TempDir::new("sse-pipe");
+    let cfg = dir.0.join("sandbox.toml");
+    std::fs::write(
+        &cfg,
+        "max_reply_mb = 100\n[outbound]\nallow_private = [\"127.0.0.1/32\"]\nmax_response_mb = 64\nmax_total_mb = 128\n",
+    )
+    .unwrap();
+    let d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
+    let code = r#"export default { async fetch(request, env) {
+      const path = new URL(request.url).pathname;
+      if (path === "/drip") {
+        // Only the first chunk is read: it arrives before the upstream sends the second.
+        const reader = (await fetch(`${env.UP}/drip`)).body.getReader();
+        const { value } = await reader.read();
+        await reader.cancel();
+        return new Response(new TextDecoder().decode(value));
+      }
+      if (path === "/warm") return new Response("warm");
+      if (path.startsWith("/js/")) {
+        // Through the script: every chunk passes a TransformStream.
+        const upstream = await fetch(`${env.UP}/big?n=${path.slice(4)}`);
+        return new Response(upstream.body.pipeThrough(new TransformStream()));
+      }
+      return fetch(`${env.UP}/big?n=${path.slice(1)}`);
+    } };"#;
+    put_worker(
+        &d,
+        "pipe",
+        json!({ "code": code, "env": { "UP": up },
+                "globalOutbound": { "allow": [up], "allowPrivate": ["127.0.0.1/32"] } }),
+    )
+    .await;
+
+    // A fetch() body arrives as the upstream sends it.
+    let started = Instant::now();
+    let r = client().get(d.url("/workers/pipe/drip")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "first\n");
+    assert!(
+        started.elapsed() < Duration::from_millis(550),
+        "the first chunk waited for the whole body ({:?})",
+        started.elapsed()
+    );
+
+    // Warm: the instance and its pools exist before the baseline.
+    let warm = client().get(d.url("/workers/pipe/warm")).send().await.unwrap();
+    assert_eq!(warm.text().await.unwrap(), "warm");
+    let pid = d.child.id();
+    let before = rss_kib(pid);
+    let mut peak = before;
+    let mut r = client()
+        .get(d.url(&format!("/workers/pipe/{SIZE}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut got = 0usize;
+    let mut chunks = 0usize;
+    loop {
+        let chunk = match r.chunk().await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => panic!(
+                "the piped body broke after {got} bytes: {e}\n{}",
+                d.drain_logs().join("\n")
+            ),
+        };
+        assert!(chunk.iter().all(|&b| b == b'z'));
+        got += chunk.len();
+        chunks += 1;
+        if chunks % 64 == 0 {
+            peak = peak.max(rss_kib(pid));
+        }
+    }
+    peak = peak.max(rss_kib(pid));
+    assert_eq!(got, SIZE);
+    let grown = peak.saturating_sub(before);
+    eprintln!("piped {SIZE} bytes: the daemon's RSS grew by {grown} KiB (from {before} KiB)");
+    assert!(
+        grown < 16 * 1024,
+        "piping {SIZE} bytes grew the daemon's RSS by {grown} KiB"
+    );
+
+    // The same through the script's own streams (8 MiB: each chunk costs script CPU time).
+    let body = client()
+        .get(d.url(&format!("/workers/pipe/js/{}", 8 << 20)))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .expect("the body piped through a TransformStream ends cleanly");
+    assert_eq!(body.len(), 8 << 20);
+    assert!(body.iter().all(|&b| b == b'z'));
+
+    // An upstream body past the outbound limit (64 MiB here) is cut short as it arrives: the
+    // client sees a broken body, not a complete one.
+    let r = client()
+        .get(d.url(&format!("/workers/pipe/{}", 70 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.is_err(), "a body past the limit read as complete");
+}

@@ -69,7 +69,9 @@
       if (st.pending.locked) throw new TypeError("the response body stream is locked to a reader");
       // The host sends the head now and the body as pumpBody reads it.
       if (streamingCall) {
-        streamed = { stream: realStream(st), pending };
+        // A fetch() body returned unread is spliced by the host (no chunk passes through JS).
+        if (st.pending instanceof HostBody) { st.pending.locked = true; streamed = { host: st.pending, pending }; }
+        else streamed = { stream: st.pending, pending };
         return [response.status, response.statusText, responsePairs(response), null, true];
       }
       // Else the stream is read to its end here (the host takes the body whole).
@@ -85,15 +87,26 @@
   // the host as it comes, waiting while the host's buffer is full. A client that goes away
   // cancels the stream (its source's cancel() runs). Then the ctx.waitUntil promises.
   let streamingCall = false, streamed = null, writableWaiter = null;
-  function respondReady() {
+  function respondReady(outcome) {
     const w = writableWaiter;
     writableWaiter = null;
-    if (w !== null) w();
+    if (w !== null) w(outcome);
   }
   const writable = () => new Promise((resolve) => { writableWaiter = resolve; native.respondWait(); });
+  // Splice a fetch() body into the reply: true at its end, false when the client left, else
+  // why the source failed.
+  const spliced = (host) => new Promise((resolve) => {
+    writableWaiter = resolve;
+    if (!native.respondSplice(host.id)) { writableWaiter = null; resolve("the response body is no longer available"); }
+  });
   async function pumpBody() {
-    const { stream, pending } = streamed;
+    const { stream, host, pending } = streamed;
     streamed = null;
+    if (host !== undefined) {
+      const outcome = await spliced(host);
+      if (typeof outcome === "string") throw new TypeError(`fetch(${JSON.stringify(host.url)}) failed: ${outcome}`);
+      return finishPump(pending);
+    }
     const reader = stream.getReader();
     pump: for (;;) {
       const { value, done } = await reader.read();
@@ -113,6 +126,9 @@
         if (off < value.byteLength) await writable();
       }
     }
+    return finishPump(pending);
+  }
+  async function finishPump(pending) {
     native.respondFinish();
     const later = pending.concat(waitUntil);
     waitUntil = [];
