@@ -298,13 +298,17 @@ async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
       }
       return fetch(`${env.UP}/big?n=${path.slice(1)}`);
     } };"#;
-    put_worker(
-        &d,
-        "pipe",
-        json!({ "code": code, "env": { "UP": up },
-                "globalOutbound": { "allow": [up], "allowPrivate": ["127.0.0.1/32"] } }),
-    )
-    .await;
+    // "pipe" keeps the default limits (50 ms of CPU): a spliced body costs the script no CPU
+    // per byte. "pipejs" moves every chunk through the script, which does.
+    for (id, cpu_ms) in [("pipe", 50), ("pipejs", 1000)] {
+        put_worker(
+            &d,
+            id,
+            json!({ "code": code, "env": { "UP": up }, "limits": { "cpuMs": cpu_ms },
+                    "globalOutbound": { "allow": [up], "allowPrivate": ["127.0.0.1/32"] } }),
+        )
+        .await;
+    }
 
     // A fetch() body arrives as the upstream sends it.
     let started = Instant::now();
@@ -357,7 +361,7 @@ async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
 
     // The same through the script's own streams (8 MiB: each chunk costs script CPU time).
     let body = client()
-        .get(d.url(&format!("/workers/pipe/js/{}", 8 << 20)))
+        .get(d.url(&format!("/workers/pipejs/js/{}", 8 << 20)))
         .send()
         .await
         .unwrap()
@@ -376,4 +380,45 @@ async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.is_err(), "a body past the limit read as complete");
+}
+
+/// Red team: the call runs in its own task (so that it can outlive the head), which must not let
+/// a client that leaves early run calls past the daemon's admission. One that leaves before the
+/// head ends its call, as before streaming.
+#[tokio::test]
+async fn a_client_that_leaves_before_the_head_ends_the_call() {
+    let up = wasm_sandbox_tests::upstream::Upstream::start().await;
+    let dir = TempDir::new("sse-leave");
+    let cfg = dir.0.join("sandbox.toml");
+    std::fs::write(&cfg, "[outbound]\nallow_private = [\"127.0.0.1/32\"]\n").unwrap();
+    let d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
+    let code = r#"export default { async fetch(request, env) {
+      await scheduler.wait(1200);
+      await fetch(`${env.UP}/hello`);
+      return new Response("late");
+    } };"#;
+    put_worker(
+        &d,
+        "late",
+        json!({ "code": code, "env": { "UP": up.base() },
+                "globalOutbound": { "allow": [up.base()], "allowPrivate": ["127.0.0.1/32"] } }),
+    )
+    .await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        assert!(impatient.get(d.url("/workers/late/")).send().await.is_err());
+    }
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        up.seen().len(),
+        0,
+        "calls whose clients had left went on to fetch()"
+    );
+    // A patient client still gets its answer.
+    let r = client().get(d.url("/workers/late/")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "late");
+    assert_eq!(up.seen().len(), 1);
 }

@@ -441,7 +441,7 @@ impl Entrypoint {
         let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let this = self.clone();
         let flag = failed.clone();
-        let mut call = tokio::spawn(async move {
+        let call = tokio::spawn(async move {
             let mut trace = Trace::default();
             let mut run = this.worker.start("fetch", || Trigger::Fetch {
                 method: request.method().to_string(),
@@ -456,6 +456,10 @@ impl Entrypoint {
             finish_trace(&mut trace, &result, &mut run);
             (result, trace)
         });
+        // Until the head is handed over, the call belongs to this future: a caller that goes
+        // away (a client that left) ends it, as it would end a call made in place. (Detached, it
+        // would run on past the caller's admission.)
+        let mut call = AbortOnDrop(Some(call));
         let joined = |j: std::result::Result<(Result<Option<HttpResponse>>, Trace), _>| match j {
             Ok(done) => done,
             Err(e) => (
@@ -463,13 +467,17 @@ impl Entrypoint {
                 Trace::default(),
             ),
         };
+        let task = call.0.as_mut().expect("the call");
         tokio::select! {
             head = &mut head_rx => match head {
-                Ok(Ok(head)) => streamed(head, failed, Finished::Running(call)),
+                Ok(Ok(head)) => {
+                    let task = call.0.take().expect("the call");
+                    streamed(head, failed, Finished::Running(task))
+                }
                 // No head: the response came whole (or the call failed before it).
-                _ => whole(joined(call.await)),
+                _ => whole(joined(call.0.as_mut().expect("the call").await)),
             },
-            done = &mut call => match head_rx.try_recv() {
+            done = task => match head_rx.try_recv() {
                 // A short stream: the body is already in the buffer.
                 Ok(Ok(head)) => {
                     let (result, trace) = joined(done);
@@ -844,5 +852,16 @@ impl http_body::Body for StreamedBody {
 
     fn is_end_stream(&self) -> bool {
         self.ended
+    }
+}
+
+/// A call's task, aborted when dropped (unless taken out).
+struct AbortOnDrop<T>(Option<tokio::task::JoinHandle<T>>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
     }
 }
