@@ -72,6 +72,7 @@ fn from_wit(request: HttpRequest) -> Request {
         url: request.url,
         headers: request.headers,
         body: request.body,
+        stream: None,
     }
 }
 
@@ -131,9 +132,12 @@ impl WorkerGuest for Component {
     fn fetch_streaming(
         entrypoint: Option<String>,
         request: HttpRequest,
+        body: Option<wasi::http::types::IncomingBody>,
         out: wasi::http::types::ResponseOutparam,
     ) -> Result<Option<HttpResponse>, JsError> {
-        match crate::fetch_to(entrypoint.as_deref(), from_wit(request), Some(out)).0 {
+        let mut request = from_wit(request);
+        request.stream = body;
+        match crate::fetch_to(entrypoint.as_deref(), request, Some(out)).0 {
             Ok(crate::Reply::Whole(r)) => Ok(Some(to_wit_response(r))),
             Ok(crate::Reply::Streamed) => Ok(None),
             Err(f) => Err(to_wit(f)),

@@ -120,6 +120,8 @@ pub struct Request {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// The body still arriving (then `body` is none): the script reads it as it comes.
+    pub stream: Option<outbound::IncomingBody>,
 }
 
 pub struct Response {
@@ -535,7 +537,7 @@ fn dispatch_loaded<R>(
         calls::clear();
         respond::abort();
         let internals = engine.internals.clone();
-        engine.runtime.context().with(|ctx| {
+        let result = engine.runtime.context().with(|ctx| {
             let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
             let result = dispatch(&ctx, &internals)?;
             let value = match result.as_promise() {
@@ -546,7 +548,13 @@ fn dispatch_loaded<R>(
                 }
             };
             finish(&ctx, &internals, value)
-        })
+        });
+        // What the call left in flight (a fetch never awaited, a body never read) ends with it:
+        // an idle instance holds no connection.
+        outbound::clear();
+        #[cfg(not(feature = "standalone"))]
+        calls::clear();
+        result
     })
 }
 
@@ -588,6 +596,11 @@ pub fn fetch_to(
                 }
                 None => None,
             };
+            // A body still arriving is read like a fetch() response body, under an id.
+            let body_id = match request.stream {
+                Some(b) => Some(outbound::adopt(b).map_err(|m| error(Kind::Internal, m))?),
+                None => None,
+            };
             // The response array itself when the handler answered synchronously, else a promise.
             dispatch
                 .call((
@@ -597,10 +610,13 @@ pub fn fetch_to(
                     headers,
                     body,
                     streaming,
+                    body_id,
                 ))
                 .map_err(|e| describe(ctx, e))
         },
         |ctx, internals, value| {
+            // A streamed body's job (its stream or fetch() body, its call's serial).
+            let job: Option<Object<'_>> = value.as_array().and_then(|a| a.get(4).ok());
             let head = response_from_js(ctx, value)?;
             if head.body.is_some() {
                 return Ok(Reply::Whole(head.into_response()));
@@ -608,11 +624,13 @@ pub fn fetch_to(
             let out = out
                 .take()
                 .ok_or_else(|| error(Kind::Internal, "a streamed response without an outparam"))?;
-            respond::start(out, head.status, &head.headers)
+            let job = job.ok_or_else(|| error(Kind::Internal, "a streamed body without its job"))?;
+            let call: u32 = job.get("serial").map_err(|e| describe(ctx, e))?;
+            respond::start(out, head.status, &head.headers, call)
                 .map_err(|m| error(Kind::BadReturn, m))?;
             let pump: Function<'_> = internals.get("pumpBody").map_err(|e| describe(ctx, e))?;
             let promise: javy::quickjs::Promise<'_> =
-                pump.call(()).map_err(|e| describe(ctx, e))?;
+                pump.call((job,)).map_err(|e| describe(ctx, e))?;
             let done = event_loop::drive(ctx, internals, promise);
             if done.is_err() || respond::is_open() {
                 // Cut short: the host passes the body on as broken.

@@ -219,12 +219,12 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         "respondWrite",
         Function::new(
             ctx.clone(),
-            |ctx: Ctx<'js>, chunk: TypedArray<'js, u8>, offset: usize| -> Result<f64> {
+            |ctx: Ctx<'js>, chunk: TypedArray<'js, u8>, offset: usize, call: u32| -> Result<f64> {
                 let bytes = chunk
                     .as_bytes()
                     .ok_or_else(|| Exception::throw_type(&ctx, "the chunk's buffer is detached"))?;
                 let rest = bytes.get(offset..).unwrap_or(&[]);
-                match crate::respond::write(rest) {
+                match crate::respond::write(call, rest) {
                     Ok(Some(n)) => Ok(n as f64),
                     Ok(None) => Ok(-1.0),
                     Err(m) => Err(Exception::throw_type(&ctx, &m)),

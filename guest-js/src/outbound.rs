@@ -15,9 +15,10 @@ use crate::engine_world::wasi;
 use crate::standalone_world::wasi;
 
 use wasi::http::outgoing_handler;
+pub use wasi::http::types::IncomingBody;
 use wasi::http::types::{
-    ErrorCode, Fields, FutureIncomingResponse, HeaderError, IncomingBody, Method, OutgoingBody,
-    OutgoingRequest, Scheme,
+    ErrorCode, Fields, FutureIncomingResponse, HeaderError, Method, OutgoingBody, OutgoingRequest,
+    Scheme,
 };
 use wasi::io::poll;
 use wasi::io::streams::{InputStream, StreamError};
@@ -153,13 +154,17 @@ pub fn send(
     if written {
         let _ = OutgoingBody::finish(out_body, None);
     }
-    let id = NEXT_ID.with(|n| {
+    let id = next_id();
+    PENDING.with(|p| p.borrow_mut().insert(id, future));
+    Ok(id)
+}
+
+fn next_id() -> u32 {
+    NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id.wrapping_add(1).max(1));
         id
-    });
-    PENDING.with(|p| p.borrow_mut().insert(id, future));
-    Ok(id)
+    })
 }
 
 /// Drop an in-flight request (abort) or a body not read to its end: the host cancels it.
@@ -202,6 +207,25 @@ pub fn pollables() -> Vec<(Waiting, poll::Pollable)> {
         }
     });
     all
+}
+
+/// Keep an incoming request body for the script to read, under a new id.
+pub fn adopt(body: IncomingBody) -> Result<u32, String> {
+    let stream = body
+        .stream()
+        .map_err(|_| "the request body stream is unavailable".to_string())?;
+    let id = next_id();
+    BODIES.with(|b| {
+        b.borrow_mut().insert(
+            id,
+            Receiving {
+                stream,
+                body,
+                want: Want::Nothing,
+            },
+        )
+    });
+    Ok(id)
 }
 
 /// Hand body `id` over whole (to be spliced into a streamed reply): its stream and its body.

@@ -36,7 +36,12 @@ struct Splicing {
     on_output: bool,
 }
 
+/// The trailer a complete body ends with: the host treats any other end as a body cut short.
+const COMPLETE_TRAILER: &str = "x-wasm-sandbox-complete";
+
 thread_local! {
+    /// The call (the prelude's serial) whose body is open: a pump of another call is refused.
+    static CALL: Cell<u32> = const { Cell::new(0) };
     static OPEN: RefCell<Option<Open>> = const { RefCell::new(None) };
     /// The pump waits for room in the host's buffer.
     static WAITING: Cell<bool> = const { Cell::new(false) };
@@ -53,12 +58,19 @@ fn skipped(name: &str) -> bool {
     name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("transfer-encoding")
 }
 
-/// Send the head through `out` and open the body.
+/// Whether `call` is the call whose body is open.
+fn current(call: u32) -> bool {
+    CALL.with(|c| c.get()) == call
+}
+
+/// Send the head through `out` and open the body, for the prelude's call `call`.
 pub fn start(
     out: ResponseOutparam,
     status: u16,
     headers: &[(String, String)],
+    call: u32,
 ) -> Result<(), String> {
+    CALL.with(|c| c.set(call));
     let fields = Fields::new();
     for (name, value) in headers {
         if skipped(name) {
@@ -87,7 +99,10 @@ pub fn start(
 
 /// Write as much of `bytes` as the host takes now: the count written, `None` when the client
 /// has gone away (or no body is open).
-pub fn write(bytes: &[u8]) -> Result<Option<usize>, String> {
+pub fn write(call: u32, bytes: &[u8]) -> Result<Option<usize>, String> {
+    if !current(call) {
+        return Ok(None);
+    }
     OPEN.with(|o| {
         let open = o.borrow();
         let Some(open) = open.as_ref() else {
@@ -110,8 +125,10 @@ pub fn write(bytes: &[u8]) -> Result<Option<usize>, String> {
 }
 
 /// The pump waits for room: the event loop now includes the stream's pollable.
-pub fn wait() {
-    WAITING.with(|w| w.set(true));
+pub fn wait(call: u32) {
+    if current(call) && is_open() {
+        WAITING.with(|w| w.set(true));
+    }
 }
 
 /// Whether the pump waits (for room, or for a splice to end).
@@ -174,8 +191,13 @@ pub fn woke() -> Woke {
                     return None;
                 }
                 Ok(_) => {}
-                // The reply's room was just checked: a closed stream here is the source's end.
-                Err(StreamError::Closed) => return Some(Ok(())),
+                // Either end: the reply's stream says whether it was the client.
+                Err(StreamError::Closed) => {
+                    return Some(match open.stream.check_write() {
+                        Ok(_) => Ok(()),
+                        Err(_) => Err(None),
+                    })
+                }
                 Err(e) => {
                     return Some(Err(Some(crate::outbound::stream_error(
                         e,
@@ -210,7 +232,10 @@ pub fn woke() -> Woke {
 
 /// Splice fetch() body `id` (returned unread by the script) into the reply; the event loop moves
 /// it and says when it is over. False when there is no such body.
-pub fn splice(id: u32) -> bool {
+pub fn splice(id: u32, call: u32) -> bool {
+    if !current(call) || !is_open() {
+        return false;
+    }
     match crate::outbound::take_body(id) {
         Some((src, body)) => {
             SPLICING.with(|s| {
@@ -226,19 +251,25 @@ pub fn splice(id: u32) -> bool {
     }
 }
 
-/// End the body: everything written is sent, then the end.
-pub fn finish() {
+/// End the body: everything written is sent, then the end, marked as complete.
+pub fn finish(call: u32) {
+    if !current(call) {
+        return;
+    }
     WAITING.with(|w| w.set(false));
     if let Some(open) = OPEN.with(|o| o.borrow_mut().take()) {
         // What was written is already in the host's buffer (a write is a send there).
         let Open { stream, body } = open;
         drop(stream);
-        let _ = OutgoingBody::finish(body, None);
+        let trailers = Fields::new();
+        let _ = trailers.append(COMPLETE_TRAILER, b"1");
+        let _ = OutgoingBody::finish(body, Some(trailers));
     }
 }
 
 /// Drop an unfinished body (the host sends it on as broken).
 pub fn abort() {
+    CALL.with(|c| c.set(0));
     WAITING.with(|w| w.set(false));
     SPLICING.with(|s| s.borrow_mut().take());
     OPEN.with(|o| o.borrow_mut().take());

@@ -156,6 +156,7 @@ fn read_request(request: &IncomingRequest) -> Result<Request, String> {
         url: format!("{scheme}://{authority}{path}"),
         headers,
         body: if body.is_empty() { None } else { Some(body) },
+        stream: None,
     })
 }
 

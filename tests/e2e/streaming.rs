@@ -26,15 +26,18 @@ export default { async fetch(request) {
 } };
 "#;
 
-/// An endless pull source; what happened to it is kept in module state (`/state`).
+/// An endless pull source; what happened to it is kept in KV (`/state` reads it from whichever
+/// instance answers: the streaming call holds its own).
 const ENDLESS: &str = r#"
-let cancelled = null, pulls = 0;
-export default { async fetch(request) {
-  if (new URL(request.url).pathname === "/state") return Response.json({ cancelled, pulls });
+export default { async fetch(request, env) {
+  if (new URL(request.url).pathname === "/state") {
+    return Response.json({ cancelled: await env.KV.get("cancelled"), pulls: Number(await env.KV.get("pulls")) });
+  }
   const chunk = new Uint8Array(64 * 1024).fill(120);
+  let pulls = 0;
   return new Response(new ReadableStream({
-    pull(c) { pulls++; c.enqueue(chunk); },
-    cancel(reason) { cancelled = `${reason && reason.name}: ${reason && reason.message}`; },
+    async pull(c) { pulls++; await env.KV.put("pulls", String(pulls)); c.enqueue(chunk); },
+    async cancel(reason) { await env.KV.put("cancelled", `${reason && reason.name}: ${reason && reason.message}`); },
   }));
 } };
 "#;
@@ -135,7 +138,12 @@ async fn sse_events_reach_the_client_before_the_script_writes_the_last() {
 async fn a_slow_client_holds_the_script_back_and_leaving_cancels_the_stream() {
     let dir = TempDir::new("sse-slow");
     let d = TestDaemon::start(&dir.0, &[], &[]);
-    put_worker(&d, "endless", json!({ "code": ENDLESS })).await;
+    put_worker(
+        &d,
+        "endless",
+        json!({ "code": ENDLESS, "bindings": { "KV": { "kv": "endless" } } }),
+    )
+    .await;
     let state = || async {
         client()
             .get(d.url("/workers/endless/state"))
@@ -147,6 +155,7 @@ async fn a_slow_client_holds_the_script_back_and_leaving_cancels_the_stream() {
             .unwrap()
     };
     assert_eq!(state().await["pulls"], 0);
+    assert!(state().await["cancelled"].is_null());
     let before = rss_kib(d.child.id());
 
     // A client that asks and then reads nothing for two seconds, with a small receive buffer.
@@ -192,7 +201,7 @@ async fn a_stream_cut_short_ends_broken_and_the_daemon_carries_on() {
     put_worker(
         &d,
         "breaks",
-        json!({ "code": BREAKS, "limits": { "cpuMs": 200, "wallMs": 3000 } }),
+        json!({ "code": BREAKS, "limits": { "cpuMs": 200, "wallMs": 15000 } }),
     )
     .await;
     for how in ["throw", "spin", "string", "hang"] {
@@ -222,13 +231,20 @@ async fn a_stream_cut_short_ends_broken_and_the_daemon_carries_on() {
 
 /// A loopback upstream that generates its bodies as it sends them (nothing held whole):
 /// `/big?n=N` sends N bytes in 64 KiB writes; `/drip` sends "first\n", then "second\n" 600 ms
-/// later.
-async fn generating_upstream() -> (String, tokio::task::JoinHandle<()>) {
+/// later. The counter says how many `/big` bodies the other side closed before their end.
+async fn generating_upstream() -> (
+    String,
+    tokio::task::JoinHandle<()>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let closed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = closed.clone();
     let task = tokio::spawn(async move {
         while let Ok((mut conn, _)) = listener.accept().await {
+            let counter = counter.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
                 let mut buf = [0u8; 1024];
@@ -251,6 +267,7 @@ async fn generating_upstream() -> (String, tokio::task::JoinHandle<()>) {
                     while left > 0 {
                         let k = left.min(chunk.len());
                         if conn.write_all(&chunk[..k]).await.is_err() {
+                            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             return;
                         }
                         left -= k;
@@ -266,13 +283,13 @@ async fn generating_upstream() -> (String, tokio::task::JoinHandle<()>) {
             });
         }
     });
-    (base, task)
+    (base, task, closed)
 }
 
 #[tokio::test]
 async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
     const SIZE: usize = 50 << 20;
-    let (up, _task) = generating_upstream().await;
+    let (up, _task, _) = generating_upstream().await;
     let dir = TempDir::new("sse-pipe");
     let cfg = dir.0.join("sandbox.toml");
     std::fs::write(
@@ -421,4 +438,124 @@ async fn a_client_that_leaves_before_the_head_ends_the_call() {
     let r = client().get(d.url("/workers/late/")).send().await.unwrap();
     assert_eq!(r.text().await.unwrap(), "late");
     assert_eq!(up.seen().len(), 1);
+}
+
+/// Red team: a stream left over from an earlier call on the same (warm) instance, fed by a
+/// later request, must not write into that request's reply (nor end it as complete).
+#[tokio::test]
+async fn a_stream_of_an_earlier_call_cannot_write_into_a_later_reply() {
+    let dir = TempDir::new("sse-stale");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let code = r#"let stash = null;
+    export default { async fetch(request) {
+      const enc = new TextEncoder();
+      if (new URL(request.url).pathname === "/a") {
+        // Waits on nothing: the call ends (never settled) with its pump suspended.
+        return new Response(new ReadableStream({ start(c) { stash = c; } }));
+      }
+      let n = 0;
+      return new Response(new ReadableStream({
+        pull(c) {
+          if (n === 0 && stash) { try { stash.enqueue(enc.encode("LEAK")); stash.close(); } catch {} }
+          if (n++ < 3) c.enqueue(enc.encode("b")); else c.close();
+        },
+      }));
+    } };"#;
+    put_worker(&d, "stale", json!({ "code": code })).await;
+    let a = client().get(d.url("/workers/stale/a")).send().await.unwrap();
+    assert!(a.bytes().await.is_err(), "/a never settled: its body ends broken");
+    for _ in 0..3 {
+        let b = client().get(d.url("/workers/stale/b")).send().await.unwrap();
+        assert_eq!(b.bytes().await.expect("/b is complete"), "bbb");
+    }
+}
+
+/// Red team: a fetch() body the script never reads does not keep its upstream connection (and
+/// the host's reader) open on the idle instance after the call.
+#[tokio::test]
+async fn an_unread_fetch_body_is_closed_when_the_call_ends() {
+    let (up, _task, closed) = generating_upstream().await;
+    let dir = TempDir::new("sse-unread");
+    let cfg = dir.0.join("sandbox.toml");
+    std::fs::write(&cfg, "[outbound]\nallow_private = [\"127.0.0.1/32\"]\n").unwrap();
+    let d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
+    let code = r#"export default { async fetch(request, env) {
+      const r = await fetch(`${env.UP}/big?n=${100 << 20}`);
+      return new Response(`status ${r.status}`);
+    } };"#;
+    put_worker(
+        &d,
+        "unread",
+        json!({ "code": code, "env": { "UP": up },
+                "globalOutbound": { "allow": [up], "allowPrivate": ["127.0.0.1/32"] } }),
+    )
+    .await;
+    let r = client().get(d.url("/workers/unread/")).send().await.unwrap();
+    assert_eq!(r.text().await.unwrap(), "status 200");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while closed.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the upstream connection stayed open after the call"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Red team: an HTTP/1.0 client learns a body's end only from the connection closing, so a
+/// streamed body cut short would read as complete: it gets an error status instead.
+#[tokio::test]
+async fn http_1_0_clients_never_read_a_broken_stream_as_complete() {
+    let dir = TempDir::new("sse-http10");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    put_worker(&d, "breaks", json!({ "code": BREAKS })).await;
+    let addr = d.base.trim_start_matches("http://").to_owned();
+    let raw = |path: &str| {
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(conn, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).unwrap();
+        reply
+    };
+    let broken = raw("/workers/breaks/throw");
+    assert!(broken.starts_with("HTTP/1.0 502"), "{broken}");
+    let ok = raw("/workers/breaks/ok");
+    assert!(ok.starts_with("HTTP/1.0 200"), "{ok}");
+    assert!(ok.ends_with("part 1\npart 2\n"), "{ok}");
+}
+
+/// Red team: a client that leaves while the script waits on something other than a write (a
+/// timer) does not hold the instance and the daemon's admission until the wall-time limit.
+#[tokio::test]
+async fn a_client_that_leaves_a_quiet_stream_frees_its_admission_soon() {
+    let dir = TempDir::new("sse-quiet");
+    let d = TestDaemon::start(&dir.0, &["--max-concurrent-requests", "1"], &[]);
+    let code = r#"export default { async fetch(request) {
+      if (new URL(request.url).pathname === "/quick") return new Response("quick");
+      const { readable, writable } = new TransformStream();
+      const w = writable.getWriter();
+      (async () => { await w.write(new TextEncoder().encode("data: hello\n\n")); await scheduler.wait(20000); await w.close(); })();
+      return new Response(readable);
+    } };"#;
+    put_worker(&d, "quiet", json!({ "code": code })).await;
+    let mut r = client().get(d.url("/workers/quiet/")).send().await.unwrap();
+    assert_eq!(r.chunk().await.unwrap().unwrap(), "data: hello\n\n");
+    // While it runs, it holds the only admission.
+    let busy = client().get(d.url("/workers/quiet/quick")).send().await.unwrap();
+    assert_eq!(busy.status(), 503);
+    drop(r);
+    let left = Instant::now();
+    loop {
+        let q = client().get(d.url("/workers/quiet/quick")).send().await.unwrap();
+        if q.status() == 200 {
+            break;
+        }
+        assert!(
+            left.elapsed() < Duration::from_secs(8),
+            "the admission was still held {:?} after the client left",
+            left.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -62,9 +62,6 @@ pub(crate) struct InstanceState {
     pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
     /// The invocation running now, for live tail events.
     pub(crate) invocation: Option<crate::observe::InvocationCtx>,
-    /// Set by a streaming fetch: raised when the call fails, so that a body whose head already
-    /// went out ends broken, never as if complete (see `worker::StreamedBody`).
-    pub(crate) stream_failed: Option<Arc<AtomicBool>>,
 }
 
 impl WasiHttpView for InstanceState {
@@ -350,7 +347,6 @@ impl Sandbox {
                 host.config.tree.max_calls_in_flight.max(1) as usize,
             )),
             invocation: None,
-            stream_failed: None,
         };
         let mut store = Store::new(&host.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -570,12 +566,6 @@ impl Sandbox {
             tokio::time::timeout(limits.wall_time, metered).await
         };
         let state = self.store.data_mut();
-        // Before anything of the store is dropped: the body's end must read as broken.
-        if let Some(flag) = state.stream_failed.take() {
-            if !matches!(result, Ok(Ok(Ok(_)))) || meter.fatal.lock().unwrap().is_some() {
-                flag.store(true, Ordering::Release);
-            }
-        }
         for call in state.spawned.drain(..) {
             call.abort();
         }

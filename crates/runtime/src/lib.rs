@@ -66,4 +66,6 @@ pub use outbound::{
 pub use trace::{Level, LogLine, Trace};
 pub use tree::TreeLimits;
 pub use trim::TrimStats;
-pub use worker::{Body, BodyError, Entrypoint, Finished, Invocation, StatusText, Streaming, Worker};
+pub use worker::{
+    Body, BodyError, Entrypoint, Finished, Invocation, RequestBody, StatusText, Streaming, Worker,
+};

@@ -436,11 +436,13 @@ impl Entrypoint {
     /// the body cancels the stream (the source's `cancel()` runs). CPU and wall-time limits apply
     /// until the body's end; a body cut short (a limit, an exception) ends with an error, never
     /// as if complete. Any other response comes whole, as from `fetch`.
-    pub async fn fetch_streaming(&self, request: http::Request<Bytes>) -> Streaming {
+    ///
+    /// The request body may still be arriving ([`RequestBody::Stream`]): the script then reads it
+    /// as it comes; an error from it (a limit the caller enforces) reaches the script as a
+    /// `TypeError` with the error's message.
+    pub async fn fetch_streaming(&self, request: http::Request<RequestBody>) -> Streaming {
         let (head_tx, mut head_rx) = tokio::sync::oneshot::channel();
-        let failed = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let this = self.clone();
-        let flag = failed.clone();
         let call = tokio::spawn(async move {
             let mut trace = Trace::default();
             let mut run = this.worker.start("fetch", || Trigger::Fetch {
@@ -450,7 +452,7 @@ impl Entrypoint {
             });
             let span = run.span();
             let result = this
-                .run_streaming(request, head_tx, flag, &mut trace, &mut run)
+                .run_streaming(request, head_tx, &mut trace, &mut run)
                 .instrument(span)
                 .await;
             finish_trace(&mut trace, &result, &mut run);
@@ -472,7 +474,7 @@ impl Entrypoint {
             head = &mut head_rx => match head {
                 Ok(Ok(head)) => {
                     let task = call.0.take().expect("the call");
-                    streamed(head, failed, Finished::Running(task))
+                    streamed(head, Finished::Running(task))
                 }
                 // No head: the response came whole (or the call failed before it).
                 _ => whole(joined(call.0.as_mut().expect("the call").await)),
@@ -481,7 +483,7 @@ impl Entrypoint {
                 // A short stream: the body is already in the buffer.
                 Ok(Ok(head)) => {
                     let (result, trace) = joined(done);
-                    streamed(head, failed, Finished::Done(Some((result.map(|_| ()), trace))))
+                    streamed(head, Finished::Done(Some((result.map(|_| ()), trace))))
                 }
                 _ => whole(joined(done)),
             },
@@ -490,12 +492,26 @@ impl Entrypoint {
 
     async fn run_streaming(
         &self,
-        request: http::Request<Bytes>,
+        request: http::Request<RequestBody>,
         head: HeadSender,
-        failed: Arc<std::sync::atomic::AtomicBool>,
         trace: &mut Trace,
         run: &mut Running,
     ) -> Result<Option<HttpResponse>> {
+        let (parts, body) = request.into_parts();
+        let (request, arriving) = match body {
+            RequestBody::Whole(bytes) => (http::Request::from_parts(parts, bytes), None),
+            RequestBody::Stream(body) => (
+                http::Request::from_parts(parts, Bytes::new()),
+                Some(wasmtime_wasi_http::p2::body::HostIncomingBody::new({
+                    use http_body_util::BodyExt;
+                    ErrorAsTrailer {
+                        inner: body,
+                        done: false,
+                    }
+                    .boxed_unsync()
+                })),
+            ),
+        };
         let request = to_wit_request(request);
         let name = self.name.clone();
         self.invoke(
@@ -505,10 +521,13 @@ impl Entrypoint {
                 Box::pin(async move {
                     use wasmtime_wasi_http::WasiHttpView;
                     let out = store.data_mut().http().new_response_outparam(head)?;
-                    store.data_mut().stream_failed = Some(failed);
+                    let body = match arriving {
+                        Some(b) => Some(store.data_mut().table.push(b)?),
+                        None => None,
+                    };
                     engine
                         .sandbox_worker_guest()
-                        .call_fetch_streaming(&mut *store, name.as_deref(), &request, out)
+                        .call_fetch_streaming(&mut *store, name.as_deref(), &request, body, out)
                         .await
                 })
             }),
@@ -780,9 +799,12 @@ fn whole((result, trace): (Result<Option<HttpResponse>>, Trace)) -> Streaming {
 
 fn streamed(
     head: hyper::Response<wasmtime_wasi_http::p2::body::HyperOutgoingBody>,
-    failed: Arc<std::sync::atomic::AtomicBool>,
     finished: Finished,
 ) -> Streaming {
+    let call = match &finished {
+        Finished::Running(task) => Some(task.abort_handle()),
+        Finished::Done(_) => None,
+    };
     let (parts, body) = head.into_parts();
     // The guest checked the head; the host does not rely on it (the body is dropped on a bad
     // one, which cancels the stream).
@@ -799,8 +821,9 @@ fn streamed(
             use http_body_util::BodyExt;
             StreamedBody {
                 inner: body,
-                failed,
+                complete: false,
                 ended: false,
+                call,
             }
             .boxed_unsync()
         })
@@ -808,12 +831,37 @@ fn streamed(
     Streaming { result, finished }
 }
 
-/// A body the guest writes as the script produces it. Its end reads as broken when the call
-/// failed (the store was dropped mid-body: the wasi-http body alone would end cleanly).
+/// A body the guest writes as the script produces it. Complete only when the guest ended it
+/// with its completion trailer: any other end (the guest dropped it, the store went away with
+/// a limit or a trap, the runtime shut down) is a body cut short, and reads as an error.
 struct StreamedBody {
     inner: wasmtime_wasi_http::p2::body::HyperOutgoingBody,
-    failed: Arc<std::sync::atomic::AtomicBool>,
+    complete: bool,
     ended: bool,
+    /// The call sending this body: when the body is dropped before its end (the client left),
+    /// the call gets [`LEFT_GRACE`] to notice at its next write and cancel its stream, and is
+    /// then ended (a script waiting on something else would otherwise hold its instance and
+    /// admission until its wall-time limit).
+    call: Option<tokio::task::AbortHandle>,
+}
+
+/// How long a call whose client left may go on (to run its stream's `cancel()`).
+const LEFT_GRACE: Duration = Duration::from_secs(2);
+
+/// The trailer a complete streamed body ends with (set by the guest; not sent on).
+const COMPLETE_TRAILER: &str = "x-wasm-sandbox-complete";
+
+impl Drop for StreamedBody {
+    fn drop(&mut self) {
+        if let Some(call) = self.call.take().filter(|_| !self.ended) {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    tokio::time::sleep(LEFT_GRACE).await;
+                    call.abort();
+                });
+            }
+        }
+    }
 }
 
 impl http_body::Body for StreamedBody {
@@ -825,33 +873,113 @@ impl http_body::Body for StreamedBody {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Bytes>, BodyError>>> {
         use std::task::Poll;
-        if self.ended {
-            return Poll::Ready(None);
-        }
-        match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
-            Poll::Ready(None) => {
-                self.ended = true;
-                if self.failed.load(Ordering::Acquire) {
-                    Poll::Ready(Some(Err(
-                        "the worker's response body was cut short (the call failed)".into(),
-                    )))
-                } else {
-                    Poll::Ready(None)
+        loop {
+            if self.ended {
+                return Poll::Ready(None);
+            }
+            return match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+                Poll::Ready(None) => {
+                    self.ended = true;
+                    if self.complete {
+                        Poll::Ready(None)
+                    } else {
+                        Poll::Ready(Some(Err(
+                            "the worker's response body was cut short".into(),
+                        )))
+                    }
                 }
-            }
-            Poll::Ready(Some(Err(e))) => {
-                self.ended = true;
-                Poll::Ready(Some(Err(format!(
-                    "the worker's response body was cut short ({e})"
-                )
-                .into())))
-            }
-            other => other.map(|f| f.map(|r| r.map_err(|e| e.to_string().into()))),
+                Poll::Ready(Some(Err(e))) => {
+                    self.ended = true;
+                    Poll::Ready(Some(Err(format!(
+                        "the worker's response body was cut short ({e})"
+                    )
+                    .into())))
+                }
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => Poll::Ready(Some(Ok(http_body::Frame::data(data)))),
+                    // The guest's only trailer is its completion mark.
+                    Err(frame) => {
+                        if frame
+                            .trailers_ref()
+                            .is_some_and(|t| t.contains_key(COMPLETE_TRAILER))
+                        {
+                            self.complete = true;
+                        }
+                        continue;
+                    }
+                },
+                Poll::Pending => Poll::Pending,
+            };
         }
     }
 
     fn is_end_stream(&self) -> bool {
         self.ended
+    }
+}
+
+/// A request body for [`Entrypoint::fetch_streaming`]: whole, or still arriving.
+pub enum RequestBody {
+    /// The whole body (empty: none).
+    Whole(Bytes),
+    /// A body the script reads as it arrives; an error ends it, and the script's read fails with
+    /// the error's message.
+    Stream(Body),
+}
+
+impl From<Bytes> for RequestBody {
+    fn from(bytes: Bytes) -> Self {
+        RequestBody::Whole(bytes)
+    }
+}
+
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestBody::Whole(b) => write!(f, "Whole({} bytes)", b.len()),
+            RequestBody::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+/// A request body on its way into the guest. wasmtime-wasi-http hands a body's error to the
+/// guest without its message; a trailer carries it instead (as for outbound bodies cut short),
+/// so that the script's read fails with the caller's reason.
+struct ErrorAsTrailer {
+    inner: Body,
+    done: bool,
+}
+
+impl http_body::Body for ErrorAsTrailer {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Err(e))) => {
+                self.done = true;
+                let mut trailers = http::HeaderMap::new();
+                let value = http::HeaderValue::from_str(&e.to_string())
+                    .unwrap_or_else(|_| http::HeaderValue::from_static("the body failed"));
+                trailers.insert(crate::outbound::BODY_ERROR_TRAILER, value);
+                Poll::Ready(Some(Ok(http_body::Frame::trailers(trailers))))
+            }
+            // Trailers of the caller's own are not the script's business.
+            Poll::Ready(Some(Ok(frame))) if frame.is_trailers() => Poll::Ready(None),
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Ok(frame))) => Poll::Ready(Some(Ok(frame))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

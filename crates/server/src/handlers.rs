@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Method, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
@@ -253,73 +253,194 @@ impl BodyError {
     }
 }
 
-async fn read_body(
-    state: &AppState,
-    body: Incoming,
-    headers: &http::HeaderMap,
-) -> Result<Bytes, BodyError> {
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::TooLarge(max) => write!(f, "the request body is larger than {max} bytes"),
+            BodyError::Timeout(t) => write!(
+                f,
+                "the request body was not received within {} ms",
+                t.as_millis()
+            ),
+            BodyError::TooSlow(rate) => {
+                write!(f, "the request body arrived slower than {rate} bytes/s")
+            }
+            BodyError::Broken(e) => write!(f, "the request body broke off: {e}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for BodyError {}
+
+/// A request body arriving under the daemon's limits: at most `max_body_bytes`, all of it
+/// within `body_read_timeout_ms`, and after [`UPLOAD_GRACE`] at least `min_upload_bytes_per_sec`
+/// on average since the start (a client trickling bytes cannot hold a request open for the
+/// whole timeout). Whether it is read whole before the worker runs or streamed into it, the same
+/// limits hold.
+struct Upload {
+    inner: Incoming,
+    max: usize,
+    seen: usize,
+    rate: u64,
+    timeout: Duration,
+    started: tokio::time::Instant,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    check: std::pin::Pin<Box<tokio::time::Sleep>>,
+    done: bool,
+}
+
+impl Upload {
+    fn new(state: &AppState, inner: Incoming) -> Self {
+        let started = tokio::time::Instant::now();
+        let timeout = Duration::from_millis(state.config.body_read_timeout_ms);
+        Upload {
+            inner,
+            max: state.config.max_body_bytes,
+            seen: 0,
+            rate: state.config.min_upload_bytes_per_sec,
+            timeout,
+            started,
+            deadline: Box::pin(tokio::time::sleep_until(started + timeout)),
+            check: Box::pin(tokio::time::sleep_until(started + UPLOAD_GRACE)),
+            done: false,
+        }
+    }
+
+    fn fail(&mut self, e: BodyError) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BodyError>>> {
+        self.done = true;
+        std::task::Poll::Ready(Some(Err(e)))
+    }
+}
+
+impl http_body::Body for Upload {
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BodyError>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            let t = self.timeout;
+            return self.fail(BodyError::Timeout(t));
+        }
+        while self.check.as_mut().poll(cx).is_ready() {
+            let secs = self.started.elapsed().as_secs_f64();
+            if (self.seen as f64) < self.rate as f64 * secs {
+                let rate = self.rate;
+                return self.fail(BodyError::TooSlow(rate));
+            }
+            let next = tokio::time::Instant::now() + Duration::from_millis(500);
+            self.check.as_mut().reset(next);
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => self.fail(BodyError::Broken(e.to_string())),
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.seen += data.len();
+                    if self.seen > self.max {
+                        let max = self.max;
+                        return self.fail(BodyError::TooLarge(max));
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done || self.inner.is_end_stream()
+    }
+}
+
+/// A request body: read whole, or (past [`STREAM_REQUEST_ABOVE`]) its start and the rest still
+/// arriving.
+enum ReadBody {
+    Whole(Bytes),
+    Arriving(Bytes, Upload),
+}
+
+/// Request bodies up to this size are read whole before the worker runs (most are); a larger
+/// one is handed to the worker as it arrives, under the same limits (`/workers/{id}/...`).
+const STREAM_REQUEST_ABOVE: usize = 64 * 1024;
+
+fn checked_length(state: &AppState, headers: &http::HeaderMap) -> Result<(), BodyError> {
     let max = state.config.max_body_bytes;
-    if let Some(len) = headers
+    match headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
     {
-        if len > max as u64 {
-            return Err(BodyError::TooLarge(max));
-        }
+        Some(len) if len > max as u64 => Err(BodyError::TooLarge(max)),
+        _ => Ok(()),
     }
-    let timeout = Duration::from_millis(state.config.body_read_timeout_ms);
-    let rate = state.config.min_upload_bytes_per_sec;
-    let collect = collect_at_rate(Limited::new(body, max), rate);
-    match tokio::time::timeout(timeout, collect).await {
-        Err(_) => Err(BodyError::Timeout(timeout)),
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(CollectError::TooSlow)) => Err(BodyError::TooSlow(rate)),
-        Ok(Err(CollectError::Body(e))) if e.is::<http_body_util::LengthLimitError>() => {
-            Err(BodyError::TooLarge(max))
+}
+
+/// Read a body under the limits, up to `whole_up_to` bytes: whole if it ends by then.
+async fn read_up_to(
+    state: &AppState,
+    body: Incoming,
+    headers: &http::HeaderMap,
+    whole_up_to: usize,
+) -> Result<ReadBody, BodyError> {
+    checked_length(state, headers)?;
+    let mut upload = Upload::new(state, body);
+    let mut buf = bytes::BytesMut::new();
+    loop {
+        match upload.frame().await {
+            None => return Ok(ReadBody::Whole(buf.freeze())),
+            Some(Err(e)) => return Err(e),
+            Some(Ok(f)) => {
+                if let Ok(data) = f.into_data() {
+                    buf.extend_from_slice(&data);
+                }
+                if buf.len() > whole_up_to {
+                    return Ok(ReadBody::Arriving(buf.freeze(), upload));
+                }
+            }
         }
-        Ok(Err(CollectError::Body(e))) => Err(BodyError::Broken(e.to_string())),
     }
 }
 
 /// A body is given this long before its rate is checked.
 const UPLOAD_GRACE: Duration = Duration::from_secs(2);
 
-enum CollectError {
-    TooSlow,
-    Body(Box<dyn std::error::Error + Send + Sync>),
+/// The start of a body already read, then the rest as it arrives.
+struct Chained {
+    start: Option<Bytes>,
+    rest: Upload,
 }
 
-/// Collect a body, failing when, after [`UPLOAD_GRACE`], fewer than `rate` bytes per second
-/// (on average since the start) have arrived: a client trickling bytes cannot hold a
-/// connection's request open for the whole body timeout.
-async fn collect_at_rate<B>(body: B, rate: u64) -> Result<Bytes, CollectError>
-where
-    B: http_body::Body<Data = Bytes>,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let started = tokio::time::Instant::now();
-    let mut body = std::pin::pin!(body);
-    let mut buf = bytes::BytesMut::new();
-    let mut check = tokio::time::interval_at(started + UPLOAD_GRACE, Duration::from_millis(500));
-    loop {
-        tokio::select! {
-            frame = body.frame() => match frame {
-                None => return Ok(buf.freeze()),
-                Some(Err(e)) => return Err(CollectError::Body(e.into())),
-                Some(Ok(f)) => {
-                    if let Ok(data) = f.into_data() {
-                        buf.extend_from_slice(&data);
-                    }
-                }
-            },
-            _ = check.tick() => {
-                let secs = started.elapsed().as_secs_f64();
-                if (buf.len() as f64) < rate as f64 * secs {
-                    return Err(CollectError::TooSlow);
-                }
-            }
+impl http_body::Body for Chained {
+    type Data = Bytes;
+    type Error = wasm_sandbox::BodyError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if let Some(start) = self.start.take() {
+            return std::task::Poll::Ready(Some(Ok(http_body::Frame::data(start))));
         }
+        std::pin::Pin::new(&mut self.rest)
+            .poll_frame(cx)
+            .map(|f| f.map(|r| r.map_err(|e| e.into())))
     }
 }
 
@@ -328,7 +449,9 @@ struct Admitted {
     _permit: OwnedSemaphorePermit,
     _tenant: InFlight,
     parts: http::request::Parts,
+    /// The body, or its start when the rest is still arriving (`rest`).
     body: Bytes,
+    rest: Option<Upload>,
 }
 
 /// The common start of a request that runs a worker: read the body under the size, time and
@@ -341,10 +464,24 @@ async fn admit(
     req: http::Request<Incoming>,
     json: bool,
 ) -> Result<Admitted, Reply> {
+    admit_reading(state, tenant, req, json, usize::MAX).await
+}
+
+/// [`admit`], reading the body whole only up to `whole_up_to` bytes: past that, the request is
+/// admitted with the rest still arriving (under the same limits).
+async fn admit_reading(
+    state: &AppState,
+    tenant: &Arc<Tenant>,
+    req: http::Request<Incoming>,
+    json: bool,
+    whole_up_to: usize,
+) -> Result<Admitted, Reply> {
     let (parts, body) = req.into_parts();
-    let body = read_body(state, body, &parts.headers)
-        .await
-        .map_err(|e| e.reply(json))?;
+    let (body, rest) = match read_up_to(state, body, &parts.headers, whole_up_to).await {
+        Ok(ReadBody::Whole(bytes)) => (bytes, None),
+        Ok(ReadBody::Arriving(start, rest)) => (start, Some(rest)),
+        Err(e) => return Err(e.reply(json)),
+    };
     let Some(in_flight) = tenant.enter() else {
         return Err(tenant_busy(tenant, json));
     };
@@ -356,6 +493,7 @@ async fn admit(
         _tenant: in_flight,
         parts,
         body,
+        rest,
     })
 }
 
@@ -936,12 +1074,15 @@ async fn forward(
         return text(StatusCode::BAD_REQUEST, e);
     }
     info.worker = Some(id.to_owned());
+    // A large body goes to the worker as it arrives (the start is read first, so that a slow
+    // client holds only its connection until then).
     let Admitted {
         _permit,
         _tenant,
         parts,
         body,
-    } = match admit(state, tenant, req, false).await {
+        rest: arriving,
+    } = match admit_reading(state, tenant, req, false, STREAM_REQUEST_ABOVE).await {
         Ok(admitted) => admitted,
         Err(reply) => return reply,
     };
@@ -971,6 +1112,16 @@ async fn forward(
             builder = builder.header(k, v);
         }
     }
+    let body = match arriving {
+        None => wasm_sandbox::RequestBody::Whole(body),
+        Some(rest) => wasm_sandbox::RequestBody::Stream(
+            Chained {
+                start: Some(body),
+                rest,
+            }
+            .boxed_unsync(),
+        ),
+    };
     let request = match builder.body(body) {
         Ok(r) => r,
         Err(e) => {
@@ -983,6 +1134,7 @@ async fn forward(
     let target = (!tails.is_empty()).then(|| (request.method().clone(), request.uri().clone()));
     // A stream body goes to the client as the script produces it (chunked); the call, and the
     // tenant's and the daemon's admission with it, lasts until its end.
+    let version = parts.version;
     let streaming = worker.entrypoint(None).fetch_streaming(request).await;
     let max_reply = state.config.max_reply_mb << 20;
     let (result, finished) = (streaming.result, streaming.finished);
@@ -1034,23 +1186,38 @@ async fn forward(
             Ok((parts, body, streamed))
         }
         Err(e) => {
-            let (result, trace) = finished.await;
+            // The error itself (not the outcome's copy): the tails see its exception details.
+            let (_, trace) = finished.await;
             info.outcome = Some(trace.outcome);
-            crate::tails::after_fetch(
-                state,
-                tenant,
-                &tails,
-                Some(id),
-                target,
-                &result.map(|()| http::Response::new(Bytes::new())),
-                &trace,
-            );
-            Err(e)
+            let result: Result<http::Response<Bytes>, Error> = Err(e);
+            crate::tails::after_fetch(state, tenant, &tails, Some(id), target, &result, &trace);
+            Err(result.err().expect("an error"))
         }
     };
     match result {
         Ok((parts, body, streamed)) => {
-            let body = CappedBody::new(body, max_reply);
+            let mut body = CappedBody::new(body, max_reply);
+            // An HTTP/1.0 client learns a body's end only from the connection closing, so a
+            // stream cut short would read as complete: it gets the body whole, or an error.
+            if streamed && version < http::Version::HTTP_11 {
+                match body.collect().await {
+                    Ok(whole) => {
+                        body = CappedBody::new(
+                            Full::new(whole.to_bytes())
+                                .map_err(|never| match never {})
+                                .boxed_unsync(),
+                            max_reply,
+                        )
+                    }
+                    Err(e) => {
+                        info.outcome = Some("streamBroken");
+                        return text(
+                            StatusCode::BAD_GATEWAY,
+                            format!("worker `{id}` failed while sending its body: {e}"),
+                        );
+                    }
+                }
+            }
             if !streamed && body.exact_len().is_some_and(|n| n > max_reply) {
                 info.outcome = Some("replyTooLarge");
                 return text(

@@ -26,17 +26,18 @@
   // settles each read through bodySettle). A script that reads it whole (text(), json()...) gets
   // it without any stream; it becomes a ReadableStream pulling chunk by chunk only when one is
   // asked for (`.body`, clone(), a streamed reply): see realStream.
+  // `what` starts the message of a failed read (`fetch("…") failed`).
   class HostBody {
-    constructor(id, url) { this.id = id; this.url = url; this.locked = false; }
+    constructor(id, what) { this.id = id; this.what = what; this.locked = false; }
   }
-  const bodyReads = new Map(); // body id -> { resolve, reject, url }
+  const bodyReads = new Map(); // body id -> { resolve, reject, what }
   function hostRead(host, all) {
     return new Promise((resolve, reject) => {
       if (!native.httpBodyRead(host.id, all)) {
-        reject(new TypeError(`fetch(${JSON.stringify(host.url)}): the response body is no longer available`));
+        reject(new TypeError(`${host.what}: the body is no longer available`));
         return;
       }
-      bodyReads.set(host.id, { resolve, reject, url: host.url });
+      bodyReads.set(host.id, { resolve, reject, what: host.what });
     });
   }
   function bodySettle(id, ok, value) {
@@ -44,7 +45,7 @@
     if (r === undefined) return;
     bodyReads.delete(id);
     if (ok) r.resolve(value);
-    else r.reject(new TypeError(`fetch(${JSON.stringify(r.url)}) failed: ${value}`));
+    else r.reject(new TypeError(`${r.what}: ${value}`));
   }
   function hostStream(host) {
     host.locked = true;

@@ -38,10 +38,11 @@
   // [status, statusText, [[name, value]...], Uint8Array], or a promise of it when the handler
   // (or a ctx.waitUntil) is asynchronous; throws what the handler throws.
   // `streaming`: the host can take a stream body as it is produced (see pumpBody).
-  function dispatchFetch(entrypoint, method, url, headers, body, streaming) {
+  // `bodyId`: the request's body, still arriving in the host (read as it comes).
+  function dispatchFetch(entrypoint, method, url, headers, body, streaming, bodyId) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
+    const serial = ++callSerial;
     streamingCall = streaming === true;
-    streamed = null;
     inflight.clear(); // anything still in flight belonged to an earlier call
     bodyReads.clear();
     calls.clear();
@@ -52,11 +53,18 @@
     if (METHODS.has(upper)) method = upper;
     const bytes = body === null || body === undefined || method === "GET" || method === "HEAD" ? null : body;
     const request = new Request(FROM_HOST, { url: href, method, pairs: headers, bytes });
+    if (bodyId !== null && bodyId !== undefined) {
+      if (method === "GET" || method === "HEAD") native.httpCancel(bodyId);
+      else bodyState.get(request).pending = new HostBody(bodyId, "reading the request body failed");
+    }
     const result = target.isClass ? target.fn.call(target.self, request) : target.fn.call(target.self, request, worker.env, target.ctx);
-    if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finishDispatch);
-    return finishDispatch(result);
+    if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then((r) => finishDispatch(r, serial));
+    return finishDispatch(result, serial);
   }
-  function finishDispatch(response) {
+  function finishDispatch(response, serial) {
+    // A handler of a call that has ended (it never settled in time) answers no one, and must
+    // not take the current call's waitUntil promises.
+    if (serial !== callSerial) return null;
     if (!(response instanceof Response)) {
       const what = response === undefined ? "undefined" : response === null ? "null" : typeof response === "object" ? (response.constructor && response.constructor.name) || "an object" : typeof response;
       throw new SandboxError("bad-return", `the fetch handler returned ${what} instead of a Response: return new Response(body, { status, headers })`);
@@ -70,9 +78,10 @@
       // The host sends the head now and the body as pumpBody reads it.
       if (streamingCall) {
         // A fetch() body returned unread is spliced by the host (no chunk passes through JS).
-        if (st.pending instanceof HostBody) { st.pending.locked = true; streamed = { host: st.pending, pending }; }
-        else streamed = { stream: st.pending, pending };
-        return [response.status, response.statusText, responsePairs(response), null, true];
+        const job = { stream: null, host: null, pending, serial };
+        if (st.pending instanceof HostBody) { st.pending.locked = true; job.host = st.pending; }
+        else job.stream = st.pending;
+        return [response.status, response.statusText, responsePairs(response), null, job];
       }
       // Else the stream is read to its end here (the host takes the body whole).
       const status = response.status, statusText = response.statusText, pairs = responsePairs(response);
@@ -86,26 +95,27 @@
   // A streamed response: the head has gone out; read the body stream and write each chunk to
   // the host as it comes, waiting while the host's buffer is full. A client that goes away
   // cancels the stream (its source's cancel() runs). Then the ctx.waitUntil promises.
-  let streamingCall = false, streamed = null, writableWaiter = null;
+  // Every native call names its call (`serial`): a pump left over from an earlier call (its
+  // stream fed later by a module-level reference) is refused by the host side and cancels.
+  let callSerial = 0, streamingCall = false, writableWaiter = null;
   function respondReady(outcome) {
     const w = writableWaiter;
     writableWaiter = null;
     if (w !== null) w(outcome);
   }
-  const writable = () => new Promise((resolve) => { writableWaiter = resolve; native.respondWait(); });
+  const writable = (serial) => new Promise((resolve) => { writableWaiter = resolve; native.respondWait(serial); });
   // Splice a fetch() body into the reply: true at its end, false when the client left, else
   // why the source failed.
-  const spliced = (host) => new Promise((resolve) => {
+  const spliced = (host, serial) => new Promise((resolve) => {
     writableWaiter = resolve;
-    if (!native.respondSplice(host.id)) { writableWaiter = null; resolve("the response body is no longer available"); }
+    if (!native.respondSplice(host.id, serial)) { writableWaiter = null; resolve("the response body is no longer available"); }
   });
-  async function pumpBody() {
-    const { stream, host, pending } = streamed;
-    streamed = null;
-    if (host !== undefined) {
-      const outcome = await spliced(host);
-      if (typeof outcome === "string") throw new TypeError(`fetch(${JSON.stringify(host.url)}) failed: ${outcome}`);
-      return finishPump(pending);
+  async function pumpBody(job) {
+    const { stream, host, pending, serial } = job;
+    if (host !== null) {
+      const outcome = await spliced(host, serial);
+      if (typeof outcome === "string") throw new TypeError(`${host.what}: ${outcome}`);
+      return finishPump(pending, serial);
     }
     const reader = stream.getReader();
     pump: for (;;) {
@@ -117,19 +127,20 @@
         throw e;
       }
       for (let off = 0; off < value.byteLength;) {
-        const n = native.respondWrite(value, off);
+        const n = native.respondWrite(value, off, serial);
         if (n < 0) {
           await reader.cancel(new DOMException("the client closed the connection", "AbortError"));
           break pump;
         }
         off += n;
-        if (off < value.byteLength) await writable();
+        if (off < value.byteLength) await writable(serial);
       }
     }
-    return finishPump(pending);
+    return finishPump(pending, serial);
   }
-  async function finishPump(pending) {
-    native.respondFinish();
+  async function finishPump(pending, serial) {
+    if (serial !== callSerial) return;
+    native.respondFinish(serial);
     const later = pending.concat(waitUntil);
     waitUntil = [];
     if (later.length) await Promise.all(later);
@@ -140,6 +151,7 @@
   const NOT_RPC = new Set(["constructor", "fetch", "then"]);
   function dispatchCall(entrypoint, method, argsJson) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
+    const serial = ++callSerial;
     inflight.clear();
     bodyReads.clear();
     calls.clear();
@@ -166,6 +178,7 @@
     const args = JSON.parse(argsJson);
     if (!Array.isArray(args)) throw new TypeError("RPC arguments must be a JSON array");
     const finish = (value) => {
+      if (serial !== callSerial) return null;
       const out = value === undefined ? "null" : JSON.stringify(value);
       if (typeof out !== "string") throw new TypeError(`the result of ${method}() is not JSON-serialisable`);
       const pending = waitUntil; waitUntil = [];

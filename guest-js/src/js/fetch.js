@@ -48,7 +48,7 @@
       const response = new Response(null, { status: raw.status >= 200 && raw.status <= 599 ? raw.status : 200, headers: raw.headers });
       // The body stays in the host until read (and arrives as it is read).
       if (nullBody) native.httpCancel(raw.id);
-      else bodyState.get(response).pending = new HostBody(raw.id, url);
+      else bodyState.get(response).pending = new HostBody(raw.id, `fetch(${JSON.stringify(url)}) failed`);
       responseMeta(response, url, redirected, raw.status);
       return response;
     }
