@@ -559,3 +559,99 @@ async fn a_client_that_leaves_a_quiet_stream_frees_its_admission_soon() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A request body fed by the test: chunks sent through the channel, as the test decides.
+fn channel_body(
+    rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
+) -> reqwest::Body {
+    struct Chunks(tokio::sync::mpsc::Receiver<Vec<u8>>);
+    impl futures_core::Stream for Chunks {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            self.0.poll_recv(cx).map(|c| c.map(Ok))
+        }
+    }
+    reqwest::Body::wrap_stream(Chunks(rx))
+}
+
+/// A request body larger than what the daemon reads first arrives in the worker as the client
+/// sends it, under the daemon's limits.
+#[tokio::test]
+async fn a_large_request_body_reaches_the_worker_as_it_is_sent() {
+    let dir = TempDir::new("sse-upload");
+    let d = TestDaemon::start(&dir.0, &["--max-body-bytes", "2000000"], &[]);
+    let code = r#"export default { async fetch(request) {
+      const reader = request.body.getReader();
+      let total = 0, chunks = 0, firstAt = null;
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          if (firstAt === null) firstAt = Date.now();
+          total += value.byteLength; chunks++;
+        }
+      } catch (e) {
+        return Response.json({ error: `${e.name}: ${e.message}`, total });
+      }
+      return Response.json({ total, chunks, firstAt });
+    } };"#;
+    put_worker(&d, "upload", json!({ "code": code })).await;
+
+    // 1 MiB in two halves, 800 ms apart.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let send = tokio::spawn(async move {
+        for part in 0..2 {
+            for _ in 0..8 {
+                tx.send(vec![b'u'; 32 * 1024]).await.unwrap();
+            }
+            if part == 0 {
+                tokio::time::sleep(Duration::from_millis(800)).await;
+            }
+        }
+        now_ms()
+    });
+    let r: Value = client()
+        .post(d.url("/workers/upload/"))
+        .body(channel_body(rx))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last_sent = send.await.unwrap();
+    assert_eq!(r["total"], 16 * 32 * 1024, "{r}");
+    let first_at = r["firstAt"].as_u64().unwrap();
+    assert!(
+        first_at + 500 < last_sent,
+        "the worker read its first chunk at {first_at}, the client sent the last at {last_sent}"
+    );
+
+    // Past max_body_bytes (no content-length to refuse it early): the script's read fails,
+    // naming the limit.
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        for _ in 0..100 {
+            if tx.send(vec![b'v'; 32 * 1024]).await.is_err() {
+                break;
+            }
+        }
+    });
+    let r: Value = client()
+        .post(d.url("/workers/upload/"))
+        .body(channel_body(rx))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        r["error"],
+        "TypeError: reading the request body failed: the request body is larger than 2000000 bytes",
+        "{r}"
+    );
+}
