@@ -462,8 +462,10 @@ async fn a_stream_of_an_earlier_call_cannot_write_into_a_later_reply() {
       }));
     } };"#;
     put_worker(&d, "stale", json!({ "code": code })).await;
-    let a = client().get(d.url("/workers/stale/a")).send().await.unwrap();
-    assert!(a.bytes().await.is_err(), "/a never settled: its body ends broken");
+    // /a never settles: its reply breaks (before or after its head, as the call ends quickly).
+    if let Ok(a) = client().get(d.url("/workers/stale/a")).send().await {
+        assert!(a.bytes().await.is_err(), "/a read as complete");
+    }
     for _ in 0..3 {
         let b = client().get(d.url("/workers/stale/b")).send().await.unwrap();
         assert_eq!(b.bytes().await.expect("/b is complete"), "bbb");
