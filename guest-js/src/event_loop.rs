@@ -122,7 +122,9 @@ fn settle_body<'js>(
         Ok(outbound::Read::Chunk(b)) | Ok(outbound::Read::End(Some(b))) => {
             settle.call::<_, ()>((id, true, bytes(b)?))
         }
-        Ok(outbound::Read::End(None)) => settle.call::<_, ()>((id, true, Value::new_null(ctx.clone()))),
+        Ok(outbound::Read::End(None)) => {
+            settle.call::<_, ()>((id, true, Value::new_null(ctx.clone())))
+        }
         Err(message) => settle.call::<_, ()>((id, false, message)),
     }
     .map_err(|e| describe(ctx, e))
@@ -205,9 +207,12 @@ fn wait<'js>(
                             .into_value()
                     }
                 };
-                let ready: Function<'js> =
-                    internals.get("respondReady").map_err(|e| describe(ctx, e))?;
-                ready.call::<_, ()>((outcome,)).map_err(|e| describe(ctx, e))?;
+                let ready: Function<'js> = internals
+                    .get("respondReady")
+                    .map_err(|e| describe(ctx, e))?;
+                ready
+                    .call::<_, ()>((outcome,))
+                    .map_err(|e| describe(ctx, e))?;
             }
             Some(Waited::Timer) | None => {}
         }

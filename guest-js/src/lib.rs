@@ -624,7 +624,8 @@ pub fn fetch_to(
             let out = out
                 .take()
                 .ok_or_else(|| error(Kind::Internal, "a streamed response without an outparam"))?;
-            let job = job.ok_or_else(|| error(Kind::Internal, "a streamed body without its job"))?;
+            let job =
+                job.ok_or_else(|| error(Kind::Internal, "a streamed body without its job"))?;
             let call: u32 = job.get("serial").map_err(|e| describe(ctx, e))?;
             respond::start(out, head.status, &head.headers, call)
                 .map_err(|m| error(Kind::BadReturn, m))?;

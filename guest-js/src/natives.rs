@@ -124,7 +124,9 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
     // the event loop settles the read (`bodySettle`). False when there is no such body.
     native.set(
         "httpBodyRead",
-        Function::new(ctx.clone(), |id: u32, all: bool| crate::outbound::want(id, all))?,
+        Function::new(ctx.clone(), |id: u32, all: bool| {
+            crate::outbound::want(id, all)
+        })?,
     )?;
 
     // Binding calls (env.KV, env.TOOLS): start one, get its id; the event loop settles it.
@@ -232,9 +234,18 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
             },
         )?,
     )?;
-    native.set("respondWait", Function::new(ctx.clone(), crate::respond::wait)?)?;
-    native.set("respondSplice", Function::new(ctx.clone(), crate::respond::splice)?)?;
-    native.set("respondFinish", Function::new(ctx.clone(), crate::respond::finish)?)?;
+    native.set(
+        "respondWait",
+        Function::new(ctx.clone(), crate::respond::wait)?,
+    )?;
+    native.set(
+        "respondSplice",
+        Function::new(ctx.clone(), crate::respond::splice)?,
+    )?;
+    native.set(
+        "respondFinish",
+        Function::new(ctx.clone(), crate::respond::finish)?,
+    )?;
 
     // The factory of a built-in (`node:buffer`, ...), compiled now: see `builtins`.
     native.set(

@@ -176,7 +176,11 @@ pub fn cancel(id: u32) {
 /// Whether the script waits for a response or a body read.
 pub fn has_pending() -> bool {
     PENDING.with(|p| !p.borrow().is_empty())
-        || BODIES.with(|b| b.borrow().values().any(|r| !matches!(r.want, Want::Nothing)))
+        || BODIES.with(|b| {
+            b.borrow()
+                .values()
+                .any(|r| !matches!(r.want, Want::Nothing))
+        })
 }
 
 /// Drop everything in flight (the call is over).
@@ -255,7 +259,11 @@ pub fn end_of(body: IncomingBody) -> Option<String> {
 pub fn want(id: u32, all: bool) -> bool {
     BODIES.with(|b| match b.borrow_mut().get_mut(&id) {
         Some(r) => {
-            r.want = if all { Want::All(Vec::new()) } else { Want::Chunk };
+            r.want = if all {
+                Want::All(Vec::new())
+            } else {
+                Want::Chunk
+            };
             true
         }
         None => false,
@@ -279,7 +287,12 @@ pub fn read_body(id: u32) -> Option<Result<Read, String>> {
                     }
                 },
                 Err(StreamError::Closed) => return Some(Some(Err(None))),
-                Err(e) => return Some(Some(Err(Some(stream_error(e, "reading the response body"))))),
+                Err(e) => {
+                    return Some(Some(Err(Some(stream_error(
+                        e,
+                        "reading the response body",
+                    )))))
+                }
             }
         }
     })?;

@@ -15,10 +15,10 @@ use crate::engine_world::wasi;
 #[cfg(feature = "standalone")]
 use crate::standalone_world::wasi;
 
+use wasi::http::types::IncomingBody;
 pub use wasi::http::types::ResponseOutparam;
 use wasi::http::types::{Fields, HeaderError, OutgoingBody, OutgoingResponse};
 use wasi::io::poll::Pollable;
-use wasi::http::types::IncomingBody;
 use wasi::io::streams::{InputStream, OutputStream, StreamError};
 
 /// The body being written. Field order is drop order: the stream goes before its body.

@@ -131,7 +131,11 @@ async fn sse_events_reach_the_client_before_the_script_writes_the_last() {
         .await
         .unwrap();
     assert_eq!(r["ok"], true, "{r}");
-    assert_eq!(r["output"].as_str().unwrap().matches("data: ").count(), 5, "{r}");
+    assert_eq!(
+        r["output"].as_str().unwrap().matches("data: ").count(),
+        5,
+        "{r}"
+    );
 }
 
 #[tokio::test]
@@ -175,7 +179,10 @@ async fn a_slow_client_holds_the_script_back_and_leaving_cancels_the_stream() {
     // The script was held back: a few buffers' worth was produced, not two seconds' worth.
     let held = state().await;
     let pulls = held["pulls"].as_u64().unwrap();
-    assert!(pulls < 200, "{pulls} chunks of 64 KiB were produced for a client that read nothing");
+    assert!(
+        pulls < 200,
+        "{pulls} chunks of 64 KiB were produced for a client that read nothing"
+    );
     assert!(held["cancelled"].is_null(), "{held}");
     let grown = rss_kib(d.child.id()).saturating_sub(before);
     assert!(grown < 16 * 1024, "the daemon grew by {grown} KiB");
@@ -186,7 +193,10 @@ async fn a_slow_client_holds_the_script_back_and_leaving_cancels_the_stream() {
     loop {
         let s = state().await;
         if !s["cancelled"].is_null() {
-            assert_eq!(s["cancelled"], "AbortError: the client closed the connection", "{s}");
+            assert_eq!(
+                s["cancelled"], "AbortError: the client closed the connection",
+                "{s}"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "cancel() never ran: {s}");
@@ -213,9 +223,16 @@ async fn a_stream_cut_short_ends_broken_and_the_daemon_carries_on() {
         // The head went out with the first part; the end must not look like a complete body.
         assert_eq!(r.status(), 200, "{how}");
         let body = r.bytes().await;
-        assert!(body.is_err(), "{how}: a broken stream read as complete: {body:?}");
+        assert!(
+            body.is_err(),
+            "{how}: a broken stream read as complete: {body:?}"
+        );
     }
-    let ok = client().get(d.url("/workers/breaks/ok")).send().await.unwrap();
+    let ok = client()
+        .get(d.url("/workers/breaks/ok"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.text().await.unwrap(), "part 1\npart 2\n");
 
     // The outcomes are logged when each stream ends.
@@ -223,7 +240,8 @@ async fn a_stream_cut_short_ends_broken_and_the_daemon_carries_on() {
     let logs = d.drain_logs().join("\n");
     for outcome in ["exception", "exceededCpu"] {
         assert!(
-            logs.contains(&format!("outcome=\"{outcome}\"")) && logs.contains("streamed reply ended"),
+            logs.contains(&format!("outcome=\"{outcome}\""))
+                && logs.contains("streamed reply ended"),
             "no streamed {outcome} in the logs:\n{logs}"
         );
     }
@@ -329,7 +347,11 @@ async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
 
     // A fetch() body arrives as the upstream sends it.
     let started = Instant::now();
-    let r = client().get(d.url("/workers/pipe/drip")).send().await.unwrap();
+    let r = client()
+        .get(d.url("/workers/pipe/drip"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.text().await.unwrap(), "first\n");
     assert!(
         started.elapsed() < Duration::from_millis(550),
@@ -338,7 +360,11 @@ async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
     );
 
     // Warm: the instance and its pools exist before the baseline.
-    let warm = client().get(d.url("/workers/pipe/warm")).send().await.unwrap();
+    let warm = client()
+        .get(d.url("/workers/pipe/warm"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(warm.text().await.unwrap(), "warm");
     let pid = d.child.id();
     let before = rss_kib(pid);
@@ -363,7 +389,7 @@ async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
         assert!(chunk.iter().all(|&b| b == b'z'));
         got += chunk.len();
         chunks += 1;
-        if chunks % 64 == 0 {
+        if chunks.is_multiple_of(64) {
             peak = peak.max(rss_kib(pid));
         }
     }
@@ -396,7 +422,10 @@ async fn a_50_mib_upstream_body_is_piped_to_the_client_in_bounded_memory() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.bytes().await.is_err(), "a body past the limit read as complete");
+    assert!(
+        r.bytes().await.is_err(),
+        "a body past the limit read as complete"
+    );
 }
 
 /// Red team: the call runs in its own task (so that it can outlive the head), which must not let
@@ -467,7 +496,11 @@ async fn a_stream_of_an_earlier_call_cannot_write_into_a_later_reply() {
         assert!(a.bytes().await.is_err(), "/a read as complete");
     }
     for _ in 0..3 {
-        let b = client().get(d.url("/workers/stale/b")).send().await.unwrap();
+        let b = client()
+            .get(d.url("/workers/stale/b"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(b.bytes().await.expect("/b is complete"), "bbb");
     }
 }
@@ -492,7 +525,11 @@ async fn an_unread_fetch_body_is_closed_when_the_call_ends() {
                 "globalOutbound": { "allow": [up], "allowPrivate": ["127.0.0.1/32"] } }),
     )
     .await;
-    let r = client().get(d.url("/workers/unread/")).send().await.unwrap();
+    let r = client()
+        .get(d.url("/workers/unread/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.text().await.unwrap(), "status 200");
     let deadline = Instant::now() + Duration::from_secs(3);
     while closed.load(std::sync::atomic::Ordering::SeqCst) == 0 {
@@ -514,7 +551,8 @@ async fn http_1_0_clients_never_read_a_broken_stream_as_complete() {
     let addr = d.base.trim_start_matches("http://").to_owned();
     let raw = |path: &str| {
         let mut conn = std::net::TcpStream::connect(&addr).unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         write!(conn, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
         let mut reply = String::new();
         conn.read_to_string(&mut reply).unwrap();
@@ -544,12 +582,20 @@ async fn a_client_that_leaves_a_quiet_stream_frees_its_admission_soon() {
     let mut r = client().get(d.url("/workers/quiet/")).send().await.unwrap();
     assert_eq!(r.chunk().await.unwrap().unwrap(), "data: hello\n\n");
     // While it runs, it holds the only admission.
-    let busy = client().get(d.url("/workers/quiet/quick")).send().await.unwrap();
+    let busy = client()
+        .get(d.url("/workers/quiet/quick"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(busy.status(), 503);
     drop(r);
     let left = Instant::now();
     loop {
-        let q = client().get(d.url("/workers/quiet/quick")).send().await.unwrap();
+        let q = client()
+            .get(d.url("/workers/quiet/quick"))
+            .send()
+            .await
+            .unwrap();
         if q.status() == 200 {
             break;
         }
@@ -563,9 +609,7 @@ async fn a_client_that_leaves_a_quiet_stream_frees_its_admission_soon() {
 }
 
 /// A request body fed by the test: chunks sent through the channel, as the test decides.
-fn channel_body(
-    rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
-) -> reqwest::Body {
+fn channel_body(rx: tokio::sync::mpsc::Receiver<Vec<u8>>) -> reqwest::Body {
     struct Chunks(tokio::sync::mpsc::Receiver<Vec<u8>>);
     impl futures_core::Stream for Chunks {
         type Item = Result<Vec<u8>, std::io::Error>;

@@ -883,9 +883,7 @@ impl http_body::Body for StreamedBody {
                     if self.complete {
                         Poll::Ready(None)
                     } else {
-                        Poll::Ready(Some(Err(
-                            "the worker's response body was cut short".into(),
-                        )))
+                        Poll::Ready(Some(Err("the worker's response body was cut short".into())))
                     }
                 }
                 Poll::Ready(Some(Err(e))) => {

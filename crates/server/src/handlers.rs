@@ -312,7 +312,10 @@ impl Upload {
         }
     }
 
-    fn fail(&mut self, e: BodyError) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BodyError>>> {
+    fn fail(
+        &mut self,
+        e: BodyError,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, BodyError>>> {
         self.done = true;
         std::task::Poll::Ready(Some(Err(e)))
     }
@@ -1189,9 +1192,11 @@ async fn forward(
             // The error itself (not the outcome's copy): the tails see its exception details.
             let (_, trace) = finished.await;
             info.outcome = Some(trace.outcome);
-            let result: Result<http::Response<Bytes>, Error> = Err(e);
-            crate::tails::after_fetch(state, tenant, &tails, Some(id), target, &result, &trace);
-            Err(result.err().expect("an error"))
+            let failed = Err(e);
+            crate::tails::after_fetch(state, tenant, &tails, Some(id), target, &failed, &trace);
+            failed.map(|r: http::Response<Bytes>| {
+                (r.into_parts().0, wasm_sandbox::Body::default(), false)
+            })
         }
     };
     match result {
