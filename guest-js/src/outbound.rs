@@ -215,10 +215,14 @@ pub fn pollables() -> Vec<(Waiting, poll::Pollable)> {
 
 /// Keep an incoming request body for the script to read, under a new id.
 pub fn adopt(body: IncomingBody) -> Result<u32, String> {
-    let stream = body
-        .stream()
-        .map_err(|_| "the request body stream is unavailable".to_string())?;
     let id = next_id();
+    keep(id, body).map_err(|()| "the request body stream is unavailable".to_string())?;
+    Ok(id)
+}
+
+/// Keep `body` under `id` until the script reads it (or the call ends).
+fn keep(id: u32, body: IncomingBody) -> Result<(), ()> {
+    let stream = body.stream()?;
     BODIES.with(|b| {
         b.borrow_mut().insert(
             id,
@@ -229,7 +233,7 @@ pub fn adopt(body: IncomingBody) -> Result<u32, String> {
             },
         )
     });
-    Ok(id)
+    Ok(())
 }
 
 /// Hand body `id` over whole (to be spliced into a streamed reply): its stream and its body.
@@ -346,19 +350,7 @@ fn receive(id: u32, response: wasi::http::types::IncomingResponse) -> Result<Ans
     let body = response
         .consume()
         .map_err(|_| "the response body was already taken".to_string())?;
-    let stream = body
-        .stream()
-        .map_err(|_| "the response body was already taken".to_string())?;
-    BODIES.with(|b| {
-        b.borrow_mut().insert(
-            id,
-            Receiving {
-                stream,
-                body,
-                want: Want::Nothing,
-            },
-        )
-    });
+    keep(id, body).map_err(|()| "the response body was already taken".to_string())?;
     Ok(Answer { status, headers })
 }
 

@@ -462,13 +462,6 @@ impl Entrypoint {
         // away (a client that left) ends it, as it would end a call made in place. (Detached, it
         // would run on past the caller's admission.)
         let mut call = AbortOnDrop(Some(call));
-        let joined = |j: std::result::Result<(Result<Option<HttpResponse>>, Trace), _>| match j {
-            Ok(done) => done,
-            Err(e) => (
-                Err(Error::Trap(format!("the call's task failed: {e}"))),
-                Trace::default(),
-            ),
-        };
         let task = call.0.as_mut().expect("the call");
         tokio::select! {
             head = &mut head_rx => match head {
@@ -751,12 +744,9 @@ impl std::future::Future for Finished {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
         match self.get_mut() {
-            Finished::Running(task) => std::pin::Pin::new(task).poll(cx).map(|j| match j {
-                Ok((result, trace)) => (result.map(|_| ()), trace),
-                Err(e) => (
-                    Err(Error::Trap(format!("the call's task failed: {e}"))),
-                    Trace::default(),
-                ),
+            Finished::Running(task) => std::pin::Pin::new(task).poll(cx).map(|j| {
+                let (result, trace) = joined(j);
+                (result.map(|_| ()), trace)
             }),
             Finished::Done(done) => std::task::Poll::Ready(done.take().unwrap_or_else(|| {
                 (
@@ -766,6 +756,18 @@ impl std::future::Future for Finished {
             })),
         }
     }
+}
+
+/// A streaming call's outcome from its task (a task that panicked or was aborted is a trap).
+fn joined(
+    j: std::result::Result<(Result<Option<HttpResponse>>, Trace), tokio::task::JoinError>,
+) -> (Result<Option<HttpResponse>>, Trace) {
+    j.unwrap_or_else(|e| {
+        (
+            Err(Error::Trap(format!("the call's task failed: {e}"))),
+            Trace::default(),
+        )
+    })
 }
 
 fn whole((result, trace): (Result<Option<HttpResponse>>, Trace)) -> Streaming {
