@@ -24,6 +24,10 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("js/node/assert_strict.js"),
     },
     Builtin {
+        name: "node:async_hooks",
+        source: include_str!("js/node/async_hooks.js"),
+    },
+    Builtin {
         name: "node:buffer",
         source: include_str!("js/node/buffer.js"),
     },

@@ -539,6 +539,15 @@ fn dispatch_loaded<R>(
         let internals = engine.internals.clone();
         let result = engine.runtime.context().with(|ctx| {
             let internals = internals.restore(&ctx).map_err(|e| describe(&ctx, e))?;
+            // Each call starts outside every AsyncLocalStorage store: what an earlier call
+            // entered (`enterWith`) does not reach this one.
+            // SAFETY: the context is alive; undefined holds no reference.
+            unsafe {
+                javy::quickjs::qjs::JS_SetAsyncContext(
+                    ctx.as_raw().as_ptr(),
+                    javy::quickjs::qjs::JS_UNDEFINED,
+                )
+            };
             let result = dispatch(&ctx, &internals)?;
             let value = match result.as_promise() {
                 Some(promise) => event_loop::drive(&ctx, &internals, promise.clone())?,

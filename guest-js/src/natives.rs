@@ -247,6 +247,32 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         Function::new(ctx.clone(), crate::respond::finish)?,
     )?;
 
+    // The async context (our QuickJS patch, quickjs-sys/PATCHES.md): one opaque value that
+    // follows promise reactions, `await` and queued jobs. AsyncLocalStorage and the timers carry
+    // it; nothing else reads it.
+    native.set(
+        "asyncContext",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>| -> Value<'js> {
+            // SAFETY: the context is alive for this call; Get returns a new reference, which
+            // `from_raw` takes over.
+            unsafe {
+                let raw = javy::quickjs::qjs::JS_GetAsyncContext(ctx.as_raw().as_ptr());
+                Value::from_raw(ctx, raw)
+            }
+        })?,
+    )?;
+    native.set(
+        "setAsyncContext",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, value: Value<'js>| {
+            // SAFETY: Set takes ownership of one reference: a new one, made here.
+            unsafe {
+                let raw = ctx.as_raw().as_ptr();
+                let owned = javy::quickjs::qjs::JS_DupValue(raw, value.as_raw());
+                javy::quickjs::qjs::JS_SetAsyncContext(raw, owned);
+            }
+        })?,
+    )?;
+
     // The factory of a built-in (`node:buffer`, ...), compiled now: see `builtins`.
     native.set(
         "builtin",

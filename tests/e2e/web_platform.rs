@@ -406,3 +406,68 @@ async fn stream_bombs_are_contained() {
         assert_eq!(text(&ok), "fine");
     }
 }
+
+/// AsyncLocalStorage under attack: a store entered in one call (`enterWith`, a timer left
+/// behind, a promise settled later) never reaches the next call on the same warm instance, and a
+/// flood of concurrent flows or a recursion through `run` ends cleanly with each flow seeing only
+/// its own store.
+#[tokio::test]
+async fn async_context_stays_within_its_call() {
+    let loader = loader().await;
+    let w = loader
+        .load(WorkerCode::js(
+            "als.js",
+            r#"import { AsyncLocalStorage } from "node:async_hooks";
+               const als = new AsyncLocalStorage();
+               let parked = null;
+               export default { async fetch(request) {
+                 const url = new URL(request.url);
+                 const seen = String(als.getStore());
+                 if (url.pathname === "/leave") {
+                   als.enterWith("leaked");
+                   setTimeout(() => {}, 0);
+                   parked = new Promise(() => {});
+                   parked.then(() => {});
+                   return new Response(seen);
+                 }
+                 if (url.pathname === "/flood") {
+                   const flows = [];
+                   for (let i = 0; i < 300; i++) flows.push(als.run(i, async () => { await null; await new Promise((r) => setTimeout(r, 0)); return als.getStore() === i; }));
+                   const ok = (await Promise.all(flows)).every(Boolean);
+                   return new Response(`${seen} ${ok} ${als.getStore()}`);
+                 }
+                 if (url.pathname === "/recurse") {
+                   const down = (n) => als.run(n, () => down(n + 1));
+                   try { down(0); } catch (e) { return new Response(`${seen} ${e.name} ${als.getStore()}`); }
+                   return new Response("no overflow");
+                 }
+                 return new Response(seen);
+               } };"#,
+        ))
+        .unwrap();
+    let call = |path: &'static str| {
+        let w = w.clone();
+        async move {
+            text(
+                &w.entrypoint(None)
+                    .fetch(get(&format!("https://w{path}")))
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    assert_eq!(call("/leave").await, "undefined");
+    assert_eq!(
+        call("/").await,
+        "undefined",
+        "enterWith of an earlier call leaked"
+    );
+    assert_eq!(call("/flood").await, "undefined true undefined");
+    // Recursion through `run` ends as JS's RangeError or, when the engine's own stack runs out
+    // first, as the named StackOverflow; either way the next call starts clean.
+    match w.entrypoint(None).fetch(get("https://w/recurse")).await {
+        Ok(r) => assert_eq!(text(&r), "undefined RangeError undefined"),
+        Err(e) => assert!(matches!(e, wasm_sandbox::Error::StackOverflow), "{e:?}"),
+    }
+    assert_eq!(call("/").await, "undefined");
+}

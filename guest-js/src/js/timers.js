@@ -5,7 +5,8 @@
     if (typeof fn !== "function") throw new TypeError("The callback must be a function");
     ms = Math.max(0, Number(ms) || 0);
     const id = ++timerSeq;
-    timers.set(id, { due: native.now() + ms, fn, args, interval: repeat ? Math.max(ms, 1) : -1, seq: id });
+    // A callback runs in the async context (AsyncLocalStorage) of the call that set it.
+    timers.set(id, { due: native.now() + ms, fn, args, interval: repeat ? Math.max(ms, 1) : -1, seq: id, context: native.asyncContext() });
     return id;
   }
   define("setTimeout", (fn, ms, ...args) => addTimer(fn, ms, args, false));
@@ -37,7 +38,9 @@
     for (const [id, t] of ready) {
       if (!timers.has(id)) continue; // cleared by an earlier callback
       if (t.interval >= 0) t.due = now + t.interval; else timers.delete(id);
-      try { t.fn(...t.args); } catch (e) { reportError(e); }
+      const outer = native.asyncContext();
+      native.setAsyncContext(t.context);
+      try { t.fn(...t.args); } catch (e) { reportError(e); } finally { native.setAsyncContext(outer); }
     }
   }
 
