@@ -48,6 +48,18 @@ pub const BUILTINS: &[Builtin] = &[
         source: include_str!("js/node/process.js"),
     },
     Builtin {
+        name: "node:stream",
+        source: include_str!("js/node/stream.js"),
+    },
+    Builtin {
+        name: "node:stream/promises",
+        source: include_str!("js/node/stream_promises.js"),
+    },
+    Builtin {
+        name: "node:stream/web",
+        source: include_str!("js/node/stream_web.js"),
+    },
+    Builtin {
         name: "node:string_decoder",
         source: include_str!("js/node/string_decoder.js"),
     },
@@ -74,6 +86,10 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "web:subtle",
         source: include_str!("js/subtle.js"),
+    },
+    Builtin {
+        name: "web:urlpattern",
+        source: include_str!("js/urlpattern.js"),
     },
 ];
 

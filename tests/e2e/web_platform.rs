@@ -471,3 +471,58 @@ async fn async_context_stays_within_its_call() {
     }
     assert_eq!(call("/").await, "undefined");
 }
+
+/// The newer built-ins attacked: a URLPattern whose regexp backtracks catastrophically, a
+/// node:stream Readable that pushes without end into a pipeline, a pattern string of a megabyte.
+/// Each ends in a named error or a clear TypeError; the next request runs normally.
+#[tokio::test]
+async fn urlpattern_and_node_stream_bombs_are_contained() {
+    let loader = loader().await;
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            r#"const p = new URLPattern({ pathname: "/((?:a|a)+c)" });
+               return new Response(String(p.test({ pathname: "/" + "a".repeat(40) })));"#,
+            &["cpu time"],
+        ),
+        (
+            r#"const { Readable, Writable, pipeline } = await import("node:stream");
+               const src = new Readable({ read() { this.push(new Uint8Array(1 << 20)); } });
+               const kept = [];
+               const sink = new Writable({ write(chunk, _e, cb) { kept.push(chunk); cb(); } });
+               await new Promise((resolve, reject) => pipeline(src, sink, (e) => e ? reject(e) : resolve()));
+               return new Response("ended");"#,
+            &["memory", "cpu time"],
+        ),
+        (
+            r#"try { new URLPattern({ pathname: "/" + "(".repeat(1 << 20) }); }
+               catch (e) { return new Response(`${e.name}`); }
+               return new Response("accepted");"#,
+            &["TypeError", "cpu time"],
+        ),
+    ];
+    for (body, expect) in cases {
+        let src = format!("export default {{ async fetch() {{ {body} }} }};");
+        let w = loader
+            .load(WorkerCode::js("bomb.js", src).with_limits(Limits {
+                cpu_time: Duration::from_millis(500),
+                memory_bytes: 64 << 20,
+                wall_time: Duration::from_secs(20),
+            }))
+            .unwrap();
+        let outcome = match w.entrypoint(None).fetch(get("https://w/")).await {
+            Ok(r) => text(&r),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            expect.iter().any(|m| outcome.contains(m)),
+            "{body}: {outcome}"
+        );
+        let ok = run_js(
+            &loader,
+            "export default { fetch() { return new Response('fine'); } };",
+        )
+        .await
+        .unwrap();
+        assert_eq!(text(&ok), "fine");
+    }
+}

@@ -48,5 +48,6 @@
   lazyGlobal("SubtleCrypto", "web:subtle");
   lazyGlobal("FormData", "web:formdata");
   lazyGlobal("File", "web:formdata");
+  lazyGlobal("URLPattern", "web:urlpattern");
   lazyGlobal("Buffer", "node:buffer");
   lazyGlobal("process", "node:process", "default");
