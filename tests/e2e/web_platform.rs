@@ -472,13 +472,26 @@ async fn async_context_stays_within_its_call() {
     assert_eq!(call("/").await, "undefined");
 }
 
-/// The newer built-ins attacked: a URLPattern whose regexp backtracks catastrophically, a
-/// node:stream Readable that pushes without end into a pipeline, a pattern string of a megabyte.
+/// The newer built-ins attacked: byte streams asked for a gigabyte (a chunk size, a respond past
+/// the view), a URLPattern whose regexp backtracks catastrophically, a node:stream Readable that
+/// pushes without end into a pipeline, a pattern string of a megabyte.
 /// Each ends in a named error or a clear TypeError; the next request runs normally.
 #[tokio::test]
-async fn urlpattern_and_node_stream_bombs_are_contained() {
+async fn byte_stream_urlpattern_and_node_stream_bombs_are_contained() {
     let loader = loader().await;
-    let cases: [(&str, &[&str]); 3] = [
+    let cases: [(&str, &[&str]); 5] = [
+        (
+            r#"const s = new ReadableStream({ type: "bytes", autoAllocateChunkSize: 2 ** 30, pull(c) { c.byobRequest.respond(1); } });
+               const { value } = await s.getReader().read();
+               return new Response(String(value.byteLength));"#,
+            &["memory", "RangeError"],
+        ),
+        (
+            r#"const s = new ReadableStream({ type: "bytes", pull(c) { c.byobRequest.respond(1 << 30); } });
+               try { await s.getReader({ mode: "byob" }).read(new Uint8Array(4)); } catch (e) { return new Response(e.name); }
+               return new Response("accepted");"#,
+            &["RangeError"],
+        ),
         (
             r#"const p = new URLPattern({ pathname: "/((?:a|a)+c)" });
                return new Response(String(p.test({ pathname: "/" + "a".repeat(40) })));"#,

@@ -42,7 +42,7 @@
   for (const name of ["ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamDefaultController", "WritableStream",
     "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController",
     "CountQueuingStrategy", "ByteLengthQueuingStrategy", "TextEncoderStream", "TextDecoderStream", "CompressionStream",
-    "DecompressionStream"]) lazyGlobal(name, "web:streams");
+    "DecompressionStream", "ReadableByteStreamController", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest"]) lazyGlobal(name, "web:streams");
   for (const name of ["Event", "EventTarget", "CustomEvent", "ErrorEvent", "PromiseRejectionEvent", "AbortController", "AbortSignal"]) lazyGlobal(name, "web:events");
   lazyGlobal("CryptoKey", "web:subtle");
   lazyGlobal("SubtleCrypto", "web:subtle");

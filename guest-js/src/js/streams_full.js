@@ -1,7 +1,8 @@
 // The WHATWG Streams Standard: ReadableStream (default controller and reader, tee, pipeTo,
 // pipeThrough, async iteration, from), WritableStream (controller, writer), TransformStream,
 // the queuing strategies, TextEncoderStream/TextDecoderStream and
-// CompressionStream/DecompressionStream. Byte streams (BYOB readers) are not here.
+// CompressionStream/DecompressionStream, and readable byte streams (`type: "bytes"`:
+// ReadableByteStreamController, ReadableStreamBYOBReader, ReadableStreamBYOBRequest, byte tee).
 //
 // Compiled on first use (see builtins.rs): bodies the host hands over stay plain bytes until a
 // script reads `.body` or builds a stream.
@@ -112,12 +113,14 @@
     r.state = "closed";
     const reader = r.reader;
     if (reader !== null) {
-      for (const req of reader.requests.splice(0)) req.resolve({ value: undefined, done: true });
+      // A BYOB reader's pending reads end through the controller (respond(0) or cancel).
+      if (!reader.byob) for (const req of reader.requests.splice(0)) req.resolve({ value: undefined, done: true });
       reader.closedD.resolve(undefined);
     }
   }
   function errorStream(r, e) {
     if (r.state !== "readable") return;
+    if (r.byte) clearPendingPullIntos(r);
     r.queue = []; r.queueSize = 0;
     clearAlgorithms(r);
     r.state = "errored"; r.error = e;
@@ -131,9 +134,11 @@
     r.disturbed = true;
     if (r.state === "closed") return resolved(undefined);
     if (r.state === "errored") return rejected(r.error);
-    r.queue = []; r.queueSize = 0;
     const cancel = r.cancel;
     closeStream(r);
+    if (r.reader !== null && r.reader.byob) for (const req of r.reader.requests.splice(0)) req.resolve({ value: undefined, done: true });
+    if (r.byte) clearPendingPullIntos(r);
+    r.queue = []; r.queueSize = 0;
     clearAlgorithms(r);
     return cancel === null ? resolved(undefined) : promiseCall(() => cancel(reason)).then(() => undefined);
   }
@@ -141,6 +146,7 @@
     r.disturbed = true;
     if (r.state === "closed") return resolved({ value: undefined, done: true });
     if (r.state === "errored") return rejected(r.error);
+    if (r.byte) return bytePullSteps(r);
     if (r.queue.length > 0) {
       const { value, size } = r.queue.shift();
       r.queueSize -= size;
@@ -159,6 +165,8 @@
       stream, state: "readable", error: undefined, disturbed: false, reader: null, queue: [], queueSize: 0,
       started: false, closeRequested: false, pulling: false, pullAgain: false,
       pull: null, cancel: null, hwm: 1, size: () => 1, controller: null,
+      // Byte streams only: the queue holds { buffer, byteOffset, byteLength } and queueSize counts bytes.
+      byte: false, pendingPullIntos: [], byobRequest: null, autoAllocateChunkSize: undefined,
     };
     R.set(stream, r);
     return r;
@@ -172,17 +180,36 @@
     resolved(startResult).then(() => { r.started = true; pullIfNeeded(r); }, (e) => errorStream(r, e));
   }
 
+  // What the stream's algorithms see of its reader: pending reads (read requests, or read-into
+  // requests for a BYOB reader) and the closed promise.
+  function attachReader(r, byob) {
+    if (r.reader !== null) throw new TypeError("ReadableStream is locked to a reader");
+    const state = { requests: [], closedD: deferred(), byob };
+    r.reader = state;
+    if (r.state === "closed") state.closedD.resolve(undefined);
+    else if (r.state === "errored") state.closedD.reject(r.error);
+    return state;
+  }
+  // ReadableStreamReaderGenericRelease, then erroring the pending reads.
+  function releaseReader(r, state) {
+    const e = new TypeError("the reader was released");
+    if (r.state !== "readable") state.closedD = deferred();
+    state.closedD.reject(e);
+    if (r.byte && r.pendingPullIntos.length > 0) {
+      // [[ReleaseSteps]]: the head pull-into is kept (its bytes go to the queue when filled).
+      const first = r.pendingPullIntos[0];
+      first.readerType = "none";
+      r.pendingPullIntos = [first];
+    }
+    r.reader = null;
+    for (const req of state.requests.splice(0)) req.reject(e);
+  }
   class ReadableStreamDefaultReader {
     #r = null; #state = null;
     constructor(stream) {
       const r = readableRecord(stream);
-      if (r.reader !== null) throw new TypeError("ReadableStream is locked to a reader");
+      this.#state = attachReader(r, false);
       this.#r = r;
-      // What the stream's algorithms see of its reader: pending reads and the closed promise.
-      this.#state = { requests: [], closedD: deferred() };
-      r.reader = this.#state;
-      if (r.state === "closed") this.#state.closedD.resolve(undefined);
-      else if (r.state === "errored") this.#state.closedD.reject(r.error);
     }
     get closed() { return this.#state.closedD.promise; }
     read() {
@@ -192,11 +219,7 @@
     releaseLock() {
       const r = this.#r;
       if (r === null) return;
-      const e = new TypeError("the reader was released");
-      for (const req of this.#state.requests.splice(0)) req.reject(e);
-      if (r.state !== "readable") this.#state.closedD = deferred();
-      this.#state.closedD.reject(e);
-      r.reader = null;
+      releaseReader(r, this.#state);
       this.#r = null;
     }
     cancel(reason) {
@@ -206,10 +229,505 @@
     get [Symbol.toStringTag]() { return "ReadableStreamDefaultReader"; }
   }
 
+  // ------------------------------------------------------------ readable byte streams
+  // The Streams Standard's byte-stream algorithms (ReadableByteStreamController*), on the same
+  // record: `r.queue` holds { buffer, byteOffset, byteLength } entries, `r.queueSize` their bytes,
+  // and `r.pendingPullIntos` the pull-into descriptors { buffer, bufferByteLength, byteOffset,
+  // byteLength, bytesFilled, minimumFill, elementSize, viewConstructor, readerType }.
+  //
+  // TransferArrayBuffer: QuickJS has ArrayBuffer.prototype.transfer(), but its transfer keeps the
+  // old free function and drops that function's opaque argument, so transferring a buffer the host
+  // made (rquickjs's Vec-backed ArrayBuffer::new: TextEncoder output, crypto bytes...) would leak
+  // it. A buffer this code made (OWN: every transfer result, the autoAllocate buffers) moves for
+  // free; any other is copied and the original detached with transfer(0), which frees it through
+  // its own free function. Either way the caller's buffer ends detached, as the spec says. On an
+  // engine without transfer() (Node 20) the original cannot be detached and is only copied.
+  const OWN = new WeakSet();
+  const isArrayBuffer = (b) => Object.prototype.toString.call(b) === "[object ArrayBuffer]";
+  function isDetached(buf) {
+    if (typeof buf.detached === "boolean") return buf.detached;
+    try { new Uint8Array(buf, 0, 0); return false; } catch { return true; }
+  }
+  function transferBuffer(buf) {
+    if (!isArrayBuffer(buf)) throw new TypeError("only an ArrayBuffer can be transferred");
+    if (isDetached(buf)) throw new TypeError("the ArrayBuffer is detached");
+    let out;
+    if (typeof buf.transfer !== "function") out = buf.slice(0);
+    else if (OWN.has(buf)) out = buf.transfer();
+    else { out = buf.slice(0); buf.transfer(0); }
+    OWN.add(out);
+    return out;
+  }
+  // A view's element size and its own %TypedArray% constructor (not a subclass's).
+  const TYPED = new Map([Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+    Float32Array, Float64Array, BigInt64Array, BigUint64Array].map((C) => [C.name, C]));
+  if (typeof Float16Array === "function") TYPED.set("Float16Array", Float16Array);
+  const viewConstructorOf = (view) => view instanceof DataView ? DataView : TYPED.get(Object.prototype.toString.call(view).slice(8, -1));
+  const ELEMENT_SIZE = (view) => view instanceof DataView ? 1 : view.BYTES_PER_ELEMENT;
+  let invalidateRequest; // set by ReadableStreamBYOBRequest
+  const MAX_INT = Number.MAX_SAFE_INTEGER;
+  function enforceRange(v, what) {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new TypeError(`${what} must be a finite number`);
+    const t = Math.trunc(n);
+    if (t < 0 || t > MAX_INT) throw new TypeError(`${what} is out of range`);
+    return t;
+  }
+
+  class ReadableByteStreamController {
+    #r;
+    constructor(token, r) { if (token !== MAKE) throw new TypeError("Illegal constructor"); this.#r = r; }
+    get byobRequest() { return getBYOBRequest(this.#r); }
+    get desiredSize() { return desiredSize(this.#r); }
+    close() {
+      const r = this.#r;
+      if (r.closeRequested) throw new TypeError("ReadableByteStreamController: close() was already called");
+      if (r.state !== "readable") throw new TypeError("ReadableByteStreamController: the stream is not readable");
+      byteClose(r);
+    }
+    enqueue(chunk) {
+      const r = this.#r;
+      if (!ArrayBuffer.isView(chunk)) throw new TypeError("ReadableByteStreamController: enqueue() takes an ArrayBufferView");
+      if (chunk.byteLength === 0) throw new TypeError("ReadableByteStreamController: the chunk is empty");
+      if (chunk.buffer.byteLength === 0) throw new TypeError("ReadableByteStreamController: the chunk's buffer is empty or detached");
+      if (r.closeRequested) throw new TypeError("ReadableByteStreamController: cannot enqueue after close()");
+      if (r.state !== "readable") throw new TypeError("ReadableByteStreamController: the stream is not readable");
+      byteEnqueue(r, chunk);
+    }
+    error(e) { byteError(this.#r, e); }
+    get [Symbol.toStringTag]() { return "ReadableByteStreamController"; }
+  }
+  class ReadableStreamBYOBRequest {
+    #r; #view;
+    constructor(token, r, view) { if (token !== MAKE) throw new TypeError("Illegal constructor"); this.#r = r; this.#view = view; }
+    get view() { return this.#view; }
+    static { invalidateRequest = (req) => { req.#r = undefined; req.#view = null; }; }
+    respond(bytesWritten) {
+      const n = enforceRange(bytesWritten, "bytesWritten");
+      if (this.#r === undefined) throw new TypeError("ReadableStreamBYOBRequest: the request is no longer valid");
+      if (isDetached(this.#view.buffer)) throw new TypeError("ReadableStreamBYOBRequest: the view's buffer is detached");
+      byteRespond(this.#r, n);
+    }
+    respondWithNewView(view) {
+      if (!ArrayBuffer.isView(view)) throw new TypeError("ReadableStreamBYOBRequest: respondWithNewView() takes an ArrayBufferView");
+      if (this.#r === undefined) throw new TypeError("ReadableStreamBYOBRequest: the request is no longer valid");
+      if (isDetached(view.buffer)) throw new TypeError("ReadableStreamBYOBRequest: the view's buffer is detached");
+      byteRespondWithNewView(this.#r, view);
+    }
+    get [Symbol.toStringTag]() { return "ReadableStreamBYOBRequest"; }
+  }
+
+  function setUpByteSource(r, src, hwm) {
+    let autoAllocateChunkSize;
+    if (src.autoAllocateChunkSize !== undefined) {
+      autoAllocateChunkSize = enforceRange(src.autoAllocateChunkSize, "autoAllocateChunkSize");
+      if (autoAllocateChunkSize === 0) throw new TypeError("autoAllocateChunkSize must be greater than 0");
+    }
+    const start = call(src, "start", () => [r.controller], null);
+    const pull = call(src, "pull", () => [r.controller], null);
+    const cancel = call(src, "cancel", () => [], null);
+    r.byte = true;
+    r.controller = new ReadableByteStreamController(MAKE, r);
+    r.pull = pull; r.cancel = cancel === null ? null : (reason) => src.cancel(reason);
+    r.hwm = hwm; r.autoAllocateChunkSize = autoAllocateChunkSize;
+    let startResult;
+    try { startResult = start === null ? undefined : start(); } catch (e) { byteError(r, e); throw e; }
+    resolved(startResult).then(() => { r.started = true; pullIfNeeded(r); }, (e) => byteError(r, e));
+  }
+  function getBYOBRequest(r) {
+    if (r.byobRequest === null && r.pendingPullIntos.length > 0) {
+      const first = r.pendingPullIntos[0];
+      const view = new Uint8Array(first.buffer, first.byteOffset + first.bytesFilled, first.byteLength - first.bytesFilled);
+      r.byobRequest = new ReadableStreamBYOBRequest(MAKE, r, view);
+    }
+    return r.byobRequest;
+  }
+  function invalidateBYOBRequest(r) {
+    if (r.byobRequest === null) return;
+    invalidateRequest(r.byobRequest);
+    r.byobRequest = null;
+  }
+  function clearPendingPullIntos(r) { invalidateBYOBRequest(r); r.pendingPullIntos = []; }
+  function shiftPendingPullInto(r) { return r.pendingPullIntos.shift(); }
+  function byteError(r, e) {
+    if (r.state !== "readable") return;
+    errorStream(r, e); // clears the pull-intos, the queue and the algorithms
+  }
+  function byteClose(r) {
+    if (r.closeRequested || r.state !== "readable") return;
+    if (r.queueSize > 0) { r.closeRequested = true; return; }
+    if (r.pendingPullIntos.length > 0) {
+      const first = r.pendingPullIntos[0];
+      if (first.bytesFilled % first.elementSize !== 0) {
+        const e = new TypeError("ReadableByteStreamController: closed with a partial element in a pending read");
+        byteError(r, e);
+        throw e;
+      }
+    }
+    clearAlgorithms(r);
+    closeStream(r);
+  }
+  const hasReader = (r, byob) => r.reader !== null && r.reader.byob === byob;
+  function fulfillRead(r, chunk, done) {
+    const req = r.reader.requests.shift();
+    req.resolve({ value: done && !r.reader.byob ? undefined : chunk, done });
+  }
+  function enqueueChunkToQueue(r, buffer, byteOffset, byteLength) {
+    r.queue.push({ buffer, byteOffset, byteLength });
+    r.queueSize += byteLength;
+  }
+  function enqueueClonedChunkToQueue(r, buffer, byteOffset, byteLength) {
+    let clone;
+    try { clone = buffer.slice(byteOffset, byteOffset + byteLength); } catch (e) { byteError(r, e); throw e; }
+    OWN.add(clone);
+    enqueueChunkToQueue(r, clone, 0, byteLength);
+  }
+  function enqueueDetachedPullIntoToQueue(r, pullInto) {
+    if (pullInto.bytesFilled > 0) enqueueClonedChunkToQueue(r, pullInto.buffer, pullInto.byteOffset, pullInto.bytesFilled);
+    shiftPendingPullInto(r);
+  }
+  function byteEnqueue(r, chunk) {
+    if (r.closeRequested || r.state !== "readable") return;
+    const { buffer, byteOffset, byteLength } = chunk;
+    if (isDetached(buffer)) throw new TypeError("ReadableByteStreamController: the chunk's buffer is detached");
+    const transferred = transferBuffer(buffer);
+    if (r.pendingPullIntos.length > 0) {
+      const first = r.pendingPullIntos[0];
+      if (isDetached(first.buffer)) throw new TypeError("ReadableByteStreamController: the pending read's buffer is detached");
+      invalidateBYOBRequest(r);
+      first.buffer = transferBuffer(first.buffer);
+      if (first.readerType === "none") enqueueDetachedPullIntoToQueue(r, first);
+    }
+    if (hasReader(r, false)) {
+      processReadRequestsUsingQueue(r);
+      if (r.reader.requests.length === 0) enqueueChunkToQueue(r, transferred, byteOffset, byteLength);
+      else {
+        if (r.pendingPullIntos.length > 0) shiftPendingPullInto(r); // the autoAllocate descriptor
+        fulfillRead(r, new Uint8Array(transferred, byteOffset, byteLength), false);
+      }
+    } else if (hasReader(r, true)) {
+      enqueueChunkToQueue(r, transferred, byteOffset, byteLength);
+      for (const p of processPullIntoDescriptorsUsingQueue(r)) commitPullIntoDescriptor(r, p);
+    } else {
+      enqueueChunkToQueue(r, transferred, byteOffset, byteLength);
+    }
+    pullIfNeeded(r);
+  }
+  function handleQueueDrain(r) {
+    if (r.queueSize === 0 && r.closeRequested) { clearAlgorithms(r); closeStream(r); }
+    else pullIfNeeded(r);
+  }
+  function fillReadRequestFromQueue(r, req) {
+    const entry = r.queue.shift();
+    r.queueSize -= entry.byteLength;
+    handleQueueDrain(r);
+    req.resolve({ value: new Uint8Array(entry.buffer, entry.byteOffset, entry.byteLength), done: false });
+  }
+  function processReadRequestsUsingQueue(r) {
+    const requests = r.reader.requests;
+    while (requests.length > 0) {
+      if (r.queueSize === 0) return;
+      fillReadRequestFromQueue(r, requests.shift());
+    }
+  }
+  function processPullIntoDescriptorsUsingQueue(r) {
+    const filled = [];
+    while (r.pendingPullIntos.length > 0) {
+      if (r.queueSize === 0) break;
+      const p = r.pendingPullIntos[0];
+      if (fillPullIntoDescriptorFromQueue(r, p)) { shiftPendingPullInto(r); filled.push(p); }
+    }
+    return filled;
+  }
+  function fillPullIntoDescriptorFromQueue(r, p) {
+    const maxBytesToCopy = Math.min(r.queueSize, p.byteLength - p.bytesFilled);
+    const maxBytesFilled = p.bytesFilled + maxBytesToCopy;
+    let remaining = maxBytesToCopy, ready = false;
+    const maxAlignedBytes = maxBytesFilled - (maxBytesFilled % p.elementSize);
+    if (maxAlignedBytes >= p.minimumFill) { remaining = maxAlignedBytes - p.bytesFilled; ready = true; }
+    while (remaining > 0) {
+      const head = r.queue[0];
+      const n = Math.min(remaining, head.byteLength);
+      const destStart = p.byteOffset + p.bytesFilled;
+      new Uint8Array(p.buffer, destStart, n).set(new Uint8Array(head.buffer, head.byteOffset, n));
+      if (head.byteLength === n) r.queue.shift();
+      else { head.byteOffset += n; head.byteLength -= n; }
+      r.queueSize -= n;
+      p.bytesFilled += n; // FillHeadPullIntoDescriptor
+      remaining -= n;
+    }
+    return ready;
+  }
+  function convertPullIntoDescriptor(p) {
+    const buffer = transferBuffer(p.buffer);
+    return new p.viewConstructor(buffer, p.byteOffset, p.bytesFilled / p.elementSize);
+  }
+  function commitPullIntoDescriptor(r, p) {
+    const done = r.state === "closed";
+    const view = convertPullIntoDescriptor(p);
+    if (p.readerType === "default") fulfillRead(r, view, done);
+    else fulfillRead(r, view, done);
+  }
+  // [[PullSteps]]: a default reader's read() of a byte stream.
+  function bytePullSteps(r) {
+    if (r.queueSize > 0) {
+      const d = deferred();
+      fillReadRequestFromQueue(r, d);
+      return d.promise;
+    }
+    const size = r.autoAllocateChunkSize;
+    if (size !== undefined) {
+      let buffer;
+      try { buffer = new ArrayBuffer(size); } catch (e) { return rejected(e); }
+      OWN.add(buffer);
+      r.pendingPullIntos.push({ buffer, bufferByteLength: size, byteOffset: 0, byteLength: size, bytesFilled: 0, minimumFill: 1, elementSize: 1, viewConstructor: Uint8Array, readerType: "default" });
+    }
+    const d = deferred();
+    r.reader.requests.push(d);
+    pullIfNeeded(r);
+    return d.promise;
+  }
+  // ReadableByteStreamControllerPullInto: a BYOB reader's read(view, { min }).
+  function pullInto(r, view, min) {
+    const elementSize = ELEMENT_SIZE(view);
+    const viewConstructor = viewConstructorOf(view);
+    const minimumFill = min * elementSize;
+    const { byteOffset, byteLength } = view;
+    let buffer;
+    try { buffer = transferBuffer(view.buffer); } catch (e) { return rejected(e); }
+    const p = { buffer, bufferByteLength: buffer.byteLength, byteOffset, byteLength, bytesFilled: 0, minimumFill, elementSize, viewConstructor, readerType: "byob" };
+    const d = deferred();
+    if (r.pendingPullIntos.length > 0) {
+      r.pendingPullIntos.push(p);
+      r.reader.requests.push(d);
+      return d.promise;
+    }
+    if (r.state === "closed") return resolved({ value: new viewConstructor(p.buffer, p.byteOffset, 0), done: true });
+    if (r.queueSize > 0) {
+      if (fillPullIntoDescriptorFromQueue(r, p)) {
+        const filled = convertPullIntoDescriptor(p);
+        handleQueueDrain(r);
+        return resolved({ value: filled, done: false });
+      }
+      if (r.closeRequested) {
+        const e = new TypeError("ReadableStreamBYOBReader: the stream closed before the read's minimum was reached");
+        byteError(r, e);
+        return rejected(e);
+      }
+    }
+    r.pendingPullIntos.push(p);
+    r.reader.requests.push(d);
+    pullIfNeeded(r);
+    return d.promise;
+  }
+  function byteRespond(r, bytesWritten) {
+    const first = r.pendingPullIntos[0];
+    if (r.state === "closed") {
+      if (bytesWritten !== 0) throw new TypeError("ReadableStreamBYOBRequest: respond() on a closed stream takes 0");
+    } else {
+      if (bytesWritten === 0) throw new TypeError("ReadableStreamBYOBRequest: respond(0) is only for a closed stream");
+      if (first.bytesFilled + bytesWritten > first.byteLength) throw new RangeError("ReadableStreamBYOBRequest: bytesWritten is larger than the view");
+    }
+    first.buffer = transferBuffer(first.buffer);
+    respondInternal(r, bytesWritten);
+  }
+  function byteRespondWithNewView(r, view) {
+    const first = r.pendingPullIntos[0];
+    if (r.state === "closed") {
+      if (view.byteLength !== 0) throw new TypeError("ReadableStreamBYOBRequest: the view for a closed stream must be empty");
+    } else if (view.byteLength === 0) throw new TypeError("ReadableStreamBYOBRequest: the view is empty");
+    if (first.byteOffset + first.bytesFilled !== view.byteOffset) throw new RangeError("ReadableStreamBYOBRequest: the view does not start where the request's view does");
+    if (first.bufferByteLength !== view.buffer.byteLength) throw new RangeError("ReadableStreamBYOBRequest: the view's buffer is not the request's buffer's size");
+    if (first.bytesFilled + view.byteLength > first.byteLength) throw new RangeError("ReadableStreamBYOBRequest: the view is larger than the request's");
+    const n = view.byteLength;
+    first.buffer = transferBuffer(view.buffer);
+    respondInternal(r, n);
+  }
+  function respondInternal(r, bytesWritten) {
+    const first = r.pendingPullIntos[0];
+    invalidateBYOBRequest(r);
+    if (r.state === "closed") respondInClosedState(r, first);
+    else respondInReadableState(r, bytesWritten, first);
+    pullIfNeeded(r);
+  }
+  function respondInClosedState(r, first) {
+    if (first.readerType === "none") shiftPendingPullInto(r);
+    if (hasReader(r, true)) {
+      const filled = [];
+      while (filled.length < r.reader.requests.length) filled.push(shiftPendingPullInto(r));
+      for (const p of filled) commitPullIntoDescriptor(r, p);
+    }
+  }
+  function respondInReadableState(r, bytesWritten, p) {
+    p.bytesFilled += bytesWritten;
+    if (p.readerType === "none") {
+      enqueueDetachedPullIntoToQueue(r, p);
+      for (const q of processPullIntoDescriptorsUsingQueue(r)) commitPullIntoDescriptor(r, q);
+      return;
+    }
+    if (p.bytesFilled < p.minimumFill) return;
+    shiftPendingPullInto(r);
+    const remainder = p.bytesFilled % p.elementSize;
+    if (remainder > 0) {
+      const end = p.byteOffset + p.bytesFilled;
+      enqueueClonedChunkToQueue(r, p.buffer, end - remainder, remainder);
+    }
+    p.bytesFilled -= remainder;
+    const filled = processPullIntoDescriptorsUsingQueue(r);
+    commitPullIntoDescriptor(r, p);
+    for (const q of filled) commitPullIntoDescriptor(r, q);
+  }
+
+  class ReadableStreamBYOBReader {
+    #r = null; #state = null;
+    constructor(stream) {
+      const r = readableRecord(stream);
+      if (!r.byte) throw new TypeError("ReadableStreamBYOBReader: the stream is not a byte stream (type: \"bytes\")");
+      this.#state = attachReader(r, true);
+      this.#r = r;
+    }
+    get closed() { return this.#state.closedD.promise; }
+    read(view, options = undefined) {
+      if (!ArrayBuffer.isView(view)) return rejected(new TypeError("ReadableStreamBYOBReader: read() takes an ArrayBufferView"));
+      let min = 1;
+      try { if (options !== undefined && options !== null && options.min !== undefined) min = enforceRange(options.min, "min"); }
+      catch (e) { return rejected(e); }
+      if (view.byteLength === 0) return rejected(new TypeError("ReadableStreamBYOBReader: the view is empty"));
+      if (view.buffer.byteLength === 0) return rejected(new TypeError("ReadableStreamBYOBReader: the view's buffer is empty or detached"));
+      if (isDetached(view.buffer)) return rejected(new TypeError("ReadableStreamBYOBReader: the view's buffer is detached"));
+      if (min === 0) return rejected(new TypeError("ReadableStreamBYOBReader: min must be greater than 0"));
+      const length = view instanceof DataView ? view.byteLength : view.length;
+      if (min > length) return rejected(new RangeError("ReadableStreamBYOBReader: min is larger than the view"));
+      if (this.#r === null) return rejected(new TypeError("the reader has been released"));
+      const r = this.#r;
+      r.disturbed = true;
+      if (r.state === "errored") return rejected(r.error);
+      return pullInto(r, view, min);
+    }
+    releaseLock() {
+      const r = this.#r;
+      if (r === null) return;
+      releaseReader(r, this.#state);
+      this.#r = null;
+    }
+    cancel(reason) {
+      if (this.#r === null) return rejected(new TypeError("the reader has been released"));
+      return cancelStream(this.#r, reason);
+    }
+    get [Symbol.toStringTag]() { return "ReadableStreamBYOBReader"; }
+  }
+
+  // ReadableByteStreamTee: each branch is a byte stream; a branch with a pending BYOB read is
+  // served by a BYOB read of the original into that read's buffer, and the other branch gets a copy.
+  function byteTee(stream) {
+    const sr = readableRecord(stream);
+    let reader = new ReadableStreamDefaultReader(stream);
+    let reading = false, readAgain1 = false, readAgain2 = false;
+    let canceled1 = false, canceled2 = false, reason1, reason2;
+    let branch1, branch2;
+    const cancelD = deferred();
+    const ctl = (b) => R.get(b);
+    const cloneAsUint8Array = (v) => { const b = v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength); OWN.add(b); return new Uint8Array(b); };
+    const forwardReaderError = (thisReader) => {
+      thisReader.closed.then(noop, (e) => {
+        if (thisReader !== reader) return;
+        byteError(ctl(branch1), e); byteError(ctl(branch2), e);
+        if (!canceled1 || !canceled2) cancelD.resolve(undefined);
+      });
+    };
+    const failClone = (e) => {
+      byteError(ctl(branch1), e); byteError(ctl(branch2), e);
+      cancelD.resolve(cancelStream(sr, e));
+    };
+    const readAgain = () => { if (readAgain1) pull1(); else if (readAgain2) pull2(); };
+    const pullWithDefaultReader = () => {
+      if (reader instanceof ReadableStreamBYOBReader) {
+        reader.releaseLock();
+        reader = new ReadableStreamDefaultReader(stream);
+        forwardReaderError(reader);
+      }
+      reader.read().then(({ value: chunk, done }) => {
+        if (done) {
+          reading = false;
+          if (!canceled1) byteClose(ctl(branch1));
+          if (!canceled2) byteClose(ctl(branch2));
+          if (ctl(branch1).pendingPullIntos.length > 0) byteRespond(ctl(branch1), 0);
+          if (ctl(branch2).pendingPullIntos.length > 0) byteRespond(ctl(branch2), 0);
+          if (!canceled1 || !canceled2) cancelD.resolve(undefined);
+          return;
+        }
+        readAgain1 = false; readAgain2 = false;
+        let chunk2 = chunk;
+        if (!canceled1 && !canceled2) {
+          try { chunk2 = cloneAsUint8Array(chunk); } catch (e) { failClone(e); return; }
+        }
+        if (!canceled1) byteEnqueue(ctl(branch1), chunk);
+        if (!canceled2) byteEnqueue(ctl(branch2), chunk2);
+        reading = false;
+        readAgain();
+      }, () => { reading = false; });
+    };
+    const pullWithBYOBReader = (view, forBranch2) => {
+      if (reader instanceof ReadableStreamDefaultReader) {
+        reader.releaseLock();
+        reader = new ReadableStreamBYOBReader(stream);
+        forwardReaderError(reader);
+      }
+      const byobBranch = forBranch2 ? branch2 : branch1, otherBranch = forBranch2 ? branch1 : branch2;
+      reader.read(view).then(({ value: chunk, done }) => {
+        const byobCanceled = forBranch2 ? canceled2 : canceled1, otherCanceled = forBranch2 ? canceled1 : canceled2;
+        if (done) {
+          reading = false;
+          if (!byobCanceled) byteClose(ctl(byobBranch));
+          if (!otherCanceled) byteClose(ctl(otherBranch));
+          if (chunk !== undefined) {
+            if (!byobCanceled) byteRespondWithNewView(ctl(byobBranch), chunk);
+            if (!otherCanceled && ctl(otherBranch).pendingPullIntos.length > 0) byteRespond(ctl(otherBranch), 0);
+          }
+          if (!byobCanceled || !otherCanceled) cancelD.resolve(undefined);
+          return;
+        }
+        readAgain1 = false; readAgain2 = false;
+        if (!otherCanceled) {
+          let cloned;
+          try { cloned = cloneAsUint8Array(chunk); } catch (e) { failClone(e); return; }
+          if (!byobCanceled) byteRespondWithNewView(ctl(byobBranch), chunk);
+          byteEnqueue(ctl(otherBranch), cloned);
+        } else if (!byobCanceled) byteRespondWithNewView(ctl(byobBranch), chunk);
+        reading = false;
+        readAgain();
+      }, () => { reading = false; });
+    };
+    const pullFor = (forBranch2) => {
+      if (reading) { if (forBranch2) readAgain2 = true; else readAgain1 = true; return resolved(undefined); }
+      reading = true;
+      const req = getBYOBRequest(ctl(forBranch2 ? branch2 : branch1));
+      if (req === null) pullWithDefaultReader();
+      else pullWithBYOBReader(req.view, forBranch2);
+      return resolved(undefined);
+    };
+    const pull1 = () => pullFor(false), pull2 = () => pullFor(true);
+    const cancel = (which) => (reason) => {
+      if (which === 1) { canceled1 = true; reason1 = reason; } else { canceled2 = true; reason2 = reason; }
+      if (canceled1 && canceled2) cancelD.resolve(cancelStream(sr, [reason1, reason2]));
+      return cancelD.promise;
+    };
+    branch1 = new ReadableStream({ type: "bytes", pull: pull1, cancel: cancel(1) });
+    branch2 = new ReadableStream({ type: "bytes", pull: pull2, cancel: cancel(2) });
+    forwardReaderError(reader);
+    return [branch1, branch2];
+  }
+
   class ReadableStream {
     constructor(source = undefined, strategy = undefined) {
       const r = makeRecord(this);
       if (source !== undefined && source !== null && typeof source !== "object") throw new TypeError("the underlying source must be an object");
+      if (source && source.type !== undefined) {
+        if (String(source.type) !== "bytes") throw new TypeError(`invalid underlying source type ${String(source.type)}`);
+        if (strategy && strategy.size !== undefined) throw new RangeError("a byte stream's strategy cannot have a size");
+        setUpByteSource(r, source, strategyOf(strategy, 0).hwm);
+        return;
+      }
       const { hwm, size } = strategyOf(strategy, 1);
       const src = source || {};
       const start = call(src, "start", () => [r.controller], null);
@@ -234,12 +752,13 @@
       return cancelStream(r, reason);
     }
     getReader(options = undefined) {
-      const mode = options && options.mode;
-      if (mode === "byob") throw new TypeError("ReadableStream: BYOB readers are not supported by this runtime");
+      const mode = options === undefined || options === null ? undefined : options.mode;
+      if (mode !== undefined && String(mode) === "byob") return new ReadableStreamBYOBReader(this);
       if (mode !== undefined) throw new TypeError(`invalid reader mode ${mode}`);
       return new ReadableStreamDefaultReader(this);
     }
     tee() {
+      if (readableRecord(this).byte) return byteTee(this);
       const reader = this.getReader();
       let reading = false, cancelled1 = false, cancelled2 = false, reason1, reason2;
       let branch1, branch2;
@@ -734,6 +1253,7 @@
     ReadableStream, ReadableStreamDefaultReader, ReadableStreamDefaultController,
     WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController,
     TransformStream, TransformStreamDefaultController,
+    ReadableByteStreamController, ReadableStreamBYOBReader, ReadableStreamBYOBRequest,
     CountQueuingStrategy, ByteLengthQueuingStrategy,
     TextEncoderStream, TextDecoderStream, CompressionStream, DecompressionStream,
     _body: Object.freeze({ fromBytes, collect, isReadable, tee: (s) => s.tee() }),
