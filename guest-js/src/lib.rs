@@ -153,6 +153,8 @@ fn init_engine() -> Engine {
     config.max_stack_size(256 * 1024);
     let runtime = javy::Runtime::new(config).expect("QuickJS runtime");
     let internals = runtime.context().with(|ctx| {
+        pin_common_atoms(&ctx);
+        realize_builtins(&ctx);
         let native = natives::register(&ctx).expect("natives");
         let setup: Function<'_> = eval_prelude(&ctx)
             .and_then(|v| v.get())
@@ -166,6 +168,102 @@ fn init_engine() -> Engine {
         runtime,
         internals,
         loaded: false,
+    }
+}
+
+/// Names nearly every worker uses (as property keys or string literals), made atoms first.
+///
+/// An atom's string carries a reference count, written whenever a compiled module, a new shape
+/// or a string value takes a reference: a worker's module that says `fetch`, `request`, `env`
+/// and `Response` writes to four atoms. Created here, before anything else, they sit side by side
+/// on one or two pages instead of wherever the prelude's parser first met them, so a worker
+/// copies those pages into its instance, not one page per name. The references are kept forever.
+const COMMON_ATOMS: &[&str] = &[
+    "fetch",
+    "request",
+    "env",
+    "ctx",
+    "event",
+    "Response",
+    "Request",
+    "Headers",
+    "URL",
+    "URLSearchParams",
+    "json",
+    "text",
+    "arrayBuffer",
+    "method",
+    "url",
+    "headers",
+    "body",
+    "statusText",
+    "pathname",
+    "search",
+    "searchParams",
+    "hostname",
+    "host",
+    "origin",
+    "href",
+    "protocol",
+    "port",
+    "hash",
+    "params",
+    "query",
+    "waitUntil",
+    "passThroughOnException",
+    "scheduled",
+    "queue",
+    "namespace",
+    "call",
+    "apply",
+    "bind",
+    "clear",
+    "parse",
+    "stringify",
+    "toUpperCase",
+    "toLowerCase",
+    "startsWith",
+    "endsWith",
+    "includes",
+    "split",
+    "slice",
+    "join",
+    "replace",
+    "trim",
+    "push",
+    "map",
+    "filter",
+    "forEach",
+    "keys",
+    "values",
+    "entries",
+    "data",
+    "error",
+    "message",
+    "result",
+    "type",
+    "id",
+    "key",
+    "list",
+    "put",
+    "delete",
+    "content-type",
+    "Content-Type",
+    "application/json",
+    "text/plain",
+    "GET",
+    "POST",
+    "Hello",
+];
+
+fn pin_common_atoms(ctx: &Ctx<'_>) {
+    use javy::quickjs::qjs;
+    let raw = ctx.as_raw().as_ptr();
+    for name in COMMON_ATOMS {
+        // SAFETY: plain FFI on a live context; the atom's reference is deliberately kept.
+        unsafe {
+            qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _);
+        }
     }
 }
 
@@ -239,6 +337,43 @@ pub fn initialize() {
         *cell.borrow_mut() = Some(engine);
     });
     seal_heap();
+}
+
+/// Make the few built-in methods every request calls real now, next to the pinned atoms.
+///
+/// QuickJS defines most methods of the standard library lazily (`JS_PROP_AUTOINIT`): the function
+/// is created the first time a script reads it, and that writes to three scattered snapshot
+/// places (the holder's shape, its property slot, the refcount of the name's atom). The prelude's
+/// request path reads a dozen such methods (`Map.prototype.get`, `JSON.stringify`, ...), so each
+/// instance copied those scattered pages. Realized here, first, they sit together; calling one
+/// still writes its refcount, but on one or two pages. Realizing *every* lazy built-in instead
+/// spread the hot ones over ~25 pages and cost more than it saved (memory bench +17 KiB), and so
+/// did a list of ~150 methods realized after the prelude (+8 KiB): keep this list short.
+/// Reading a descriptor does not run getters.
+fn realize_builtins(ctx: &Ctx<'_>) {
+    const HOT: &str = r#"(() => {
+      const hot = {
+        "Map.prototype": ["get", "set", "has", "clear"],
+        "WeakMap.prototype": ["get", "set", "has"],
+        "Function.prototype": ["call", "apply"],
+        "JSON": ["parse", "stringify"],
+        "Promise": ["resolve", "all"],
+        "Promise.prototype": ["then"],
+        "Array": ["isArray"],
+        "Array.prototype": ["push"],
+        "String.prototype": ["toUpperCase", "toLowerCase", "toWellFormed"],
+        "Object": ["keys", "freeze", "defineProperties"],
+        "Number": ["isInteger"],
+      };
+      for (const [path, keys] of Object.entries(hot)) {
+        let holder;
+        try { holder = (0, eval)(path); } catch { continue; }
+        for (const k of keys) { try { Reflect.getOwnPropertyDescriptor(holder, k); } catch {} }
+      }
+    })();"#;
+    if let Err(e) = ctx.eval::<(), _>(HOT) {
+        let _ = e; // Best effort: a failure only leaves some built-ins lazy.
+    }
 }
 
 /// How many more live allocations the JS heap may hold than it did in the snapshot before the
