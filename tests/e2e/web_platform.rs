@@ -381,7 +381,10 @@ async fn stream_bombs_are_contained() {
         ),
     ];
     for (body, expect) in cases {
-        let src = format!("export default {{ async fetch() {{ {body} }} }};");
+        // The same worker answers `/ok` normally: the follow-up checks the warm instance.
+        let src = format!(
+            "export default {{ async fetch(request) {{ if (new URL(request.url).pathname === \"/ok\") return new Response(\"fine\"); {body} }} }};"
+        );
         let w = loader
             .load(WorkerCode::js("bomb.js", src).with_limits(Limits {
                 cpu_time: Duration::from_secs(5),
@@ -397,20 +400,20 @@ async fn stream_bombs_are_contained() {
             expect.iter().any(|m| outcome.contains(m)),
             "{body}: {outcome}"
         );
-        let ok = run_js(
-            &loader,
-            "export default { fetch() { return new Response('fine'); } };",
-        )
-        .await
-        .unwrap();
-        assert_eq!(text(&ok), "fine");
+        let ok = w.entrypoint(None).fetch(get("https://w/ok")).await.unwrap();
+        assert_eq!(
+            text(&ok),
+            "fine",
+            "{body}: the warm instance after the bomb"
+        );
     }
 }
 
-/// AsyncLocalStorage under attack: a store entered in one call (`enterWith`, a timer left
-/// behind, a promise settled later) never reaches the next call on the same warm instance, and a
-/// flood of concurrent flows or a recursion through `run` ends cleanly with each flow seeing only
-/// its own store.
+/// AsyncLocalStorage under attack: a store entered in one call (`enterWith`, then a timer and a
+/// promise continuation left behind) never reaches the next call's own code on the same warm
+/// instance, while what the first call left behind still runs in the first call's store. A flood
+/// of concurrent flows each sees only its own store; a recursion through `run` ends cleanly; a
+/// script that replaces the Map methods never sees a storage's context.
 #[tokio::test]
 async fn async_context_stays_within_its_call() {
     let loader = loader().await;
@@ -419,16 +422,24 @@ async fn async_context_stays_within_its_call() {
             "als.js",
             r#"import { AsyncLocalStorage } from "node:async_hooks";
                const als = new AsyncLocalStorage();
-               let parked = null;
+               let settle = null, byTimer = "unset", byThen = "unset";
+               let spied = false;
+               const get = Map.prototype.get, has = Map.prototype.has;
+               Map.prototype.get = function (k) { if (k === als) spied = true; return get.call(this, k); };
+               Map.prototype.has = function (k) { if (k === als) spied = true; return has.call(this, k); };
                export default { async fetch(request) {
                  const url = new URL(request.url);
                  const seen = String(als.getStore());
                  if (url.pathname === "/leave") {
                    als.enterWith("leaked");
-                   setTimeout(() => {}, 0);
-                   parked = new Promise(() => {});
-                   parked.then(() => {});
+                   setTimeout(() => { byTimer = String(als.getStore()); }, 30);
+                   new Promise((resolve) => { settle = resolve; }).then(() => { byThen = String(als.getStore()); });
                    return new Response(seen);
+                 }
+                 if (url.pathname === "/settle") {
+                   settle();
+                   await new Promise((r) => setTimeout(r, 60));
+                   return new Response(`${seen} ${byTimer} ${byThen} ${als.getStore()}`);
                  }
                  if (url.pathname === "/flood") {
                    const flows = [];
@@ -441,6 +452,7 @@ async fn async_context_stays_within_its_call() {
                    try { down(0); } catch (e) { return new Response(`${seen} ${e.name} ${als.getStore()}`); }
                    return new Response("no overflow");
                  }
+                 if (url.pathname === "/spied") return new Response(String(spied));
                  return new Response(seen);
                } };"#,
         ))
@@ -458,10 +470,11 @@ async fn async_context_stays_within_its_call() {
     };
     assert_eq!(call("/leave").await, "undefined");
     assert_eq!(
-        call("/").await,
-        "undefined",
-        "enterWith of an earlier call leaked"
+        call("/settle").await,
+        "undefined leaked leaked undefined",
+        "the next call saw the store, or what the first left behind lost it"
     );
+    assert_eq!(call("/").await, "undefined");
     assert_eq!(call("/flood").await, "undefined true undefined");
     // Recursion through `run` ends as JS's RangeError or, when the engine's own stack runs out
     // first, as the named StackOverflow; either way the next call starts clean.
@@ -470,6 +483,71 @@ async fn async_context_stays_within_its_call() {
         Err(e) => assert!(matches!(e, wasm_sandbox::Error::StackOverflow), "{e:?}"),
     }
     assert_eq!(call("/").await, "undefined");
+    assert_eq!(
+        call("/spied").await,
+        "false",
+        "a replaced Map method saw a storage's context"
+    );
+}
+
+/// The internals a script may try to catch on their way: `Object.freeze` replaced before the
+/// first built-in is built (the internals, with the engine's natives, were frozen with whatever
+/// `Object.freeze` was then), and a host-made buffer moved with `ArrayBuffer.prototype.transfer`
+/// (upstream QuickJS dropped the host's free argument and leaked the bytes for the instance's
+/// life: eight 4 MiB transfers per call exhausted 64 MiB on the second call).
+#[tokio::test]
+async fn internals_and_host_buffers_stay_safe() {
+    let loader = loader().await;
+    let w = loader
+        .load(
+            WorkerCode::js(
+                "w.js",
+                r#"const freeze = Object.freeze;
+                   let caught = "none";
+                   Object.freeze = (o) => { if (o !== null && typeof o === "object" && "native" in o) caught = typeof o.native; return freeze(o); };
+                   void globalThis.URLPattern;
+                   Object.freeze = freeze;
+                   export default { fetch(request) {
+                     if (new URL(request.url).pathname === "/caught") return new Response(caught);
+                     const s = "x".repeat(4 << 20);
+                     let moved = 0;
+                     for (let i = 0; i < 8; i++) {
+                       const bytes = new TextEncoder().encode(s);
+                       const buf = bytes.buffer;
+                       const t = buf.transfer();
+                       if (buf.detached && t.byteLength === 4 << 20 && new Uint8Array(t)[7] === 120) moved++;
+                     }
+                     return new Response(String(moved));
+                   } };"#,
+            )
+            .with_limits(Limits {
+                cpu_time: Duration::from_secs(2),
+                memory_bytes: 64 << 20,
+                wall_time: Duration::from_secs(20),
+            }),
+        )
+        .unwrap();
+    let call = |path: &'static str| {
+        let w = w.clone();
+        async move {
+            match w
+                .entrypoint(None)
+                .fetch(get(&format!("https://w{path}")))
+                .await
+            {
+                Ok(r) => text(&r),
+                Err(e) => e.to_string(),
+            }
+        }
+    };
+    assert_eq!(
+        call("/caught").await,
+        "none",
+        "the internals reached a replaced Object.freeze"
+    );
+    for i in 0..6 {
+        assert_eq!(call("/").await, "8", "call {i} on one warm instance");
+    }
 }
 
 /// The newer built-ins attacked: byte streams asked for a gigabyte (a chunk size, a respond past
@@ -514,7 +592,10 @@ async fn byte_stream_urlpattern_and_node_stream_bombs_are_contained() {
         ),
     ];
     for (body, expect) in cases {
-        let src = format!("export default {{ async fetch() {{ {body} }} }};");
+        // The same worker answers `/ok` normally: the follow-up checks the warm instance.
+        let src = format!(
+            "export default {{ async fetch(request) {{ if (new URL(request.url).pathname === \"/ok\") return new Response(\"fine\"); {body} }} }};"
+        );
         let w = loader
             .load(WorkerCode::js("bomb.js", src).with_limits(Limits {
                 cpu_time: Duration::from_millis(500),
@@ -530,12 +611,11 @@ async fn byte_stream_urlpattern_and_node_stream_bombs_are_contained() {
             expect.iter().any(|m| outcome.contains(m)),
             "{body}: {outcome}"
         );
-        let ok = run_js(
-            &loader,
-            "export default { fetch() { return new Response('fine'); } };",
-        )
-        .await
-        .unwrap();
-        assert_eq!(text(&ok), "fine");
+        let ok = w.entrypoint(None).fetch(get("https://w/ok")).await.unwrap();
+        assert_eq!(
+            text(&ok),
+            "fine",
+            "{body}: the warm instance after the bomb"
+        );
     }
 }

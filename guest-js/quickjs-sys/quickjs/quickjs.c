@@ -58242,6 +58242,23 @@ static JSValue js_array_buffer_transfer(JSContext *ctx, JSValueConst this_val,
                                            JS_CLASS_ARRAY_BUFFER);
         goto fini;
     }
+    /* wasm-sandbox: a buffer QuickJS does not own (the embedder's, freed by its own
+       free_func with its opaque) can neither be reallocated here nor change hands
+       without its opaque: copy it into a buffer of QuickJS's own and detach the
+       original through its own free function. */
+    if (abuf->free_func != js_array_buffer_free) {
+        JSArrayBuffer *copy;
+        ret = js_array_buffer_constructor3(ctx, JS_UNDEFINED, new_len, NULL,
+                                           JS_CLASS_ARRAY_BUFFER, NULL,
+                                           js_array_buffer_free, NULL,
+                                           /*alloc_flag*/true);
+        if (JS_IsException(ret))
+            return ret;
+        copy = JS_GetOpaque(ret, JS_CLASS_ARRAY_BUFFER);
+        memcpy(copy->data, abuf->data, min_int(new_len, abuf->byte_length));
+        JS_DetachArrayBuffer(ctx, this_val);
+        goto fini;
+    }
     bs = abuf->data;
     old_len = abuf->byte_length;
     /* if length mismatch, realloc. Otherwise, use the same backing buffer. */

@@ -10,12 +10,15 @@
     const factory = native.builtin(name);
     if (factory === null) throw new TypeError(`there is no built-in named ${JSON.stringify(name)}`);
     if (builtinShared === null) {
-      builtinShared = Object.freeze({
+      // A plain object, made without calling anything a script could have replaced (an
+      // `Object.freeze` replaced before the first import would be handed `native`); only the
+      // built-ins' factories ever see it.
+      builtinShared = {
         native, builtin, define, DOMException, inspect, format, reportError, addTimer,
         utf8Encode, utf8Decode, copyBytes, isBufferSource, extractBody, bodyState, Blob, Headers,
         Request, Response, formEncode, formDecode,
         env: () => (worker === null ? {} : worker.env),
-      });
+      };
     }
     m = factory(builtinShared);
     builtinExports.set(name, m);

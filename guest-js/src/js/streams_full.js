@@ -235,12 +235,13 @@
   // and `r.pendingPullIntos` the pull-into descriptors { buffer, bufferByteLength, byteOffset,
   // byteLength, bytesFilled, minimumFill, elementSize, viewConstructor, readerType }.
   //
-  // TransferArrayBuffer: QuickJS has ArrayBuffer.prototype.transfer(), but its transfer keeps the
-  // old free function and drops that function's opaque argument, so transferring a buffer the host
-  // made (rquickjs's Vec-backed ArrayBuffer::new: TextEncoder output, crypto bytes...) would leak
-  // it. A buffer this code made (OWN: every transfer result, the autoAllocate buffers) moves for
-  // free; any other is copied and the original detached with transfer(0), which frees it through
-  // its own free function. Either way the caller's buffer ends detached, as the spec says. On an
+  // TransferArrayBuffer: upstream QuickJS's transfer() keeps the old free function and drops its
+  // opaque argument, so transferring a buffer the host made (rquickjs's Vec-backed
+  // ArrayBuffer::new: TextEncoder output, crypto bytes...) leaked it; our patched engine copies
+  // such a buffer instead (quickjs-sys/PATCHES.md). This code does not rely on that: a buffer it
+  // made (OWN: every transfer result, the autoAllocate buffers) moves for free; any other is
+  // copied and the original detached with transfer(0), which frees it through its own free
+  // function. Either way the caller's buffer ends detached, as the spec says. On an
   // engine without transfer() (Node 20) the original cannot be detached and is only copied.
   const OWN = new WeakSet();
   const isArrayBuffer = (b) => Object.prototype.toString.call(b) === "[object ArrayBuffer]";

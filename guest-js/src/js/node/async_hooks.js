@@ -2,12 +2,14 @@
 //
 // Built on the engine's async context (our QuickJS patch, quickjs-sys/PATCHES.md): one value
 // that QuickJS carries from where a promise reaction (`then`, `await`) or a job is registered to
-// where it runs; the timers carry it too. Here that value is a Map from each AsyncLocalStorage to
-// its store, never changed once current (a `run` makes a new Map), so a continuation sees the
-// stores of the moment it was registered, whatever ran in between.
+// where it runs; the timers carry it too. Here that value is a null-prototype object holding each
+// AsyncLocalStorage's store under the storage's own private symbol, never changed once current
+// (a `run` makes a new one). It is only ever read with `in` and `[]` and copied with spread:
+// no method a script could replace (Map.prototype.get, Object.keys...) ever sees it.
 (function (I) {
   "use strict";
   const { native } = I;
+  const makeKey = Symbol;
   const current = () => native.asyncContext();
   const enter = (context) => native.setAsyncContext(context);
   const argType = (name, want, v) => {
@@ -21,21 +23,27 @@
     enter(context);
     try { return Reflect.apply(fn, thisArg, args); } finally { enter(outer); }
   }
-  // The current context with `key` set to `store` (or removed, for `undefined` + remove).
+  // The current context with `key` set to `store` (or removed).
   function withStore(key, store, remove) {
     const outer = current();
-    const next = outer instanceof Map ? new Map(outer) : new Map();
-    if (remove) next.delete(key); else next.set(key, store);
-    return next.size === 0 ? undefined : next;
+    const next = outer === undefined ? { __proto__: null } : { __proto__: null, ...outer };
+    if (remove) delete next[key]; else next[key] = store;
+    return next;
   }
+  const storeOf = (key, otherwise) => {
+    const context = current();
+    return context !== undefined && key in context ? context[key] : otherwise;
+  };
 
   class AsyncLocalStorage {
     #name;
     #defaultValue;
+    #key;
     constructor(options = {}) {
       if (options === null || typeof options !== "object") throw argType("options", "object", options);
       this.#name = options.name === undefined ? "" : String(options.name);
       this.#defaultValue = options.defaultValue;
+      this.#key = makeKey(this.#name);
     }
     get name() { return this.#name; }
     // A function that runs its argument in the context current now.
@@ -49,23 +57,19 @@
       const context = current();
       return function bound(...args) { return within(context, fn, this, args); };
     }
-    getStore() {
-      const context = current();
-      if (context instanceof Map && context.has(this)) return context.get(this);
-      return this.#defaultValue;
-    }
+    getStore() { return storeOf(this.#key, this.#defaultValue); }
     run(store, fn, ...args) {
       if (typeof fn !== "function") throw argType("callback", "function", fn);
-      return within(withStore(this, store, false), fn, undefined, args);
+      return within(withStore(this.#key, store, false), fn, undefined, args);
     }
     exit(fn, ...args) {
       if (typeof fn !== "function") throw argType("callback", "function", fn);
-      return within(withStore(this, undefined, true), fn, undefined, args);
+      return within(withStore(this.#key, undefined, true), fn, undefined, args);
     }
     // Set the store for the rest of the current synchronous run and what it schedules.
-    enterWith(store) { enter(withStore(this, store, false)); }
+    enterWith(store) { enter(withStore(this.#key, store, false)); }
     // Leave the store: getStore() is undefined until the next run/enterWith.
-    disable() { enter(withStore(this, undefined, true)); }
+    disable() { enter(withStore(this.#key, undefined, true)); }
   }
 
   let nextAsyncId = 1;
