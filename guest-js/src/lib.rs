@@ -372,6 +372,13 @@ fn collect_cycles_after(ctx: &Ctx<'_>, headroom: i64) {
     }
 }
 
+// libc's allocator, which QuickJS and Rust share here: `align_heap` and `seal_heap` place blocks
+// in it directly.
+extern "C" {
+    fn malloc(n: usize) -> *mut u8;
+    fn free(p: *mut u8);
+}
+
 /// Start the engine's heap at the same offset within a page whatever came before it.
 ///
 /// The heap begins after the data segment, which holds every built-in's JS source: any edit to
@@ -380,10 +387,6 @@ fn collect_cycles_after(ctx: &Ctx<'_>, headroom: i64) {
 /// nothing a request runs. Padding the heap's start to a page boundary makes that layout, and the
 /// memory benchmark, depend only on what initialization allocates.
 fn align_heap() {
-    extern "C" {
-        fn malloc(n: usize) -> *mut u8;
-        fn free(p: *mut u8);
-    }
     const PAGE: usize = 4096;
     // SAFETY: plain libc allocation; the padding block is deliberately never freed.
     unsafe {
@@ -403,10 +406,6 @@ fn align_heap() {
 /// Fill every free hole the initialization left in the heap, so allocations made after the
 /// snapshot all come from fresh memory above it.
 fn seal_heap() {
-    extern "C" {
-        fn malloc(n: usize) -> *mut u8;
-        fn free(p: *mut u8);
-    }
     // SAFETY: plain libc allocation; the filler blocks are deliberately never freed.
     unsafe {
         let probe = malloc(1 << 20);

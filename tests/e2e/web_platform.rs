@@ -380,32 +380,13 @@ async fn stream_bombs_are_contained() {
             &["true TypeError: DecompressionStream: the output is larger than 64 MiB"][..],
         ),
     ];
+    let limits = Limits {
+        cpu_time: Duration::from_secs(5),
+        memory_bytes: 256 << 20,
+        wall_time: Duration::from_secs(20),
+    };
     for (body, expect) in cases {
-        // The same worker answers `/ok` normally: the follow-up checks the warm instance.
-        let src = format!(
-            "export default {{ async fetch(request) {{ if (new URL(request.url).pathname === \"/ok\") return new Response(\"fine\"); {body} }} }};"
-        );
-        let w = loader
-            .load(WorkerCode::js("bomb.js", src).with_limits(Limits {
-                cpu_time: Duration::from_secs(5),
-                memory_bytes: 256 << 20,
-                wall_time: Duration::from_secs(20),
-            }))
-            .unwrap();
-        let outcome = match w.entrypoint(None).fetch(get("https://w/")).await {
-            Ok(r) => text(&r),
-            Err(e) => e.to_string(),
-        };
-        assert!(
-            expect.iter().any(|m| outcome.contains(m)),
-            "{body}: {outcome}"
-        );
-        let ok = w.entrypoint(None).fetch(get("https://w/ok")).await.unwrap();
-        assert_eq!(
-            text(&ok),
-            "fine",
-            "{body}: the warm instance after the bomb"
-        );
+        bomb_is_contained(&loader, body, expect, limits).await;
     }
 }
 
@@ -591,31 +572,42 @@ async fn byte_stream_urlpattern_and_node_stream_bombs_are_contained() {
             &["TypeError", "cpu time"],
         ),
     ];
+    let limits = Limits {
+        cpu_time: Duration::from_millis(500),
+        memory_bytes: 64 << 20,
+        wall_time: Duration::from_secs(20),
+    };
     for (body, expect) in cases {
-        // The same worker answers `/ok` normally: the follow-up checks the warm instance.
-        let src = format!(
-            "export default {{ async fetch(request) {{ if (new URL(request.url).pathname === \"/ok\") return new Response(\"fine\"); {body} }} }};"
-        );
-        let w = loader
-            .load(WorkerCode::js("bomb.js", src).with_limits(Limits {
-                cpu_time: Duration::from_millis(500),
-                memory_bytes: 64 << 20,
-                wall_time: Duration::from_secs(20),
-            }))
-            .unwrap();
-        let outcome = match w.entrypoint(None).fetch(get("https://w/")).await {
-            Ok(r) => text(&r),
-            Err(e) => e.to_string(),
-        };
-        assert!(
-            expect.iter().any(|m| outcome.contains(m)),
-            "{body}: {outcome}"
-        );
-        let ok = w.entrypoint(None).fetch(get("https://w/ok")).await.unwrap();
-        assert_eq!(
-            text(&ok),
-            "fine",
-            "{body}: the warm instance after the bomb"
-        );
+        bomb_is_contained(&loader, body, expect, limits).await;
     }
+}
+
+/// Run `body` as the handler of a worker under `limits`: its outcome (the response text, or the
+/// error) must contain one of `expect`; then the same worker, warm, still answers `/ok`.
+async fn bomb_is_contained(
+    loader: &wasm_sandbox::Loader,
+    body: &str,
+    expect: &[&str],
+    limits: Limits,
+) {
+    let src = format!(
+        "export default {{ async fetch(request) {{ if (new URL(request.url).pathname === \"/ok\") return new Response(\"fine\"); {body} }} }};"
+    );
+    let w = loader
+        .load(WorkerCode::js("bomb.js", src).with_limits(limits))
+        .unwrap();
+    let outcome = match w.entrypoint(None).fetch(get("https://w/")).await {
+        Ok(r) => text(&r),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        expect.iter().any(|m| outcome.contains(m)),
+        "{body}: {outcome}"
+    );
+    let ok = w.entrypoint(None).fetch(get("https://w/ok")).await.unwrap();
+    assert_eq!(
+        text(&ok),
+        "fine",
+        "{body}: the warm instance after the bomb"
+    );
 }
