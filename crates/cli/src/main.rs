@@ -41,9 +41,82 @@ enum Command {
     /// its modules evaluated in the snapshot: the portable form of an agent. Run it with
     /// `wasm-sandbox run OUT.wasm`, or any wasi:http host (`wasmtime serve -S cli OUT.wasm`).
     Compile(CompileArgs),
+    /// Bundle a worker directory (TypeScript, a package.json with npm dependencies, a
+    /// tsconfig.json) into a worker JSON any daemon runs without a registry: `{"mainModule",
+    /// "modules", "lock"}` (POST it to /api/run or PUT it to /workers/{id}).
+    Bundle(BundleArgs),
+    /// The npm package cache: `deps add hono@^4 zod` fetches packages (and what they pull in)
+    /// into it, verified, so that a daemon with `[npm] offline = true` can use them.
+    Deps(DepsArgs),
     /// Make a tenant token: prints a random token (give it to the tenant) and the
     /// `[[tenants]]` lines for the daemon's config, which hold only its SHA-256.
     Token(TokenArgs),
+}
+
+/// Where packages come from (the daemon's `[npm]` table, or these flags).
+#[derive(clap::Args)]
+struct NpmArgs {
+    /// A daemon config file whose `[npm]` table and `data_dir` to use.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The data directory whose `npm/` cache to use [default: the daemon's].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// The npm registry [default: https://registry.npmjs.org].
+    #[arg(long)]
+    registry: Option<String>,
+    /// Use only the package cache.
+    #[arg(long)]
+    offline: bool,
+}
+
+impl NpmArgs {
+    fn bundler(&self) -> Result<wasm_sandbox::Bundler> {
+        let mut config = match &self.config {
+            Some(path) => ServerConfig::from_file(path)?,
+            None => ServerConfig::default(),
+        };
+        if let Some(d) = &self.data_dir {
+            config.data_dir = Some(d.clone());
+        }
+        if let Some(r) = &self.registry {
+            config.npm.registry = r.clone();
+        }
+        config.npm.offline |= self.offline;
+        Ok(wasm_sandbox::Bundler::new(config.bundle_config()))
+    }
+}
+
+#[derive(clap::Args)]
+struct BundleArgs {
+    /// The worker's directory (node_modules and dot-directories are skipped).
+    dir: PathBuf,
+    /// The main module [default: wrangler's or package.json's `main`, else src/index.ts...].
+    #[arg(long)]
+    main: Option<String>,
+    /// Where to write the worker JSON [default: stdout].
+    #[arg(short = 'o', long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    npm: NpmArgs,
+}
+
+#[derive(clap::Args)]
+struct DepsArgs {
+    #[command(subcommand)]
+    command: DepsCommand,
+}
+
+#[derive(Subcommand)]
+enum DepsCommand {
+    /// Fetch packages (`name`, `name@range`, `@scope/name@tag`) into the cache.
+    Add {
+        /// The packages.
+        #[arg(required = true)]
+        specs: Vec<String>,
+        #[command(flatten)]
+        npm: NpmArgs,
+    },
 }
 
 #[derive(clap::Args)]
@@ -96,8 +169,10 @@ struct ServeArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// The main module (an ES module with `export default { fetch(request, env, ctx) {...} }`),
-    /// or a component made by `wasm-sandbox compile` (a `.wasm` file).
+    /// The main module (an ES module with `export default { fetch(request, env, ctx) {...} }`,
+    /// JavaScript or TypeScript), a worker directory (TypeScript, package.json dependencies:
+    /// bundled as `wasm-sandbox bundle` does), or a component made by `wasm-sandbox compile`
+    /// (a `.wasm` file).
     file: PathBuf,
     /// Request method.
     #[arg(short = 'X', long, default_value = "GET")]
@@ -131,6 +206,9 @@ struct RunArgs {
     /// Wall-clock limit for the request, in milliseconds.
     #[arg(long, default_value_t = Limits::default().wall_time.as_millis() as u64)]
     wall_ms: u64,
+    /// Where a worker directory's packages come from.
+    #[command(flatten)]
+    npm: NpmArgs,
     /// Print the script's console output to stderr (`[level] message`).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     logs: bool,
@@ -156,6 +234,8 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(args).await,
             Command::Compile(args) => compile(args).await,
             Command::Token(args) => token(args),
+            Command::Bundle(args) => bundle(args).await,
+            Command::Deps(args) => deps(args).await,
         }
     });
     match result {
@@ -215,6 +295,7 @@ fn module_from_path(name: &str, path: &PathBuf) -> Result<ModuleContent> {
         |b: Vec<u8>| String::from_utf8(b).with_context(|| format!("module {name} is not UTF-8"));
     Ok(match ext {
         "js" | "mjs" => ModuleContent::Js(text(bytes)?),
+        "ts" | "mts" | "cts" | "tsx" | "jsx" => ModuleContent::Ts(text(bytes)?),
         "json" => ModuleContent::Json(text(bytes)?),
         "txt" | "html" | "md" | "csv" | "svg" | "css" => ModuleContent::Text(text(bytes)?),
         _ => ModuleContent::Data(bytes),
@@ -290,7 +371,25 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
             }
         };
     }
-    let mut code = worker_code(&args.file, &args.modules, &args.env)?;
+    let mut code = if args.file.is_dir() {
+        let bundled = match bundle_dir(&args.file, None, &args.npm).await? {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let mut code = WorkerCode::from_bundle(&bundled);
+        for spec in &args.env {
+            let Some((name, value)) = spec.split_once('=') else {
+                bail!("--env {spec:?}: expected NAME=VALUE");
+            };
+            code = code.with_env(name, serde_json_value(value));
+        }
+        code
+    } else {
+        worker_code(&args.file, &args.modules, &args.env)?
+    };
     code.limits = Some(Limits {
         cpu_time: Duration::from_millis(args.cpu_ms),
         memory_bytes: args.memory_mb << 20,
@@ -367,6 +466,129 @@ async fn compile(args: CompileArgs) -> Result<ExitCode> {
         args.output.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A worker directory's files: every regular file, node_modules and dot-directories skipped,
+/// symlinks not followed.
+fn read_dir_files(dir: &std::path::Path) -> Result<Vec<(String, Vec<u8>)>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut Vec<(String, Vec<u8>)>,
+    ) -> Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .collect::<std::io::Result<_>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                if name == "node_modules" || name.starts_with('.') {
+                    continue;
+                }
+                walk(root, &entry.path(), out)?;
+            } else if kind.is_file() {
+                let rel = entry.path();
+                let rel = rel.strip_prefix(root).unwrap_or(&rel);
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                out.push((rel, std::fs::read(entry.path())?));
+                if out.len() > wasm_sandbox::bundle::MAX_FILES {
+                    bail!(
+                        "{} has more than {} files",
+                        root.display(),
+                        wasm_sandbox::bundle::MAX_FILES
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    Ok(out)
+}
+
+/// Bundle a worker directory: the outer error is the CLI's, the inner one the worker's.
+async fn bundle_dir(
+    dir: &std::path::Path,
+    main: Option<&str>,
+    npm: &NpmArgs,
+) -> Result<std::result::Result<std::sync::Arc<wasm_sandbox::Bundled>, wasm_sandbox::BundleError>> {
+    let files = read_dir_files(dir)?;
+    let bundler = npm.bundler()?;
+    Ok(bundler
+        .bundle(files.into_iter().collect(), main, None)
+        .await)
+}
+
+async fn bundle(args: BundleArgs) -> Result<ExitCode> {
+    use base64::Engine as _;
+    let started = std::time::Instant::now();
+    let bundled = match bundle_dir(&args.dir, args.main.as_deref(), &args.npm).await? {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut modules = serde_json::Map::new();
+    for (name, content) in &bundled.modules {
+        let value = match content {
+            ModuleContent::Js(s) | ModuleContent::Ts(s) => serde_json::json!({ "js": s }),
+            ModuleContent::Text(s) => serde_json::json!({ "text": s }),
+            ModuleContent::Json(s) => serde_json::json!({
+                "json": serde_json::from_str::<serde_json::Value>(s).unwrap_or(serde_json::Value::Null)
+            }),
+            ModuleContent::Data(b) => serde_json::json!({
+                "data": base64::engine::general_purpose::STANDARD.encode(b)
+            }),
+        };
+        modules.insert(name.clone(), value);
+    }
+    let worker = serde_json::json!({
+        "mainModule": bundled.main_module,
+        "modules": modules,
+    });
+    let text = serde_json::to_string_pretty(&worker)?;
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => println!("{text}"),
+    }
+    eprintln!(
+        "wasm-sandbox: bundled {} modules ({} KiB, {} packages) in {:.2}s",
+        bundled.modules.len(),
+        text.len() / 1024,
+        bundled.lock.len(),
+        started.elapsed().as_secs_f64()
+    );
+    for line in &bundled.lock {
+        eprintln!("  {line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn deps(args: DepsArgs) -> Result<ExitCode> {
+    match args.command {
+        DepsCommand::Add { specs, npm } => {
+            let bundler = npm.bundler()?;
+            match bundler.add(&specs).await {
+                Ok(lines) => {
+                    for line in lines {
+                        println!("{line}");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
 }
 
 fn serde_level(level: wasm_sandbox::Level) -> &'static str {

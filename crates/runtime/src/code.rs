@@ -63,6 +63,52 @@ impl WorkerCode {
         self
     }
 
+    /// A worker made of one TypeScript module (types stripped when it loads).
+    pub fn ts(name: impl Into<String>, source: impl Into<String>) -> Self {
+        let name = name.into();
+        WorkerCode {
+            main_module: name.clone(),
+            modules: vec![(name, ModuleContent::Ts(source.into()))],
+            ..Default::default()
+        }
+    }
+
+    /// A worker from a file map with no npm packages to fetch: TypeScript, JSX, its own
+    /// modules (extensionless and `.js`-for-`.ts` specifiers resolved as TypeScript's bundlers
+    /// do), a `tsconfig.json`. The entry is `main`, or found as
+    /// [`bundle::entry_point`](crate::bundle::entry_point) says (`src/index.ts`...). With a
+    /// `package.json` that has `dependencies`, use a [`Bundler`](crate::Bundler) and
+    /// [`WorkerCode::from_bundle`].
+    ///
+    /// ```
+    /// use wasm_sandbox::WorkerCode;
+    /// let files = [
+    ///     ("src/index.ts", "import { hi } from './hi'; export default { fetch(): Response { return new Response(hi('ts')); } };"),
+    ///     ("src/hi.ts", "export const hi = (who: string): string => `hi ${who}`;"),
+    /// ];
+    /// let code = WorkerCode::from_files(files.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())), None).unwrap();
+    /// assert_eq!(code.main_module, "src/index.ts");
+    /// ```
+    pub fn from_files(
+        files: impl IntoIterator<Item = (String, Vec<u8>)>,
+        main: Option<&str>,
+    ) -> Result<Self> {
+        let files = wasm_sandbox_bundle::normalize_files(files)
+            .map_err(|e| Error::InvalidCode(e.message))?;
+        let bundled = wasm_sandbox_bundle::bundle_local(files, main)
+            .map_err(|e| Error::InvalidCode(e.message))?;
+        Ok(Self::from_bundle(&bundled))
+    }
+
+    /// A worker from what a [`Bundler`](crate::Bundler) made.
+    pub fn from_bundle(bundled: &wasm_sandbox_bundle::Bundled) -> Self {
+        WorkerCode {
+            main_module: bundled.main_module.clone(),
+            modules: bundled.modules.clone(),
+            ..Default::default()
+        }
+    }
+
     /// Add (or replace) a module.
     pub fn with_module(mut self, name: impl Into<String>, content: ModuleContent) -> Self {
         let name = name.into();
@@ -116,35 +162,67 @@ impl WorkerCode {
             .map_err(Error::InvalidCode)
     }
 
-    pub(crate) fn to_source(&self) -> crate::bindings::WorkerSource {
+    /// This code with every TypeScript module stripped to JavaScript.
+    pub(crate) fn stripped(&self) -> Result<WorkerCode> {
+        let mut out = self.clone();
+        for (name, content) in &mut out.modules {
+            if let Some(js) = strip_if_typescript(name, content)? {
+                *content = ModuleContent::Js(js);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The modules as the guest takes them: TypeScript (a `Ts` module, or a JS one named
+    /// `.ts`/`.mts`/`.cts`/`.tsx`/`.jsx`) stripped to JavaScript here, on the host.
+    pub(crate) fn to_source(&self) -> Result<crate::bindings::WorkerSource> {
         use crate::bindings::{Module, ModuleKind};
-        crate::bindings::WorkerSource {
+        Ok(crate::bindings::WorkerSource {
             main_module: self.main_module.clone(),
             modules: self
                 .modules
                 .iter()
                 .map(|(name, content)| {
                     let (kind, bytes) = match content {
-                        ModuleContent::Js(s) => (ModuleKind::Js, s.as_bytes().to_vec()),
+                        ModuleContent::Js(s) | ModuleContent::Ts(s) => (
+                            ModuleKind::Js,
+                            match strip_if_typescript(name, content)? {
+                                Some(js) => js.into_bytes(),
+                                None => s.as_bytes().to_vec(),
+                            },
+                        ),
                         ModuleContent::Text(s) => (ModuleKind::Text, s.as_bytes().to_vec()),
                         ModuleContent::Json(s) => (ModuleKind::Json, s.as_bytes().to_vec()),
                         ModuleContent::Data(b) => (ModuleKind::Data, b.clone()),
                     };
-                    Module {
+                    Ok(Module {
                         name: name.clone(),
                         kind,
                         content: bytes,
-                    }
+                    })
                 })
-                .collect(),
+                .collect::<Result<Vec<_>>>()?,
             env_json: Value::Object(self.env.clone()).to_string(),
             bindings: self
                 .bindings
                 .iter()
                 .map(|(name, b)| b.to_wit(name))
                 .collect(),
-        }
+        })
     }
+}
+
+/// The JavaScript of a TypeScript module (a `Ts` one, or JS named `.ts`/`.mts`/`.cts`/`.tsx`/
+/// `.jsx`), or `None` for any other module.
+fn strip_if_typescript(name: &str, content: &ModuleContent) -> Result<Option<String>> {
+    let src = match content {
+        ModuleContent::Ts(s) => s,
+        ModuleContent::Js(s) if wasm_sandbox_bundle::source::needs_transform(name) => s,
+        _ => return Ok(None),
+    };
+    wasm_sandbox_bundle::source::strip_types(name, src, &wasm_sandbox_bundle::JsxConfig::default())
+        .map(Some)
+        .map_err(Error::InvalidCode)
 }
 
 #[cfg(test)]
@@ -192,7 +270,7 @@ mod tests {
         let code = WorkerCode::js("w.js", "a")
             .with_module("d.bin", ModuleContent::Data(vec![1]))
             .with_env("K", serde_json::json!({"n": 1}));
-        let src = code.to_source();
+        let src = code.to_source().unwrap();
         assert_eq!(src.env_json, r#"{"K":{"n":1}}"#);
         assert_eq!(src.modules[1].kind, crate::bindings::ModuleKind::Data);
     }

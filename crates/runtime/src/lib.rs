@@ -66,6 +66,9 @@ pub use outbound::{
 pub use trace::{Level, LogLine, Trace};
 pub use tree::TreeLimits;
 pub use trim::TrimStats;
+/// TypeScript and npm packages: the bundle step (see [`Bundler`], [`WorkerCode::from_files`]).
+pub use wasm_sandbox_bundle as bundle;
+pub use wasm_sandbox_bundle::{BundleConfig, BundleError, Bundled, Bundler, Files, NpmConfig};
 pub use worker::{
     Body, BodyError, Entrypoint, Finished, Invocation, RequestBody, StatusText, Streaming, Worker,
 };

@@ -108,7 +108,8 @@ fn bundle(code: &WorkerCode) -> Vec<u8> {
     for (name, content) in &code.modules {
         blob(&mut out, name.as_bytes());
         let (kind, bytes): (u8, &[u8]) = match content {
-            ModuleContent::Js(s) => (0, s.as_bytes()),
+            // `compile` strips TypeScript before it serializes.
+            ModuleContent::Js(s) | ModuleContent::Ts(s) => (0, s.as_bytes()),
             ModuleContent::Text(s) => (1, s.as_bytes()),
             ModuleContent::Json(s) => (2, s.as_bytes()),
             ModuleContent::Data(b) => (3, b),
@@ -124,6 +125,7 @@ fn bundle(code: &WorkerCode) -> Vec<u8> {
 /// reported with their messages.
 pub async fn compile(code: &WorkerCode) -> Result<Vec<u8>> {
     code.validate()?;
+    let code = &code.stripped()?;
     if let Some(name) = code.bindings.keys().next() {
         return Err(Error::InvalidCode(format!(
             "binding `{name}`: bindings (KV, tools, services, files) need the wasm-sandbox host and cannot be compiled into a standalone component"

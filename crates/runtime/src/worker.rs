@@ -64,6 +64,7 @@ impl std::fmt::Debug for Worker {
 impl Worker {
     pub(crate) fn new(host: Arc<EngineHost>, id: Option<String>, code: WorkerCode) -> Result<Self> {
         code.validate()?;
+        let source = Arc::new(code.to_source()?);
         let limits = code.limits.unwrap_or(host.config.limits);
         if limits.memory_bytes > host.config.max_memory_per_instance {
             return Err(Error::InvalidCode(format!(
@@ -83,7 +84,7 @@ impl Worker {
                 serial,
                 account: code.account.as_deref().map(Arc::from),
                 code_bytes: code.source_bytes(),
-                source: Arc::new(code.to_source()),
+                source,
                 host,
                 id: id.map(Arc::from),
                 limits,

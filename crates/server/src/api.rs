@@ -30,7 +30,11 @@ pub fn to_code(
             }))
         }
     };
-    let (main_module, modules) = spec.module_map()?;
+    let (main_module, modules) = match spec.files {
+        // Bundled by the caller (it is async); this placeholder is replaced.
+        Some(_) => (String::new(), Vec::new()),
+        None => spec.module_map()?,
+    };
     let c = tenant.ceilings;
     let ceilings = LimitValues {
         cpu_ms: c.cpu_ms,

@@ -79,6 +79,20 @@ use serde::Deserialize;
 ///                                    # ["http://127.0.0.1:9000/tools/"]
 /// timeout_ms = 30000                 # per tool call
 ///
+/// [npm]                              # npm packages for `{"files": ...}` workers
+/// registry = "https://registry.npmjs.org"  # where packages come from
+/// # token = "..."                    # sent as `Authorization: Bearer` to the registry
+/// offline = false                    # true: only the package cache (<data dir>/npm); a
+///                                    # missing package is a 400 naming it
+/// allow = []                         # package names / "@scope/*" code may pull in (empty: any)
+/// metadata_ttl_s = 300               # registry metadata reused this long before re-asking
+/// fetch_timeout_ms = 30000           # per metadata or tarball fetch
+/// max_metadata_mb = 32               # largest metadata document accepted
+/// max_tarball_mb = 32                # largest tarball accepted (compressed)
+/// max_packages = 500                 # packages one worker may pull in
+/// bundle_timeout_ms = 60000          # one bundle, registry included
+/// max_concurrent_bundles = 2         # bundles at once; more wait up to bundle_timeout_ms
+///
 /// [engine]
 /// max_instances = 1000               # sandboxes alive at once (pooling allocator slots)
 /// cache_max_workers = 1000           # workers kept warm by /api/get and the registry
@@ -109,9 +123,69 @@ pub struct ServerConfig {
     pub ceilings: LimitsConfig,
     pub outbound: OutboundConfig,
     pub tools: ToolsConfig,
+    pub npm: NpmSettings,
     pub engine: EngineConfig,
     pub quotas: QuotasConfig,
     pub tenants: Vec<TenantConfig>,
+}
+
+/// The `[npm]` table: where `{"files": ...}` workers' packages come from, and the bundle
+/// step's bounds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NpmSettings {
+    pub registry: String,
+    pub token: Option<String>,
+    pub offline: bool,
+    pub allow: Vec<String>,
+    pub metadata_ttl_s: u64,
+    pub fetch_timeout_ms: u64,
+    pub max_metadata_mb: u64,
+    pub max_tarball_mb: u64,
+    pub max_packages: usize,
+    pub bundle_timeout_ms: u64,
+    pub max_concurrent_bundles: usize,
+}
+
+impl Default for NpmSettings {
+    fn default() -> Self {
+        NpmSettings {
+            registry: "https://registry.npmjs.org".into(),
+            token: None,
+            offline: false,
+            allow: Vec::new(),
+            metadata_ttl_s: 300,
+            fetch_timeout_ms: 30_000,
+            max_metadata_mb: 32,
+            max_tarball_mb: 32,
+            max_packages: 500,
+            bundle_timeout_ms: 60_000,
+            max_concurrent_bundles: 2,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The bundle step's configuration: the `[npm]` table, the cache under `<data dir>/npm`.
+    pub fn bundle_config(&self) -> wasm_sandbox::BundleConfig {
+        let n = &self.npm;
+        let mut npm = wasm_sandbox::NpmConfig::new(self.data_dir().join("npm"));
+        npm.registry = n.registry.clone();
+        npm.token = n.token.clone();
+        npm.offline = n.offline;
+        npm.allow = n.allow.clone();
+        npm.metadata_ttl = Duration::from_secs(n.metadata_ttl_s);
+        npm.fetch_timeout = Duration::from_millis(n.fetch_timeout_ms);
+        npm.max_metadata_bytes = n.max_metadata_mb << 20;
+        npm.max_tarball_bytes = n.max_tarball_mb << 20;
+        npm.max_packages = n.max_packages;
+        wasm_sandbox::BundleConfig {
+            npm: Some(npm),
+            time_limit: Duration::from_millis(n.bundle_timeout_ms),
+            max_concurrent: n.max_concurrent_bundles,
+            ..Default::default()
+        }
+    }
 }
 
 /// The `clock` setting.
@@ -297,6 +371,7 @@ impl Default for ServerConfig {
             },
             outbound: OutboundConfig::default(),
             tools: ToolsConfig::default(),
+            npm: NpmSettings::default(),
             engine: EngineConfig::default(),
             quotas: QuotasConfig::default(),
             tenants: Vec::new(),
@@ -386,6 +461,27 @@ impl ServerConfig {
         }
         if let Some(t) = &self.token {
             check_token(t)?;
+        }
+        match self.npm.registry.parse::<http::Uri>() {
+            Ok(u) if matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some() => {}
+            _ => bail!(
+                "[npm] registry = {:?}: use an http(s) URL, e.g. https://registry.npmjs.org",
+                self.npm.registry
+            ),
+        }
+        for pattern in &self.npm.allow {
+            let name = pattern.strip_suffix("/*").unwrap_or(pattern);
+            let ok = if pattern.ends_with("/*") {
+                name.starts_with('@') && wasm_sandbox::bundle::npm::valid_name(&format!("{name}/x"))
+            } else {
+                wasm_sandbox::bundle::npm::valid_name(name)
+            };
+            if !ok {
+                bail!("[npm] allow: {pattern:?} is neither a package name nor \"@scope/*\"");
+            }
+        }
+        if self.npm.bundle_timeout_ms == 0 || self.npm.fetch_timeout_ms == 0 {
+            bail!("[npm] bundle_timeout_ms and fetch_timeout_ms must be above 0");
         }
         let mut names = std::collections::HashSet::new();
         for t in &self.tenants {

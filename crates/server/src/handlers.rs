@@ -546,9 +546,9 @@ async fn api_run(
     };
     let (worker, fresh) = match &id {
         None => {
-            let code = match worker_code(state, tenant, &run.worker) {
-                Ok(c) => c,
-                Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+            let code = match worker_code(state, tenant, &run.worker).await {
+                Ok((c, _)) => c,
+                Err(e) => return api_error(e.0, e.1),
             };
             match state.loader.load(code) {
                 Ok(w) => (w, None),
@@ -587,7 +587,9 @@ async fn api_run(
                         ))));
                     }
                     worker_code(state, tenant, &run.worker)
-                        .map_err(|e| anyhow::Error::new(SpecError(e)))
+                        .await
+                        .map(|(code, _)| code)
+                        .map_err(anyhow::Error::new)
                 })
                 .await;
             match loaded {
@@ -598,7 +600,8 @@ async fn api_run(
                     }
                     return match e {
                         Error::Host(e) if e.downcast_ref::<SpecError>().is_some() => {
-                            api_error(StatusCode::BAD_REQUEST, e)
+                            let status = e.downcast_ref::<SpecError>().map(|s| s.0);
+                            api_error(status.unwrap_or(StatusCode::BAD_REQUEST), e)
                         }
                         Error::Host(e) if e.downcast_ref::<Gone>().is_some() => {
                             api_error(StatusCode::CONFLICT, e)
@@ -727,6 +730,20 @@ fn unauthorized(what: &str) -> Reply {
 }
 
 fn metadata(id: &str, record: &Registered) -> serde_json::Value {
+    if let Some(files) = &record.spec.files {
+        return json!({
+            "ok": true,
+            "id": id,
+            "version": record.version,
+            "createdMs": record.created_ms,
+            "updatedMs": record.updated_ms,
+            "mainModule": record.spec.main_module,
+            "files": files.keys().cloned().collect::<Vec<_>>(),
+            "lock": record.spec.lock.clone().unwrap_or_default(),
+            "compatibilityDate": record.spec.compatibility_date,
+            "limits": record.spec.limits,
+        });
+    }
     json!({
         "ok": true,
         "id": id,
@@ -771,7 +788,7 @@ async fn registry_route(
                 Err(reply) => return reply,
             };
             let body = &admitted.body;
-            let spec = match WorkerSpec::parse(body) {
+            let mut spec = match WorkerSpec::parse(body) {
                 Ok(s) => s,
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
@@ -788,9 +805,15 @@ async fn registry_route(
             }
             // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
             // refused at registration, with the reason.
-            let code = match worker_code(state, tenant, &spec) {
-                Ok(c) => c,
-                Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
+            let code = match worker_code(state, tenant, &spec).await {
+                Ok((c, lock)) => {
+                    // Kept with the worker: a restart rebuilds the same packages from the cache.
+                    if spec.files.is_some() {
+                        spec.lock = Some(lock);
+                    }
+                    c
+                }
+                Err(e) => return api_error(e.0, e.1),
             };
             let checked = match state.loader.load(code) {
                 Ok(worker) => worker.prewarm().await.map(drop),
@@ -855,11 +878,11 @@ fn cache_key(record: &Registered) -> String {
 /// reach the real API under its own `globalOutbound`; the calling worker sees only the answer).
 /// A worker spec the daemon refused (a 400, not a host failure).
 #[derive(Debug)]
-struct SpecError(String);
+struct SpecError(StatusCode, String);
 
 impl std::fmt::Display for SpecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.1)
     }
 }
 
@@ -878,12 +901,35 @@ impl std::fmt::Display for Gone {
 impl std::error::Error for Gone {}
 
 /// A spec as the crate's `WorkerCode`, for `tenant`: defaults, the tenant's ceilings, outbound
-/// and bindings (its namespaces, directories and workers only) applied.
-fn worker_code(
+/// and bindings (its namespaces, directories and workers only) applied; a `files` spec bundled
+/// first (TypeScript, npm packages: bounded and cached by the bundler). Also the lock of the
+/// packages it was built with.
+async fn worker_code(
     state: &Arc<AppState>,
     tenant: &Arc<Tenant>,
     spec: &WorkerSpec,
-) -> Result<WorkerCode, String> {
+) -> Result<(WorkerCode, Vec<String>), SpecError> {
+    let bad = |e: String| SpecError(StatusCode::BAD_REQUEST, e);
+    let bundled = match spec.file_map().map_err(bad)? {
+        None => None,
+        Some(files) => {
+            let bundled = state
+                .bundler
+                .bundle(
+                    files.into_iter().collect(),
+                    spec.main_module.as_deref(),
+                    spec.lock.as_deref(),
+                )
+                .await
+                .map_err(|e| {
+                    SpecError(
+                        StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST),
+                        e.message,
+                    )
+                })?;
+            Some(bundled)
+        }
+    };
     let mut code = crate::api::to_code(spec, &state.config, tenant, &|id| {
         GlobalOutbound::Intercept(Arc::new(ServiceCall::new(
             state,
@@ -891,7 +937,8 @@ fn worker_code(
             id,
             "outbound service",
         )))
-    })?;
+    })
+    .map_err(bad)?;
     let service = |id: &str| -> wasm_sandbox::Binding {
         wasm_sandbox::Binding::Service(Arc::new(ServiceCall::new(state, tenant, id, "service")))
     };
@@ -901,8 +948,17 @@ fn worker_code(
         &state.config,
         tenant,
         &service,
-    )?;
-    Ok(code)
+    )
+    .map_err(bad)?;
+    let lock = match bundled {
+        Some(b) => {
+            code.main_module = b.main_module.clone();
+            code.modules = b.modules.clone();
+            b.lock.clone()
+        }
+        None => Vec::new(),
+    };
+    Ok((code, lock))
 }
 
 /// A call to one of the tenant's registered workers: a service binding's target, or the
@@ -1045,7 +1101,10 @@ async fn registered(
     let worker = state
         .loader
         .get(&cache_key(&record), || async {
-            worker_code(state, tenant, &record.spec).map_err(anyhow::Error::msg)
+            worker_code(state, tenant, &record.spec)
+                .await
+                .map(|(code, _)| code)
+                .map_err(anyhow::Error::new)
         })
         .await
         .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;

@@ -52,6 +52,8 @@ pub(crate) struct AppState {
     pub bound: keys::IdBindings,
     /// Tail Worker deliveries in flight.
     pub tail_deliveries: Arc<Semaphore>,
+    /// TypeScript and npm: `{"files": ...}` workers are bundled here (bounded, cached).
+    pub bundler: wasm_sandbox::Bundler,
     /// Set to true when the daemon shuts down (ends live tails).
     pub closing: tokio::sync::watch::Sender<bool>,
 }
@@ -81,6 +83,7 @@ impl Daemon {
         let addr = listener.local_addr()?;
         let permits = Arc::new(Semaphore::new(config.max_concurrent_requests));
         let tenants = tenants::Tenants::from_config(&config)?;
+        let bundler = wasm_sandbox::Bundler::new(config.bundle_config());
         Ok(Daemon {
             state: Arc::new(AppState {
                 loader,
@@ -91,6 +94,7 @@ impl Daemon {
                 tenants,
                 bound: keys::IdBindings::default(),
                 tail_deliveries: Arc::new(Semaphore::new(tails::MAX_DELIVERIES)),
+                bundler,
                 closing: tokio::sync::watch::channel(false).0,
             }),
             listener,

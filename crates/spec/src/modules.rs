@@ -16,6 +16,9 @@ pub const MAX_MODULE_NAME: usize = 1024;
 pub enum ModuleContent {
     /// An ES module.
     Js(String),
+    /// An ES module in TypeScript (or JSX): its types are stripped on the host before any
+    /// sandbox sees it.
+    Ts(String),
     /// Imported as a string: `import text from "./file.txt"`.
     Text(String),
     /// Imported as the parsed value: `import data from "./data.json"` (the source, as JSON text).
@@ -38,7 +41,7 @@ impl ModuleContent {
     /// Its kind.
     pub fn kind(&self) -> ModuleKind {
         match self {
-            ModuleContent::Js(_) => ModuleKind::Js,
+            ModuleContent::Js(_) | ModuleContent::Ts(_) => ModuleKind::Js,
             ModuleContent::Text(_) => ModuleKind::Text,
             ModuleContent::Json(_) => ModuleKind::Json,
             ModuleContent::Data(_) => ModuleKind::Data,
@@ -48,26 +51,32 @@ impl ModuleContent {
     /// Its bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            ModuleContent::Js(s) | ModuleContent::Text(s) | ModuleContent::Json(s) => s.as_bytes(),
+            ModuleContent::Js(s)
+            | ModuleContent::Ts(s)
+            | ModuleContent::Text(s)
+            | ModuleContent::Json(s) => s.as_bytes(),
             ModuleContent::Data(b) => b,
         }
     }
 
     /// A module given as JSON in the daemon's `modules` map: a string (its kind from the
-    /// extension: .json → json, .txt/.html/.md/.csv/.svg/.css → text, anything else → js) or
-    /// `{"js"|"esModule"|"text": "..."}`, `{"json": <value>}`, `{"data": "<base64>"}`.
+    /// extension: .json → json, .txt/.html/.md/.csv/.svg/.css → text, .ts/.mts/.cts/.tsx/.jsx →
+    /// TypeScript, anything else → js) or `{"js"|"esModule"|"ts"|"text": "..."}`,
+    /// `{"json": <value>}`, `{"data": "<base64>"}`.
     pub fn from_json(name: &str, value: &Value) -> Result<ModuleContent, String> {
         let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
         match value {
             Value::String(s) => Ok(match ext {
                 "json" => ModuleContent::Json(s.clone()),
                 "txt" | "html" | "md" | "csv" | "svg" | "css" => ModuleContent::Text(s.clone()),
+                "ts" | "mts" | "cts" | "tsx" | "jsx" => ModuleContent::Ts(s.clone()),
                 _ => ModuleContent::Js(s.clone()),
             }),
             Value::Object(o) if o.len() == 1 => {
                 let (kind, v) = o.iter().next().expect("one entry");
                 match (kind.as_str(), v) {
                     ("js" | "esModule", Value::String(s)) => Ok(ModuleContent::Js(s.clone())),
+                    ("ts", Value::String(s)) => Ok(ModuleContent::Ts(s.clone())),
                     ("text", Value::String(s)) => Ok(ModuleContent::Text(s.clone())),
                     ("json", v) => Ok(ModuleContent::Json(v.to_string())),
                     ("data", Value::String(b64)) => base64::engine::general_purpose::STANDARD
@@ -75,7 +84,7 @@ impl ModuleContent {
                         .map(ModuleContent::Data)
                         .map_err(|e| format!("module `{name}`: `data` must be base64: {e}")),
                     _ => Err(format!(
-                        "module `{name}`: expected {{\"js\"|\"text\": string}}, {{\"json\": value}} or {{\"data\": base64 string}}"
+                        "module `{name}`: expected {{\"js\"|\"ts\"|\"text\": string}}, {{\"json\": value}} or {{\"data\": base64 string}}"
                     )),
                 }
             }
@@ -116,7 +125,7 @@ pub fn check(main_module: &str, modules: &[(String, ModuleContent)]) -> Result<(
             return Err(format!("module `{name}` is defined twice"));
         }
         match content {
-            ModuleContent::Js(src) => {
+            ModuleContent::Js(src) | ModuleContent::Ts(src) => {
                 if let Some(at) = src.find('\0') {
                     let line = src[..at].matches('\n').count() + 1;
                     let column = at - src[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
@@ -142,7 +151,7 @@ pub fn check(main_module: &str, modules: &[(String, ModuleContent)]) -> Result<(
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
-        Some((_, ModuleContent::Js(_))) => Ok(()),
+        Some((_, ModuleContent::Js(_) | ModuleContent::Ts(_))) => Ok(()),
         Some(_) => Err(format!(
             "the main module `{main_module}` must be a JS module"
         )),

@@ -28,6 +28,15 @@ pub struct WorkerSpec {
     /// Modules by name (see [`ModuleContent::from_json`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modules: Option<Map<String, Value>>,
+    /// A file map to bundle on the host (TypeScript, a `package.json` with npm `dependencies`,
+    /// a `tsconfig.json`...): instead of `code`/`modules`. Values are file contents (strings),
+    /// or `{"data": "<base64>"}` for bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Map<String, Value>>,
+    /// The packages a `files` worker was built with (`name@version#integrity`): kept with a
+    /// registered worker so that a restart rebuilds the same bytes from the cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<Vec<String>>,
     /// Plain JSON values, the worker's `env`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Map<String, Value>>,
@@ -118,6 +127,8 @@ pub const RUN_FIELDS: &[&str] = &[
     "code",
     "mainModule",
     "modules",
+    "files",
+    "lock",
     "env",
     "compatibilityDate",
     "compatibilityFlags",
@@ -184,6 +195,8 @@ impl WorkerSpec {
     pub fn only_code(&self) -> bool {
         self.main_module.is_none()
             && self.modules.is_none()
+            && self.files.is_none()
+            && self.lock.is_none()
             && self.env.is_none()
             && self.compatibility_date.is_none()
             && self.compatibility_flags.is_none()
@@ -208,6 +221,14 @@ impl WorkerSpec {
             .main_module
             .clone()
             .unwrap_or_else(|| "worker.js".into());
+        if self.files.is_some() {
+            if self.modules.is_some() || self.code.is_some() {
+                return Err("give one of `code`, `modules` or `files`".into());
+            }
+            return Err(
+                "a `files` worker is bundled by the daemon, not read as a module map".into(),
+            );
+        }
         let modules = match (&self.modules, &self.code) {
             (Some(_), Some(_)) => {
                 return Err("give either `code` or `modules` (with `mainModule`), not both".into())
@@ -225,6 +246,35 @@ impl WorkerSpec {
             }
         };
         Ok((main, modules))
+    }
+
+    /// The `files` map as (path, bytes): strings as UTF-8, `{"data": "<base64>"}` as bytes.
+    pub fn file_map(&self) -> Result<Option<Vec<(String, Vec<u8>)>>, String> {
+        let Some(files) = &self.files else {
+            return Ok(None);
+        };
+        if self.modules.is_some() || self.code.is_some() {
+            return Err("give one of `code`, `modules` or `files`".into());
+        }
+        files
+            .iter()
+            .map(|(name, value)| match value {
+                Value::String(s) => Ok((name.clone(), s.clone().into_bytes())),
+                Value::Object(o) if o.len() == 1 => match o.get("data") {
+                    Some(Value::String(b64)) => base64::engine::general_purpose::STANDARD
+                        .decode(b64)
+                        .map(|b| (name.clone(), b))
+                        .map_err(|e| format!("file `{name}`: `data` must be base64: {e}")),
+                    _ => Err(format!(
+                        "file `{name}`: expected a string or {{\"data\": base64}}"
+                    )),
+                },
+                _ => Err(format!(
+                    "file `{name}`: expected a string or {{\"data\": base64}}"
+                )),
+            })
+            .collect::<Result<Vec<_>, String>>()
+            .map(Some)
     }
 
     /// `globalOutbound`, checked (rules parsed; a service id checked, not looked up).
