@@ -2,6 +2,7 @@
 //! daemon process.
 
 pub mod daemon;
+pub mod npm_registry;
 pub mod upstream;
 
 use bytes::Bytes;

@@ -9,6 +9,7 @@ mod errors;
 mod limits;
 mod loader;
 mod modules;
+mod npm;
 mod observe;
 mod outbound;
 mod running;

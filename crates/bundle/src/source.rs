@@ -82,7 +82,13 @@ fn syntax_error(name: &str, source: &str, errors: &[oxc::diagnostics::OxcDiagnos
 /// TypeScript emits them) become code; imports used only as types disappear. A syntax error is
 /// `file:line:column: SyntaxError: ...`.
 pub fn strip_types(name: &str, source: &str, jsx: &JsxConfig) -> Result<String, String> {
+    // A name without a TypeScript/JSX extension (`{"ts": ...}` under `w.js`) is TypeScript.
     let lower = name.to_ascii_lowercase();
+    let lower = if needs_transform(&lower) {
+        lower
+    } else {
+        format!("{lower}.ts")
+    };
     let source_type =
         SourceType::from_path(Path::new(&lower)).map_err(|e| format!("{name}: {}", &*e))?;
     let allocator = Allocator::default();
@@ -431,7 +437,14 @@ export default { fetch(req: Request, env: Env): Response { return new Response(S
         .unwrap_err();
         assert!(err.starts_with("src/bad.ts:2:"), "{err}");
         assert!(err.contains("SyntaxError"), "{err}");
-        // A type error is not an error.
+        // A type error is not an error; a TypeScript module under a .js name is still one.
+        assert!(strip_types(
+            "w.js",
+            "const n: number = 1; export { n };",
+            &JsxConfig::default()
+        )
+        .unwrap()
+        .contains("const n = 1"));
         strip_types("t.ts", "const n: number = 'text';", &JsxConfig::default()).unwrap();
     }
 
