@@ -13,7 +13,7 @@ GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup engine build test serve run-example bench bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: npm-acceptance setup engine build test serve run-example bench bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -45,9 +45,15 @@ build: engine
 ## that every row has numbers and that wasm-sandbox failed nothing), the fuzz smoke and the lints.
 test: build workerd
 	cargo test --release --workspace
+	$(MAKE) npm-acceptance
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
 	$(MAKE) fuzz-smoke
 	$(MAKE) lint
+
+## npm-acceptance: Cloudflare's worker-bundler Hono example and a script each for ms, zod, hono,
+## itty-router, nanoid, date-fns and jose, through the daemon, from the public npm registry.
+npm-acceptance: build
+	cargo test --release -p wasm-sandbox-tests --test e2e npm_public -- --ignored
 
 ## fuzz-smoke: each cargo-fuzz target (crates/fuzz: the outbound rules, the daemon's JSON bodies,
 ## the module map, the WIT boundary's host side) for FUZZ_SECONDS (default 60), from its seeds.

@@ -645,3 +645,44 @@ async fn kv_values_over_25_mib_are_refused_clearly() {
     assert_eq!(body, "KV value is 26214401 bytes; the limit is 26214400");
     assert!(store.get("big", "big").unwrap().is_none());
 }
+
+/// Code Mode meets TypeScript: an LLM sees `ToolSet::typescript`'s declaration and writes a
+/// TypeScript worker against it (declaration pasted at the top, typed calls, an interface for
+/// the result); the worker runs as written, its types stripped on the host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_mode_typescript_runs_against_its_declaration() {
+    let loader = loader().await;
+    let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let set = Arc::new(tools(in_flight, peak));
+    let declaration = set.typescript("TOOLS");
+    assert!(declaration.contains("search(input: {"), "{declaration}");
+    let code = format!(
+        r#"{declaration}
+interface Page {{ id: string; words?: number; error?: string }}
+type Env = typeof env;
+export default {{
+  async fetch(request: Request, env: Env): Promise<Response> {{
+    const {{ hits }} = (await env.TOOLS.search({{ q: "wasm" }})) as {{ hits: string[] }};
+    const pages: Page[] = [];
+    for (const id of hits) {{
+      try {{ pages.push((await env.TOOLS.fetch_page({{ id }})) as Page); }}
+      catch (e) {{ pages.push({{ id, error: (e as Error).message }}); }}
+    }}
+    const words = pages.filter((p): p is Required<Pick<Page, "words">> & Page => p.words !== undefined).map(p => p.words!);
+    const summary = await env.TOOLS.summarize({{ values: words }}) satisfies unknown;
+    return Response.json({{ hits, summary }});
+  }}
+}};
+"#
+    );
+    let out = body_json(
+        &run(
+            &loader,
+            WorkerCode::ts("agent.ts", code).with_binding("TOOLS", Binding::Tools(set)),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(out["hits"], json!(["wasm-1", "wasm-2"]));
+    assert_eq!(out["summary"], json!({"count": 1, "sum": 600}));
+}

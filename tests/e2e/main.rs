@@ -10,6 +10,7 @@ mod limits;
 mod loader;
 mod modules;
 mod npm;
+mod npm_public;
 mod observe;
 mod outbound;
 mod running;
