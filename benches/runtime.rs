@@ -5,6 +5,15 @@
 //! - `fetch_cached`: `fetch` on a worker from `get()` (warm instance, module already evaluated);
 //! - `fetch_after_idle_trim`: the same, on an instance whose read-only pages were just given back
 //!   (`Loader::trim_idle`, what the idle trimmer does): the cost of faulting them back in.
+//! - `typescript/strip_small_handler`, `typescript/strip_200kb`: type stripping (oxc) of a small
+//!   handler and of a ~200 KB TypeScript file, what every `/api/run` of TypeScript pays;
+//! - `bundle_hono/cold_empty_cache`: Cloudflare's Hono example bundled with an empty package
+//!   cache (metadata and the tarball from a registry on loopback serving the vendored
+//!   hono-4.13.19.tgz, verified, unpacked, linked); `warm_disk_cache`: a new bundler over the
+//!   filled cache (no registry: unpack + link); `cached_result`: the same files again (the
+//!   bundler's result cache);
+//! - `first_get/plain_js` vs `first_get/hono_ts_npm`: `get()` of an id never seen + its first
+//!   response, for a one-line JS worker and for the Hono example (bundled from the warm cache).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -104,5 +113,146 @@ fn standalone(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(runtime, benches, standalone);
+/// A TypeScript handler of a few hundred bytes.
+const SMALL_TS: &str = r#"interface Env { GREETING: string }
+enum Mode { Plain, Json }
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const mode: Mode = new URL(request.url).searchParams.has("json") ? Mode.Json : Mode.Plain;
+    const body = { hello: env.GREETING ?? "world" } satisfies Record<string, string>;
+    return mode === Mode.Json ? Response.json(body) : new Response(body.hello);
+  },
+};
+"#;
+
+/// ~200 KB of TypeScript: interfaces, enums, generics, classes with parameter properties.
+fn large_ts() -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while out.len() < 200 * 1024 {
+        out.push_str(&format!(
+            r#"export interface Item{i}<T> {{ id: number; value: T; tags?: readonly string[] }}
+export enum Kind{i} {{ A = {i}, B, C }}
+export class Store{i}<T> {{
+  private items: Map<number, Item{i}<T>> = new Map();
+  constructor(private readonly name: string, public limit: number = 10) {{}}
+  put(item: Item{i}<T>): this {{ if (this.items.size < this.limit) this.items.set(item.id, item); return this; }}
+  get(id: number): T | undefined {{ return this.items.get(id)?.value as T | undefined; }}
+}}
+export function total{i}(xs: Array<Item{i}<number>>): number {{ return xs.reduce((a: number, x) => a + x.value, 0); }}
+"#
+        ));
+        i += 1;
+    }
+    out
+}
+
+fn hono_files() -> wasm_sandbox::Files {
+    [
+        ("package.json", r#"{"dependencies": {"hono": "^4.0.0"}}"#),
+        (
+            "src/index.ts",
+            "import { Hono } from 'hono';\nconst app = new Hono();\napp.get('/', (c) => c.text('Hello from Dynamic Worker!'));\nexport default app;\n",
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+    .collect()
+}
+
+fn typescript_npm(c: &mut Criterion) {
+    use wasm_sandbox::bundle::source::{strip_types, JsxConfig};
+    use wasm_sandbox_tests::npm_registry::{FixturePackage, Registry, Tamper};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("typescript");
+    let large = large_ts();
+    group.bench_function("strip_small_handler", |b| {
+        b.iter(|| strip_types("src/index.ts", SMALL_TS, &JsxConfig::default()).unwrap())
+    });
+    group.bench_function("strip_200kb", |b| {
+        b.iter(|| strip_types("big.ts", &large, &JsxConfig::default()).unwrap())
+    });
+    group.finish();
+
+    let tarball = include_bytes!("fixtures/hono-4.13.19.tgz").to_vec();
+    let registry = rt.block_on(Registry::start(vec![(
+        FixturePackage::new("hono", "4.13.19", &[]),
+        Tamper::Raw(tarball),
+    )]));
+    let root = std::env::temp_dir().join(format!("wasm-sandbox-bench-npm-{}", std::process::id()));
+    let config = |dir: &std::path::Path| {
+        let mut npm = wasm_sandbox::NpmConfig::new(dir);
+        npm.registry = registry.url();
+        wasm_sandbox::BundleConfig {
+            npm: Some(npm),
+            ..Default::default()
+        }
+    };
+    let mut group = c.benchmark_group("bundle_hono");
+    let counter = AtomicU64::new(0);
+    group.bench_function("cold_empty_cache", |b| {
+        b.to_async(&rt).iter(|| async {
+            let dir = root.join(format!("cold-{}", counter.fetch_add(1, Ordering::Relaxed)));
+            let bundler = wasm_sandbox::Bundler::new(config(&dir));
+            let bundled = bundler.bundle(hono_files(), None, None).await.unwrap();
+            assert!(bundled.lock[0].starts_with("hono@4.13.19#"));
+            let _ = std::fs::remove_dir_all(&dir);
+        })
+    });
+    let warm_dir = root.join("warm");
+    rt.block_on(wasm_sandbox::Bundler::new(config(&warm_dir)).bundle(hono_files(), None, None))
+        .unwrap();
+    group.bench_function("warm_disk_cache", |b| {
+        b.to_async(&rt).iter(|| async {
+            let bundler = wasm_sandbox::Bundler::new(config(&warm_dir));
+            bundler.bundle(hono_files(), None, None).await.unwrap();
+        })
+    });
+    let bundler = wasm_sandbox::Bundler::new(config(&warm_dir));
+    rt.block_on(bundler.bundle(hono_files(), None, None))
+        .unwrap();
+    group.bench_function("cached_result", |b| {
+        b.to_async(&rt)
+            .iter(|| async { bundler.bundle(hono_files(), None, None).await.unwrap() })
+    });
+    group.finish();
+
+    let loader = rt.block_on(Loader::new(Config::default())).unwrap();
+    let mut group = c.benchmark_group("first_get");
+    let ids = AtomicU64::new(0);
+    group.bench_function("plain_js", |b| {
+        b.to_async(&rt).iter(|| async {
+            let id = format!("js-{}", ids.fetch_add(1, Ordering::Relaxed));
+            let worker = loader
+                .get(&id, || async { Ok(WorkerCode::js("worker.js", HELLO)) })
+                .await
+                .unwrap();
+            let resp = worker.entrypoint(None).fetch(request()).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+    group.bench_function("hono_ts_npm", |b| {
+        b.to_async(&rt).iter(|| async {
+            let id = format!("hono-{}", ids.fetch_add(1, Ordering::Relaxed));
+            let worker = loader
+                .get(&id, || async {
+                    let fresh = wasm_sandbox::Bundler::new(config(&warm_dir));
+                    let bundled = fresh.bundle(hono_files(), None, None).await?;
+                    Ok(WorkerCode::from_bundle(&bundled))
+                })
+                .await
+                .unwrap();
+            let resp = worker.entrypoint(None).fetch(request()).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+criterion_group!(runtime, benches, standalone, typescript_npm);
 criterion_main!(runtime);

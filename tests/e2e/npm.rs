@@ -707,3 +707,99 @@ async fn errors_a_person_can_act_on() {
     assert_eq!(status, 200, "{v}");
     assert_eq!(v["output"], "1 @fx/scoped 2.1.0", "{v}");
 }
+
+/// The red team's findings against the bundle step, each once a crash or a hang of the whole
+/// daemon (or a dropped connection), now a clear error while everything else carries on:
+/// directories whose package.json `main` point at each other, an `imports` entry that maps to
+/// itself, source nested 20,000 deep, a package.json with 150,000 keys, lock lines that are not
+/// lock lines, and a lock line that passes one cached package's tarball off as another's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn red_team_inputs_get_errors_and_the_daemon_carries_on() {
+    let reg = Registry::start(honest(vec![dep1(), cjs_lib()])).await;
+    let dir = TempDir::new("npm-redteam");
+    let cfg = npm_config(&dir, "sandbox.toml", &reg.url(), "");
+    let d = start(&dir, &cfg);
+    let handler = "export default { fetch() { return new Response('x'); } };";
+
+    let cycle = files(&[
+        ("src/index.js", &format!("import x from './a';\n{handler}")),
+        ("src/a/package.json", r#"{"main": "../b"}"#),
+        ("src/b/package.json", r#"{"main": "../a"}"#),
+    ]);
+    let (status, v) = run(&d, &cycle).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(error(&v).contains("./a"), "{v}");
+
+    let self_import = files(&[
+        (
+            "package.json",
+            r##"{"imports": {"#a": "#a", "#b/*": "#b/*/x"}}"##,
+        ),
+        ("src/index.js", &format!("import x from '#a';\n{handler}")),
+    ]);
+    let (status, v) = run(&d, &self_import).await;
+    assert_eq!(status, 400, "{v}");
+    assert!(error(&v).contains("#a"), "{v}");
+
+    let deep = format!(
+        "{handler}\nconst x = {}0{};",
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    for name in ["src/index.js", "src/index.ts"] {
+        let (status, v) = run(&d, &files(&[(name, &deep)])).await;
+        assert_eq!(status, 400, "{name}");
+        assert!(error(&v).contains("nested more than"), "{name}");
+    }
+    let deep_module = json!({ "modules": { "w.ts": deep }, "mainModule": "w.ts" });
+    let (status, v) = post_json(&d, "/api/run", &deep_module).await;
+    assert_eq!(
+        status,
+        400,
+        "{}",
+        &v.to_string()[..200.min(v.to_string().len())]
+    );
+
+    let keys = (0..150_000)
+        .map(|i| format!("\"k{i}\": {i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let big = files(&[
+        ("package.json", &format!("{{\"x\": {{{keys}}}}}")),
+        ("src/index.js", handler),
+    ]);
+    let started = Instant::now();
+    let (status, v) = run(&d, &big).await;
+    assert_eq!(status, 200, "{v}");
+    // (Quadratic, this held a connection thread for minutes; no timing is asserted here.)
+    let _ = started.elapsed();
+
+    for lock in [
+        json!(["#x"]),
+        json!(["é@1.0.0#x"]),
+        json!(["@"]),
+        json!([""]),
+    ] {
+        let body = json!({ "files": importing("dep", "^1.0.0"), "lock": lock });
+        let (status, v) = post_json(&d, "/api/run", &body).await;
+        assert_eq!(status, 400, "{lock}: {v}");
+        assert!(error(&v).contains("lock entry"), "{v}");
+    }
+
+    // Cache cjs-lib's tarball, then claim it is dep@1.0.0's: refused, by what it holds.
+    let (status, v) = run(&d, &importing("cjs-lib", "^1.0.0")).await;
+    assert_eq!(status, 200, "{v}");
+    let body = json!({
+        "files": importing("dep", "1.0.0"),
+        "lock": [format!("dep@1.0.0#{}", cjs_lib().integrity())],
+    });
+    let (status, v) = post_json(&d, "/api/run", &body).await;
+    assert_eq!(status, 502, "{v}");
+    assert!(error(&v).contains("holds cjs-lib@1.0.0"), "{v}");
+
+    // Everything else carried on.
+    let (status, v) = run(&d, &importing("dep", "^1.0.0")).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = post_json(&d, "/api/run", &json!({ "code": SEED })).await;
+    assert_eq!(status, 200, "{v}");
+}

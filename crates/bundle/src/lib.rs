@@ -45,6 +45,9 @@ pub const BUNDLER_VERSION: &str = concat!(
 /// A worker's files by path (`src/index.ts`, `package.json`, ...).
 pub type Files = BTreeMap<String, Vec<u8>>;
 
+/// Bytes of bundled modules the result cache holds at most.
+const RESULT_CACHE_BYTES: usize = 256 * 1024 * 1024;
+
 /// Most files a worker may hand over.
 pub const MAX_FILES: usize = 10_000;
 
@@ -389,12 +392,15 @@ pub fn bundle_local(files: Files, main: Option<&str>) -> Result<Bundled, BundleE
     })
 }
 
+/// Bundled results by key, and the keys oldest first.
+type ResultCache = (HashMap<String, Arc<Bundled>>, VecDeque<String>);
+
 /// The bundle step, bounded and cached: see the crate docs.
 pub struct Bundler {
     config: BundleConfig,
     npm: Option<Arc<Npm>>,
     permits: Arc<tokio::sync::Semaphore>,
-    cache: Mutex<(HashMap<String, Arc<Bundled>>, VecDeque<String>)>,
+    cache: Mutex<ResultCache>,
 }
 
 impl Bundler {
@@ -456,9 +462,19 @@ impl Bundler {
         lock: Option<&[String]>,
         deadline: tokio::time::Instant,
     ) -> Result<Arc<Bundled>, BundleError> {
-        let files = normalize_files(files)?;
-        let manifest = root_manifest(&files)?;
-        let main = entry_point(&files, manifest.as_ref(), main)?;
+        // Reading the files (names, package.json, the entry) is CPU work on attacker input:
+        // on the blocking pool, never on a connection's event loop.
+        let main = main.map(str::to_string);
+        let (files, manifest, main) = tokio::task::spawn_blocking(move || {
+            let files = normalize_files(files)?;
+            let manifest = root_manifest(&files)?;
+            let main = entry_point(&files, manifest.as_ref(), main.as_deref())?;
+            Ok::<_, BundleError>((files, manifest, main))
+        })
+        .await
+        .map_err(|e| {
+            BundleError::new(ErrorKind::Invalid, format!("reading the files failed: {e}"))
+        })??;
         let deps = root_dependencies(manifest.as_ref());
         let install = if deps.is_empty() {
             npm::Install::default()
@@ -476,29 +492,24 @@ impl Bundler {
                     npm::parse_lock_line(l).map_err(|e| BundleError::new(ErrorKind::Invalid, e))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            npm.install(&deps, &locked, deadline).await?
+            npm.install(&deps, &locked, deadline, self.config.max_package_bytes)
+                .await?
         };
-        let package_bytes: u64 = install
-            .packages
-            .iter()
-            .map(|p| p.files.values().map(|f| f.len() as u64).sum::<u64>())
-            .sum();
-        if package_bytes > self.config.max_package_bytes {
-            return Err(BundleError::new(
-                ErrorKind::Invalid,
-                format!(
-                    "the packages unpack to {package_bytes} bytes; at most {} are allowed",
-                    self.config.max_package_bytes
-                ),
-            ));
-        }
         let lock = install.lock();
-        let key = cache_key(&files, &main, &lock);
+        let (key, files, lock) = tokio::task::spawn_blocking(move || {
+            let key = cache_key(&files, &main, &lock);
+            (key, (files, main), lock)
+        })
+        .await
+        .map_err(|e| {
+            BundleError::new(ErrorKind::Invalid, format!("hashing the files failed: {e}"))
+        })?;
         if let Some(hit) = self.cache.lock().expect("lock").0.get(&key) {
             return Ok(hit.clone());
         }
         let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
         let std_deadline = std::time::Instant::now() + remaining;
+        let (files, main) = files;
         let linked = tokio::task::spawn_blocking(move || {
             run_link(&files, manifest.as_ref(), &install, &main, std_deadline)
         })
@@ -506,6 +517,16 @@ impl Bundler {
         .map_err(|e| {
             BundleError::new(ErrorKind::Invalid, format!("the bundle step failed: {e}"))
         })??;
+        let bytes = wasm_sandbox_spec::modules::source_bytes(&linked.modules);
+        if bytes > wasm_sandbox_spec::modules::MAX_CODE_BYTES {
+            return Err(BundleError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "the bundled modules total {bytes} bytes; at most {} are allowed",
+                    wasm_sandbox_spec::modules::MAX_CODE_BYTES
+                ),
+            ));
+        }
         let bundled = Arc::new(Bundled {
             main_module: linked.main_module,
             modules: linked.modules,
@@ -516,7 +537,15 @@ impl Bundler {
         if cache.0.insert(key.clone(), bundled.clone()).is_none() {
             cache.1.push_back(key);
         }
-        while cache.1.len() > self.config.cache_entries {
+        // Bounded by count and by bytes.
+        let held = |c: &HashMap<String, Arc<Bundled>>| -> usize {
+            c.values()
+                .map(|b| wasm_sandbox_spec::modules::source_bytes(&b.modules))
+                .sum()
+        };
+        while cache.1.len() > self.config.cache_entries
+            || (cache.1.len() > 1 && held(&cache.0) > RESULT_CACHE_BYTES)
+        {
             if let Some(old) = cache.1.pop_front() {
                 cache.0.remove(&old);
             }
@@ -536,7 +565,7 @@ impl Bundler {
         let deps = specs
             .iter()
             .map(|s| {
-                let at = s[1..].find('@').map(|i| i + 1);
+                let at = s.get(1..).and_then(|r| r.find('@')).map(|i| i + 1);
                 match at {
                     Some(i) => (s[..i].to_string(), s[i + 1..].to_string()),
                     None => (s.clone(), "latest".to_string()),
@@ -544,7 +573,9 @@ impl Bundler {
             })
             .collect::<Vec<_>>();
         let deadline = tokio::time::Instant::now() + self.config.time_limit;
-        let install = npm.install(&deps, &[], deadline).await?;
+        let install = npm
+            .install(&deps, &[], deadline, self.config.max_package_bytes)
+            .await?;
         Ok(install.lock())
     }
 }

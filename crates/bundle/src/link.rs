@@ -235,6 +235,18 @@ impl<'a> Linker<'a> {
     /// A file of `owner` at `base`, trying extensions, TypeScript's `.js` → `.ts` and
     /// directories (their `package.json` `main`, then `index`).
     fn probe(&self, owner: Owner, base: &str, tried: &mut Vec<String>) -> Option<String> {
+        self.probe_from(owner, base, tried, true)
+    }
+
+    /// `probe`; a directory's `package.json` `main` is followed only when `follow_main` (once:
+    /// two directories whose `main` points at each other must not recurse).
+    fn probe_from(
+        &self,
+        owner: Owner,
+        base: &str,
+        tried: &mut Vec<String>,
+        follow_main: bool,
+    ) -> Option<String> {
         let files = self.files(owner);
         let show = |p: &str| self.describe(&(owner, p.to_string()));
         let mut candidates = vec![base.to_string()];
@@ -264,15 +276,16 @@ impl<'a> Linker<'a> {
         } else {
             format!("{base}/")
         };
-        if let Some(main) = files
-            .get(&format!("{dir}package.json"))
+        if let Some(main) = follow_main
+            .then(|| files.get(&format!("{dir}package.json")))
+            .flatten()
             .and_then(|b| std::str::from_utf8(b).ok())
             .and_then(|t| Json::parse(t).ok())
             .and_then(|j| j.get_str("main").map(str::to_string))
         {
             if let Some(m) = normalize(&format!("{dir}{main}")) {
                 if m != base {
-                    if let Some(found) = self.probe(owner, &m, tried) {
+                    if let Some(found) = self.probe_from(owner, &m, tried, false) {
                         return Some(found);
                     }
                 }
@@ -342,6 +355,11 @@ impl<'a> Linker<'a> {
                             )
                         })
                 }
+                // A target is a package (or built-in), never another `#` import: that could
+                // loop.
+                Target::Path(p) if p.starts_with('#') => Err(format!(
+                    "`{spec}` maps to {p:?}: an \"imports\" target may not be another #import"
+                )),
                 Target::Path(p) => self.resolve(from, &p, require),
                 Target::NotExported => Err(format!(
                     "`{spec}` is not in the \"imports\" of its package.json"
@@ -628,13 +646,25 @@ pub fn link(input: &LinkInput<'_>) -> Result<Linked, BundleError> {
         if p.kind != Kind::Esm {
             continue;
         }
+        if std::time::Instant::now() > input.deadline {
+            return Err(BundleError::new(
+                ErrorKind::Timeout,
+                "linking took longer than the bundle time limit",
+            ));
+        }
         let code = std::str::from_utf8(&p.code).unwrap_or("");
         let analysis = source::analyze(&linker.describe(id), code, Syntax::Module).ok();
+        let targets: HashMap<&str, &FileId> = p
+            .links
+            .iter()
+            .filter_map(|(s, r, _)| match r {
+                Some(Resolved::File(f)) => Some((s.value.as_str(), f)),
+                _ => None,
+            })
+            .collect();
         for (spec, name) in analysis.map(|a| a.named_imports).unwrap_or_default() {
-            if let Some((_, Some(Resolved::File(f)), _)) =
-                p.links.iter().find(|(s, _, _)| s.value == spec)
-            {
-                wanted_names.entry(f.clone()).or_default().insert(name);
+            if let Some(f) = targets.get(spec.as_str()) {
+                wanted_names.entry((*f).clone()).or_default().insert(name);
             }
         }
     }
@@ -648,6 +678,12 @@ pub fn link(input: &LinkInput<'_>) -> Result<Linked, BundleError> {
         }
     };
     for (id, p) in &linker.done {
+        if std::time::Instant::now() > input.deadline {
+            return Err(BundleError::new(
+                ErrorKind::Timeout,
+                "linking took longer than the bundle time limit",
+            ));
+        }
         let name = module_name(install, id);
         match p.kind {
             Kind::Json => modules.push((

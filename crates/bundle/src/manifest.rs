@@ -99,12 +99,18 @@ impl<'de> Deserialize<'de> for Json {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
                 let mut out: Vec<(String, Json)> = Vec::new();
+                // Key → position, so that a repeated key is found in constant time (a
+                // package.json with many keys must not cost quadratic time).
+                let mut index: std::collections::HashMap<String, usize> =
+                    std::collections::HashMap::new();
                 while let Some((k, v)) = map.next_entry::<String, Json>()? {
                     // A repeated key: the last one wins, in the first one's place (as JSON.parse).
-                    if let Some(slot) = out.iter_mut().find(|(key, _)| *key == k) {
-                        slot.1 = v;
-                    } else {
-                        out.push((k, v));
+                    match index.get(&k) {
+                        Some(&at) => out[at].1 = v,
+                        None => {
+                            index.insert(k.clone(), out.len());
+                            out.push((k, v));
+                        }
                     }
                 }
                 Ok(Json::Object(out))
@@ -353,6 +359,28 @@ mod tests {
         assert_eq!(
             resolve_exports(&arr, ".", &["import"]).unwrap(),
             path("./fallback.js")
+        );
+    }
+
+    #[test]
+    fn many_keys_parse_in_linear_time_and_repeats_keep_the_last() {
+        let big = format!(
+            "{{{}}}",
+            (0..200_000)
+                .map(|i| format!("\"k{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        // (Quadratic, this took minutes: a 1.3 MB package.json froze the daemon for 18 s.)
+        let j = Json::parse(&big).unwrap();
+        assert!(matches!(&j, Json::Object(e) if e.len() == 200_000));
+        let j = Json::parse(r#"{"a": 1, "b": 2, "a": 3}"#).unwrap();
+        assert_eq!(
+            j,
+            Json::Object(vec![
+                ("a".into(), Json::Number("3".into())),
+                ("b".into(), Json::Number("2".into()))
+            ])
         );
     }
 

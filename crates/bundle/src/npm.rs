@@ -163,17 +163,22 @@ pub fn parse_lock_line(line: &str) -> Result<Locked, String> {
     let (spec, integrity) = line
         .split_once('#')
         .ok_or_else(|| format!("lock entry {line:?} is not name@version#integrity"))?;
-    let at = spec[1..]
-        .find('@')
+    let bad = || format!("lock entry {line:?} is not name@version#integrity");
+    // `@` after the first byte (a scoped name starts with one); `get` never panics on odd input.
+    let at = spec
+        .get(1..)
+        .and_then(|rest| rest.find('@'))
         .map(|i| i + 1)
-        .ok_or_else(|| format!("lock entry {line:?} is not name@version#integrity"))?;
+        .ok_or_else(bad)?;
     let (name, version) = (&spec[..at], &spec[at + 1..]);
-    if !valid_name(name) || Version::parse(version).is_err() || integrity.is_empty() {
-        return Err(format!("lock entry {line:?} is not name@version#integrity"));
+    let version = Version::parse(version).map_err(|_| bad())?;
+    if !valid_name(name) || integrity.is_empty() || integrity.len() > 1024 {
+        return Err(bad());
     }
     Ok(Locked {
         name: name.into(),
-        version: version.into(),
+        // Canonical (`v1.0.0` and `=1.0.0` are `1.0.0`): one version, one package.
+        version: version.to_string(),
         integrity: integrity.into(),
     })
 }
@@ -188,12 +193,17 @@ pub struct Npm {
 /// Unpacked packages kept in memory by integrity, least recently used dropped past a byte budget.
 #[derive(Default)]
 struct Unpacked {
+    /// By `name@version#integrity`: the name and version are part of the key, so a lock line
+    /// cannot pass one package's unpacked files off as another's.
     by_integrity: HashMap<String, (u64, Arc<Json>, Arc<PackageFiles>)>,
     order: VecDeque<String>,
     bytes: u64,
 }
 
 const UNPACKED_BUDGET: u64 = 256 * 1024 * 1024;
+
+/// Registry metadata documents kept in memory (the disk cache keeps them all).
+const MAX_PACKUMENTS_IN_MEMORY: usize = 2048;
 
 fn err(kind: ErrorKind, message: impl Into<String>) -> BundleError {
     BundleError::new(kind, message)
@@ -338,10 +348,12 @@ impl Npm {
         if let Ok(text) = serde_json::to_vec(&*packument) {
             write_atomic(&path, &text);
         }
-        self.packuments
-            .lock()
-            .expect("lock")
-            .insert(name.into(), (now, packument.clone()));
+        let mut memo = self.packuments.lock().expect("lock");
+        // Bounded: a flood of names cannot grow it without end (the disk copy stays).
+        if memo.len() >= MAX_PACKUMENTS_IN_MEMORY {
+            memo.clear();
+        }
+        memo.insert(name.into(), (now, packument.clone()));
         Ok(packument)
     }
 
@@ -395,39 +407,51 @@ impl Npm {
         integrity: &str,
         tarball_url: Option<&str>,
     ) -> Result<(Arc<Json>, Arc<PackageFiles>), BundleError> {
+        let memo_key = format!("{name}@{version}#{integrity}");
         if let Some((_, m, f)) = self
             .unpacked
             .lock()
             .expect("lock")
             .by_integrity
-            .get(integrity)
+            .get(&memo_key)
         {
             return Ok((m.clone(), f.clone()));
         }
         let what = format!("{name}@{version}");
         let path = self.tarball_path(integrity);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) if tarball::verify_integrity(&what, &b, integrity).is_ok() => b,
-            _ => {
+        // Reading, hashing, gunzip and JSON are CPU work: off the async threads.
+        let cached = {
+            let (path, what, integrity) = (path.clone(), what.clone(), integrity.to_string());
+            tokio::task::spawn_blocking(move || {
+                std::fs::read(&path)
+                    .ok()
+                    .filter(|b| tarball::verify_integrity(&what, b, &integrity).is_ok())
+            })
+            .await
+            .ok()
+            .flatten()
+        };
+        let (bytes, fresh) = match cached {
+            Some(b) => (b, false),
+            None => {
                 if self.config.offline {
                     return Err(err(
                         ErrorKind::NotFound,
                         format!("package `{what}` is not in the package cache and [npm] offline = true; an operator can add it with `wasm-sandbox deps add {name}@{version}`"),
                     ));
                 }
-                let default_url;
-                let url = match tarball_url {
-                    Some(u) => u,
-                    None => {
-                        let base = name.rsplit('/').next().unwrap_or(name);
-                        default_url = format!(
-                            "{}/{}/-/{base}-{version}.tgz",
-                            self.config.registry.trim_end_matches('/'),
-                            name
-                        );
-                        &default_url
-                    }
-                };
+                let registry = self.config.registry.trim_end_matches('/');
+                let base = name.rsplit('/').next().unwrap_or(name);
+                let default_url = format!("{registry}/{name}/-/{base}-{version}.tgz");
+                let url = tarball_url.unwrap_or(&default_url);
+                // The registry's metadata names the tarball's URL: it must be on the registry's
+                // own origin (the token goes nowhere else, and the daemon fetches nothing else).
+                if !same_origin(url, registry) {
+                    return Err(err(
+                        ErrorKind::Registry,
+                        format!("the registry gives `{what}` a tarball URL on another origin ({}); only the registry's own origin is fetched from", origin_of(url)),
+                    ));
+                }
                 let bytes = fetch::get(
                     url,
                     "application/octet-stream",
@@ -439,40 +463,76 @@ impl Npm {
                 .map_err(|e| match e {
                     FetchError::NotFound => err(
                         ErrorKind::NotFound,
-                        format!("the tarball of `{what}` is missing from the registry ({url})"),
+                        format!("the tarball of `{what}` is missing from the registry"),
                     ),
                     FetchError::Failed(m) => {
                         err(ErrorKind::Registry, format!("fetching `{what}`: {m}"))
                     }
                 })?;
-                tarball::verify_integrity(&what, &bytes, integrity)
-                    .map_err(|m| err(ErrorKind::Integrity, m))?;
-                write_atomic(&path, &bytes);
-                bytes
+                (bytes, true)
             }
         };
-        let files = tarball::extract(&what, &bytes, &self.config.unpack)
-            .map_err(|m| err(ErrorKind::Invalid, m))?;
-        let manifest = files
-            .get("package.json")
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .and_then(|t| Json::parse(t).ok())
-            .ok_or_else(|| {
-                err(
-                    ErrorKind::Invalid,
-                    format!("`{what}` has no readable package.json"),
-                )
-            })?;
+        let unpack = self.config.unpack;
+        let (name_owned, version_owned, integrity_owned) =
+            (name.to_string(), version.to_string(), integrity.to_string());
+        let (manifest, files, bytes) = tokio::task::spawn_blocking(move || {
+            let what = format!("{name_owned}@{version_owned}");
+            if fresh {
+                tarball::verify_integrity(&what, &bytes, &integrity_owned)
+                    .map_err(|m| err(ErrorKind::Integrity, m))?;
+            }
+            let files =
+                tarball::extract(&what, &bytes, &unpack).map_err(|m| err(ErrorKind::Invalid, m))?;
+            let manifest = files
+                .get("package.json")
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|t| Json::parse(t).ok())
+                .ok_or_else(|| {
+                    err(
+                        ErrorKind::Invalid,
+                        format!("`{what}` has no readable package.json"),
+                    )
+                })?;
+            // The bytes must be the package asked for: a lock line or a registry cannot pass
+            // off one package's tarball (say, one the allow list admits) as another's.
+            let same_version = manifest
+                .get_str("version")
+                .and_then(|v| Version::parse(v).ok())
+                .map(|v| v.to_string())
+                == Some(version_owned.clone());
+            if manifest.get_str("name") != Some(name_owned.as_str()) || !same_version {
+                return Err(err(
+                    ErrorKind::Integrity,
+                    format!(
+                        "the tarball for `{what}` holds {}@{}",
+                        manifest.get_str("name").unwrap_or("(no name)"),
+                        manifest.get_str("version").unwrap_or("(no version)")
+                    ),
+                ));
+            }
+            Ok((manifest, files, bytes))
+        })
+        .await
+        .map_err(|e| {
+            err(
+                ErrorKind::Invalid,
+                format!("unpacking `{what}` failed: {e}"),
+            )
+        })??;
+        if fresh {
+            write_atomic(&path, &bytes);
+        }
         let size: u64 = files.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
         let manifest = Arc::new(manifest);
         let files = Arc::new(files);
         let mut cache = self.unpacked.lock().expect("lock");
-        cache.bytes += size;
-        cache.order.push_back(integrity.to_string());
-        cache.by_integrity.insert(
-            integrity.to_string(),
-            (size, manifest.clone(), files.clone()),
-        );
+        if !cache.by_integrity.contains_key(&memo_key) {
+            cache.bytes += size;
+            cache.order.push_back(memo_key.clone());
+            cache
+                .by_integrity
+                .insert(memo_key, (size, manifest.clone(), files.clone()));
+        }
         while cache.bytes > UNPACKED_BUDGET && cache.order.len() > 1 {
             if let Some(old) = cache.order.pop_front() {
                 if let Some((s, _, _)) = cache.by_integrity.remove(&old) {
@@ -486,13 +546,20 @@ impl Npm {
     /// Resolve and fetch everything `deps` (name → range) pull in. With `lock` (lines from an
     /// earlier install), locked versions are used wherever they satisfy the range, and their
     /// tarballs come from the cache by integrity: no metadata is needed.
+    /// At most `max_bytes` of package files are unpacked for one install (counted as each
+    /// package arrives, not after).
     pub async fn install(
         &self,
         deps: &[(String, String)],
         lock: &[Locked],
         deadline: tokio::time::Instant,
+        max_bytes: u64,
     ) -> Result<Install, BundleError> {
         let mut install = Install::default();
+        let mut unpacked_bytes = 0u64;
+        // Every dependency edge asks for a version, skipped optional ones included: bounded.
+        let mut lookups = 0usize;
+        let max_lookups = self.config.max_packages.saturating_mul(4).max(64);
         let mut by_key: HashMap<(String, String), usize> = HashMap::new();
         // (parent index or None for the root, dep name, range, optional)
         let mut queue: VecDeque<(Option<usize>, String, String, bool)> = deps
@@ -514,6 +581,13 @@ impl Npm {
                 ),
             };
             let range = range.trim().to_string();
+            lookups += 1;
+            if lookups > max_lookups {
+                return Err(err(
+                    ErrorKind::Invalid,
+                    format!("the worker's dependencies ask for more than {max_lookups} package versions"),
+                ));
+            }
             let result = self
                 .pick(&name, &range, &wanted_by, lock, &install, &by_key)
                 .await;
@@ -541,6 +615,13 @@ impl Npm {
                     let (manifest, files) = self
                         .unpack(&name, &version, &integrity, url.as_deref())
                         .await?;
+                    unpacked_bytes += files.values().map(|f| f.len() as u64).sum::<u64>();
+                    if unpacked_bytes > max_bytes {
+                        return Err(err(
+                            ErrorKind::Invalid,
+                            format!("the packages unpack to more than {max_bytes} bytes (at {name}@{version})"),
+                        ));
+                    }
                     let index = install.packages.len();
                     for (n, r) in manifest.string_map("dependencies") {
                         queue.push_back((Some(index), n, r, false));
@@ -616,12 +697,18 @@ impl Npm {
             (Some(r), Ok(v)) => r.satisfies(&v),
             _ => false,
         };
-        // A version already chosen that fits is shared (npm's deduplication).
-        for (n, v) in by_key.keys() {
-            if n == name && satisfies(v) {
-                let p = &install.packages[by_key[&(n.clone(), v.clone())]];
-                return Ok((v.clone(), p.integrity.clone(), None));
-            }
+        // A version already chosen that fits is shared (npm's deduplication): the highest, so
+        // that the choice does not depend on map order.
+        let chosen = by_key
+            .iter()
+            .filter(|((n, v), _)| n == name && satisfies(v))
+            .max_by(|a, b| {
+                Version::parse(&a.0 .1)
+                    .ok()
+                    .cmp(&Version::parse(&b.0 .1).ok())
+            });
+        if let Some(((_, v), index)) = chosen {
+            return Ok((v.clone(), install.packages[*index].integrity.clone(), None));
         }
         // A locked version that fits needs no metadata.
         let mut locked: Vec<&Locked> = lock
@@ -692,6 +779,28 @@ fn parse_packument(name: &str, body: &[u8]) -> Result<Packument, BundleError> {
     Ok(out)
 }
 
+/// `scheme://host:port` of a URL (for messages: no user info, no path).
+fn origin_of(url: &str) -> String {
+    match url.parse::<http::Uri>() {
+        Ok(u) => format!(
+            "{}://{}:{}",
+            u.scheme_str().unwrap_or("?"),
+            u.host().unwrap_or("?"),
+            u.port_u16().unwrap_or(if u.scheme_str() == Some("https") {
+                443
+            } else {
+                80
+            })
+        ),
+        Err(_) => "an unparseable URL".into(),
+    }
+}
+
+/// Whether two URLs share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    a.parse::<http::Uri>().is_ok() && origin_of(a) == origin_of(b)
+}
+
 /// Write `bytes` to `path` through a temporary file and a rename, so a reader never sees half a
 /// file. A failure is logged, not fatal: the cache is an optimization.
 fn write_atomic(path: &Path, bytes: &[u8]) {
@@ -737,5 +846,13 @@ mod tests {
         assert!(parse_lock_line("pkg@latest#sha512-x").is_err());
         assert!(parse_lock_line("../x@1.0.0#sha512-x").is_err());
         assert!(parse_lock_line("pkg@1.0.0").is_err());
+        // Odd input is an error, never a panic.
+        for odd in ["#x", "é@1.0.0#x", "@#", "@", "", "@é@1.0.0#x", "pkg@#"] {
+            assert!(parse_lock_line(odd).is_err(), "{odd:?}");
+        }
+        assert_eq!(
+            parse_lock_line("pkg@v1.0.0#sha512-x").unwrap().version,
+            "1.0.0"
+        );
     }
 }

@@ -59,6 +59,214 @@ pub fn location(name: &str, source: &str, offset: u32) -> String {
     format!("{name}:{line}:{column}")
 }
 
+/// The deepest nesting a source may have (brackets, plus chains of right-nested constructs —
+/// `a = b = ...`, `x ? y : z ? ...`, `a => b => ...`, `!!!x`, `if (a) if (b) ...` — within one
+/// statement). The parser recurses once per level; past this a hostile file could overflow a
+/// thread's stack and take the whole process down. Real code stays far below (a few dozen).
+pub const MAX_NESTING: usize = 1000;
+
+/// Refuse a source nested deeper than [`MAX_NESTING`], before any recursive parser sees it. A
+/// linear scan: strings, comments, template literals and regular expressions are skipped.
+pub fn check_nesting(name: &str, source: &str) -> Result<(), String> {
+    const CHAIN_WORDS: &[&str] = &[
+        "if", "else", "new", "await", "typeof", "void", "delete", "yield", "while", "for", "do",
+        "with", "function", "class",
+    ];
+    let b = source.as_bytes();
+    // Each open bracket: its chain count, and whether it is a template literal's `${`, and
+    // whether it is a block (`{` after `)`, `=>`, `else`, a class name...; not an object
+    // literal): a block's end ends the statement around it, so its chain starts over.
+    let mut frames: Vec<(usize, bool, bool)> = vec![(0, false, false)];
+    let mut chains = 0usize;
+    // The last significant byte: decides whether `/` starts a regular expression and whether
+    // `+`/`-` are prefix operators.
+    let mut last: u8 = b';';
+    let mut i = 0;
+    let fail = |at: usize| {
+        Err(format!(
+            "{}: the source is nested more than {MAX_NESTING} levels deep; split it up",
+            location(name, source, at as u32)
+        ))
+    };
+    // Inside a template literal, up to its end or its next `${`.
+    fn skip_template(b: &[u8], mut i: usize) -> (usize, bool) {
+        while i < b.len() {
+            match b[i] {
+                b'\\' => i += 2,
+                b'`' => return (i + 1, false),
+                b'$' if b.get(i + 1) == Some(&b'{') => return (i + 2, true),
+                _ => i += 1,
+            }
+        }
+        (i, false)
+    }
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'/' if b"(,=:[!&|?{};+-*%<>~^".contains(&last) => {
+                // A regular expression literal.
+                i += 1;
+                let mut class = false;
+                while i < b.len() && b[i] != b'\n' {
+                    match b[i] {
+                        b'\\' => i += 1,
+                        b'[' => class = true,
+                        b']' => class = false,
+                        b'/' if !class => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                last = b'a';
+                continue;
+            }
+            b'"' | b'\'' => {
+                i += 1;
+                while i < b.len() && b[i] != c && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                last = b'a';
+                continue;
+            }
+            b'`' => {
+                let (next, expr) = skip_template(b, i + 1);
+                i = next;
+                if expr {
+                    frames.push((0, true, false));
+                    if frames.len() + chains > MAX_NESTING {
+                        return fail(i);
+                    }
+                    last = b'(';
+                } else {
+                    last = b'a';
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                let block = c == b'{' && b");}{>a".contains(&last);
+                frames.push((0, false, block));
+                if frames.len() + chains > MAX_NESTING {
+                    return fail(i);
+                }
+            }
+            b')' | b']' | b'}' if frames.len() > 1 => {
+                let (chain, template, block) = frames.pop().expect("more than one frame");
+                chains -= chain;
+                if block {
+                    let parent = frames.last_mut().expect("a frame");
+                    chains -= parent.0;
+                    parent.0 = 0;
+                }
+                if template && c == b'}' {
+                    let (next, expr) = skip_template(b, i + 1);
+                    i = next;
+                    if expr {
+                        frames.push((0, true, false));
+                        last = b'(';
+                    } else {
+                        last = b'a';
+                    }
+                    continue;
+                }
+            }
+            b';' | b',' => {
+                let top = frames.last_mut().expect("a frame");
+                chains -= top.0;
+                top.0 = 0;
+            }
+            _ => {}
+        }
+        let chain = match c {
+            b'=' => {
+                !matches!(b.get(i + 1), Some(b'=')) && !b"=!<>".contains(&last)
+                    || b.get(i + 1) == Some(&b'>')
+            }
+            b'?' => !matches!(b.get(i + 1), Some(b'.' | b'?')) && last != b'?',
+            b'!' | b'~' => b.get(i + 1) != Some(&b'='),
+            // A type argument list (`Array<Array<...>>`); a comparison counts too, harmlessly:
+            // a statement, a `,` or a closing bracket ends the chain.
+            b'<' => !matches!(b.get(i + 1), Some(b'<' | b'=')) && last != b'<',
+            b'+' | b'-' => b"(,=:[!&|?{};*%<>~^+-".contains(&last) && b.get(i + 1) != Some(&c),
+            b'a'..=b'z' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$')
+                {
+                    i += 1;
+                }
+                let word = &source[start..i];
+                last = if matches!(
+                    word,
+                    "return"
+                        | "typeof"
+                        | "case"
+                        | "do"
+                        | "else"
+                        | "in"
+                        | "of"
+                        | "new"
+                        | "delete"
+                        | "void"
+                        | "throw"
+                        | "yield"
+                        | "await"
+                ) {
+                    b'('
+                } else {
+                    b'a'
+                };
+                if CHAIN_WORDS.contains(&word) {
+                    frames.last_mut().expect("a frame").0 += 1;
+                    chains += 1;
+                    if frames.len() + chains > MAX_NESTING {
+                        return fail(start);
+                    }
+                }
+                continue;
+            }
+            _ => false,
+        };
+        if chain {
+            frames.last_mut().expect("a frame").0 += 1;
+            chains += 1;
+            if frames.len() + chains > MAX_NESTING {
+                return fail(i);
+            }
+        }
+        if !c.is_ascii_whitespace() {
+            last = if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 {
+                b'a'
+            } else {
+                c
+            };
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 fn syntax_error(name: &str, source: &str, errors: &[oxc::diagnostics::OxcDiagnostic]) -> String {
     let first = &errors[0];
     let offset = first.labels.first().map_or(0, |l| l.offset());
@@ -82,6 +290,7 @@ fn syntax_error(name: &str, source: &str, errors: &[oxc::diagnostics::OxcDiagnos
 /// TypeScript emits them) become code; imports used only as types disappear. A syntax error is
 /// `file:line:column: SyntaxError: ...`.
 pub fn strip_types(name: &str, source: &str, jsx: &JsxConfig) -> Result<String, String> {
+    check_nesting(name, source)?;
     // A name without a TypeScript/JSX extension (`{"ts": ...}` under `w.js`) is TypeScript.
     let lower = name.to_ascii_lowercase();
     let lower = if needs_transform(&lower) {
@@ -186,6 +395,7 @@ pub enum Syntax {
 
 /// Read a JavaScript file for the linker. A syntax error is `file:line:column: SyntaxError: ...`.
 pub fn analyze(name: &str, source: &str, syntax: Syntax) -> Result<Analysis, String> {
+    check_nesting(name, source)?;
     let allocator = Allocator::default();
     let source_type = match syntax {
         Syntax::Module => SourceType::mjs(),
@@ -415,6 +625,68 @@ export default { fetch(req: Request, env: Env): Response { return new Response(S
         let a = analyze("src/index.ts", &js, Syntax::Module).unwrap();
         assert_eq!(a.specifiers.len(), 1);
         assert_eq!(a.specifiers[0].value, "./helper");
+    }
+
+    /// Each kind of deep nesting is refused by the scan, on a thread with the default 2 MiB
+    /// stack, before the parser could overflow it; nesting just under the limit parses there.
+    #[test]
+    fn deep_nesting_is_refused_before_the_parser_sees_it() {
+        let deep = |open: &str, close: &str, n: usize| {
+            format!("const x = {}0{};", open.repeat(n), close.repeat(n))
+        };
+        let cases = [
+            deep("[", "]", 20_000),
+            deep("(", ")", 20_000),
+            deep("{a:", "}", 20_000),
+            format!("let a; a = {}1;", "a = ".repeat(20_000)),
+            format!("const f = {}0;", "a => ".repeat(20_000)),
+            format!("const t = {}0;", "a ? b : ".repeat(20_000)),
+            format!("const n = {}0;", "!".repeat(20_000)),
+            format!("const n = {}0;", "- ".repeat(20_000)),
+            format!("{}x();", "if (a) ".repeat(20_000)),
+            format!(
+                "const s = {}0{};",
+                "`${".repeat(20_000),
+                "}`".repeat(20_000)
+            ),
+            format!(
+                "type T = {}number{};",
+                "Array<".repeat(20_000),
+                ">".repeat(20_000)
+            ),
+        ];
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                for (i, src) in cases.iter().enumerate() {
+                    // (Never print a result: the sources are huge.)
+                    let refused = check_nesting("deep.ts", src).is_err();
+                    assert!(refused, "case {i} was not refused");
+                    let err = strip_types("deep.ts", src, &JsxConfig::default()).err();
+                    assert!(
+                        err.is_some_and(|e| e.contains("nested more than")),
+                        "case {i}"
+                    );
+                    assert!(
+                        analyze("deep.js", src, Syntax::Unambiguous).is_err(),
+                        "case {i}"
+                    );
+                }
+                let ok = deep("[", "]", 900);
+                strip_types("ok.ts", &ok, &JsxConfig::default()).unwrap();
+                analyze("ok.js", &ok, Syntax::Unambiguous).unwrap();
+                // Long flat code is not nesting: 20,000 statements, calls and operators.
+                let flat = "a = b + c - d * (e ? f : g), h(!i, ~j);\n".repeat(20_000);
+                check_nesting("flat.js", &flat).unwrap();
+                // Thousands of declarations, each a block: no false alarm.
+                let decls = "export function f<T>(x: T): T { if (x) { return x; } else { return x; } }\nexport interface I<T> { a: T }\nclass C extends B { m() {} }\n".repeat(5_000);
+                check_nesting("decls.ts", &decls).unwrap();
+                let strings = "x = '(((' + \"[[[\" + `{{{${a}` + /\\((/g;\n".repeat(5_000);
+                check_nesting("strings.js", &strings).unwrap();
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]

@@ -62,7 +62,7 @@ fn check_spec(spec: &WorkerSpec) {
         }
         if modules::check(&main, &map).is_ok() {
             let (_, m) = map.iter().find(|(n, _)| *n == main).expect("main is a module");
-            assert!(matches!(m, ModuleContent::Js(s) if !s.contains('\0')));
+            assert!(matches!(m, ModuleContent::Js(s) | ModuleContent::Ts(s) if !s.contains('\0')));
             assert!(modules::source_bytes(&map) <= modules::MAX_CODE_BYTES);
             for (name, content) in &map {
                 assert!(!name.is_empty() && !name.contains('\0'));

@@ -45,7 +45,9 @@ fuzz_target!(|input: Input| {
     for (name, content) in &map {
         let source = module_source(name, content.kind(), content.bytes());
         match content {
-            ModuleContent::Js(s) => assert_eq!(source.as_deref(), Ok(s.as_str())),
+            ModuleContent::Js(s) | ModuleContent::Ts(s) => {
+                assert_eq!(source.as_deref(), Ok(s.as_str()))
+            }
             ModuleContent::Text(s) => {
                 let source = source.expect("text is UTF-8");
                 let literal = source

@@ -11,6 +11,9 @@ use wasm_sandbox_policy::OutboundPolicy;
 use crate::modules::ModuleContent;
 use crate::OnDenied;
 
+/// A `files` map as (path, bytes) pairs.
+pub type FileMap = Vec<(String, Vec<u8>)>;
+
 /// The worker run when `code` is empty or missing (Cloudflare's example).
 pub const DEFAULT_CODE: &str =
     r#"export default { fetch() { return new Response("Hello from a dynamic Worker!"); } };"#;
@@ -249,7 +252,7 @@ impl WorkerSpec {
     }
 
     /// The `files` map as (path, bytes): strings as UTF-8, `{"data": "<base64>"}` as bytes.
-    pub fn file_map(&self) -> Result<Option<Vec<(String, Vec<u8>)>>, String> {
+    pub fn file_map(&self) -> Result<Option<FileMap>, String> {
         let Some(files) = &self.files else {
             return Ok(None);
         };
