@@ -158,6 +158,8 @@ struct Prepared {
     /// CommonJS: the names it assigns on `exports`.
     cjs_exports: Vec<String>,
     cjs_reexports: Vec<Resolved>,
+    /// ES module: the names it imports, by specifier (`import { a } from "x"` → ("x", "a")).
+    named_imports: Vec<(String, String)>,
 }
 
 fn invalid(message: String) -> BundleError {
@@ -499,6 +501,7 @@ impl<'a> Linker<'a> {
                 links: Vec::new(),
                 cjs_exports: Vec::new(),
                 cjs_reexports: Vec::new(),
+                named_imports: Vec::new(),
             });
         }
         let text =
@@ -559,6 +562,7 @@ impl<'a> Linker<'a> {
             code: code.into_bytes(),
             links,
             cjs_exports: analysis.cjs_exports,
+            named_imports: analysis.named_imports,
             cjs_reexports,
         })
     }
@@ -642,7 +646,7 @@ pub fn link(input: &LinkInput<'_>) -> Result<Linked, BundleError> {
         linker.done.insert(id, prepared);
     }
     // What each ES module asks of the CommonJS ones it imports.
-    for (id, p) in &linker.done {
+    for p in linker.done.values() {
         if p.kind != Kind::Esm {
             continue;
         }
@@ -652,8 +656,6 @@ pub fn link(input: &LinkInput<'_>) -> Result<Linked, BundleError> {
                 "linking took longer than the bundle time limit",
             ));
         }
-        let code = std::str::from_utf8(&p.code).unwrap_or("");
-        let analysis = source::analyze(&linker.describe(id), code, Syntax::Module).ok();
         let targets: HashMap<&str, &FileId> = p
             .links
             .iter()
@@ -662,9 +664,12 @@ pub fn link(input: &LinkInput<'_>) -> Result<Linked, BundleError> {
                 _ => None,
             })
             .collect();
-        for (spec, name) in analysis.map(|a| a.named_imports).unwrap_or_default() {
+        for (spec, name) in &p.named_imports {
             if let Some(f) = targets.get(spec.as_str()) {
-                wanted_names.entry((*f).clone()).or_default().insert(name);
+                wanted_names
+                    .entry((*f).clone())
+                    .or_default()
+                    .insert(name.clone());
             }
         }
     }
