@@ -10,6 +10,7 @@ export CFLAGS_wasm32_wasip2 := -isystem /usr/include/wasm32-wasi
 export BINDGEN_EXTRA_CLANG_ARGS_wasm32_wasip2 := -isystem /usr/include/wasm32-wasi
 
 GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
+STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -28,13 +29,19 @@ setup:
 
 ## engine: the guest (QuickJS + prelude) for wasm32-wasip2, pre-initialized with wizer; and the
 ## standalone (wasi:http/proxy) form of the guest that `wasm-sandbox compile` snapshots per worker.
+## The snapshot tool is built with --workspace so its wasmtime has the same features (and so is the
+## same build) as the workspace's. The snapshot is taken again only when the guest or the tool is newer
+## (wizer's output is not byte-identical run to run), so an unchanged guest rebuilds nothing.
 engine: setup
 	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target
 	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target/standalone --features standalone
-	cargo build --release -p wasm-sandbox-snapshot
+	cargo build --release --workspace --bin wasm-sandbox-snapshot
 	@mkdir -p target/engine
-	./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $(ENGINE)
-	cp target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.wasm target/engine/standalone.wasm
+	@if [ ! -f $(ENGINE) ] || [ $(GUEST_WASM) -nt $(ENGINE) ] || [ target/release/wasm-sandbox-snapshot -nt $(ENGINE) ]; then \
+		echo ./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $(ENGINE); \
+		./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $(ENGINE); \
+	fi
+	cmp -s $(STANDALONE_WASM) target/engine/standalone.wasm || cp $(STANDALONE_WASM) target/engine/standalone.wasm
 
 ## build: everything, release (the binary is target/release/wasm-sandbox).
 build: engine
@@ -52,8 +59,9 @@ test: build workerd
 
 ## npm-acceptance: Cloudflare's worker-bundler Hono example and a script each for ms, zod, hono,
 ## itty-router, nanoid, date-fns and jose, through the daemon, from the public npm registry.
+## (--workspace: the same feature set as `cargo test --release --workspace`, so nothing is rebuilt.)
 npm-acceptance: build
-	cargo test --release -p wasm-sandbox-tests --test e2e npm_public -- --ignored
+	cargo test --release --workspace --test e2e npm_public -- --ignored
 
 ## fuzz-smoke: each cargo-fuzz target (crates/fuzz: the outbound rules, the daemon's JSON bodies,
 ## the module map, the WIT boundary's host side) for FUZZ_SECONDS (default 60), from its seeds.
