@@ -26,7 +26,7 @@ async fn syntax_errors_name_module_line_and_column() {
     };
     assert!(message.starts_with("lib/util.js:2:"), "{message}");
     assert!(message.contains("SyntaxError"), "{message}");
-    assert_eq!(err.outcome(), "syntaxError");
+    assert_eq!(err.outcome().as_str(), "syntaxError");
 }
 
 #[tokio::test]

@@ -37,7 +37,7 @@ async fn until_finish(tail: &mut Tail) -> Vec<Arc<TailEvent>> {
 
 fn outcome(events: &[Arc<TailEvent>]) -> &'static str {
     match events.last().map(|e| &e.kind) {
-        Some(TailKind::Finish { outcome, .. }) => outcome,
+        Some(TailKind::Finish { outcome, .. }) => outcome.as_str(),
         other => panic!("no finish event: {other:?}"),
     }
 }
@@ -201,12 +201,12 @@ async fn outbound_attempts_show_the_rule_that_denied_them() {
     assert_eq!(attempts[0].outcome, "ok");
     assert_eq!(attempts[0].status, Some(200));
     assert_eq!(
-        (attempts[1].outcome, attempts[1].rule),
+        (attempts[1].outcome.as_str(), attempts[1].rule),
         ("denied", Some("not-allowed"))
     );
     assert!(attempts[1].url.contains("not-allowed.example"));
     assert_eq!(
-        (attempts[2].outcome, attempts[2].rule),
+        (attempts[2].outcome.as_str(), attempts[2].rule),
         ("denied", Some("not-allowed"))
     );
     // With no outbound access at all, the rule says so.
@@ -220,7 +220,7 @@ async fn outbound_attempts_show_the_rule_that_denied_them() {
         .await
         .1
         .iter()
-        .map(|r| (r.outcome, r.rule))
+        .map(|r| (r.outcome.as_str(), r.rule))
         .collect();
     assert_eq!(rules, [("denied", Some("globalOutbound-null"))]);
     // The private-address rule: an allowed name on a loopback address without allowPrivate.

@@ -63,7 +63,7 @@ async fn default_is_no_outbound_access() {
     assert!(line.contains("not permitted for this worker"), "{line}");
     assert!(up.seen().is_empty());
     assert_eq!(records.len(), 1);
-    assert_eq!(records[0].outcome, "denied");
+    assert_eq!(records[0].outcome.as_str(), "denied");
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn allowed_host_with_the_loopback_opt_in() {
         .headers
         .iter()
         .any(|(k, v)| k == "x-from" && v == "script"));
-    assert_eq!(records[0].outcome, "ok");
+    assert_eq!(records[0].outcome.as_str(), "ok");
     assert_eq!(records[0].status, Some(200));
 }
 
@@ -114,7 +114,7 @@ async fn allowed_name_is_still_refused_on_a_private_address() {
     assert!(line.contains("loopback"), "{line}");
     assert!(line.contains("allowPrivate"), "{line}");
     assert!(up.seen().is_empty());
-    assert_eq!(records[0].outcome, "denied");
+    assert_eq!(records[0].outcome.as_str(), "denied");
 }
 
 #[tokio::test]
@@ -210,7 +210,10 @@ async fn ssrf_corpus_is_refused_even_when_every_host_is_allowed() {
         assert!(line.starts_with("err TypeError"), "{url}: {line}");
     }
     assert!(up.seen().is_empty(), "{:?}", up.seen());
-    assert!(records.iter().all(|r| r.outcome == "denied"), "{records:?}");
+    assert!(
+        records.iter().all(|r| r.outcome.as_str() == "denied"),
+        "{records:?}"
+    );
 
     // The redirect: from an allowed (opted-in) server to a private address.
     let policy = GlobalOutbound::allow(&["*://*:*"], &["127.0.0.1/32"]).unwrap();
@@ -233,7 +236,10 @@ async fn ssrf_corpus_is_refused_even_when_every_host_is_allowed() {
     assert!(v[0].as_str().unwrap().contains("link-local"), "{v}");
     assert_eq!(up.seen().len(), 2, "the allowed first hops happen");
     assert_eq!(
-        records.iter().map(|r| r.outcome).collect::<Vec<_>>(),
+        records
+            .iter()
+            .map(|r| r.outcome.as_str())
+            .collect::<Vec<_>>(),
         ["ok", "denied", "ok", "denied"]
     );
 }
@@ -462,7 +468,10 @@ async fn each_limit_trips_with_its_error() {
         .iter()
         .all(|l| l.starts_with("ok") || l.starts_with("err TypeError")));
     assert_eq!(
-        records.iter().map(|r| r.outcome).collect::<Vec<_>>(),
+        records
+            .iter()
+            .map(|r| r.outcome.as_str())
+            .collect::<Vec<_>>(),
         ["failed", "failed", "ok", "failed", "denied"]
     );
     assert!(records[1].reason.as_deref().unwrap().contains("1000 bytes"));
@@ -506,7 +515,7 @@ async fn interception_sees_the_request_and_its_answer_is_what_the_script_gets() 
                 .header("x-gateway", "1")
                 .body(body)
                 .unwrap())
-        }) as wasm_sandbox::outbound::InterceptFuture
+        }) as wasm_sandbox::ServiceFuture
     });
     let worker = loader
         .load(
@@ -592,7 +601,7 @@ async fn a_fetch_never_awaited_ends_with_its_invocation() {
             tokio::time::sleep(Duration::from_millis(300)).await;
             f.fetch_add(1, Ordering::SeqCst);
             Ok(http::Response::new(Bytes::from_static(b"late")))
-        }) as wasm_sandbox::outbound::InterceptFuture
+        }) as wasm_sandbox::ServiceFuture
     });
     let worker = loader
         .load(

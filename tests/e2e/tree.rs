@@ -123,7 +123,7 @@ async fn a_gateway_calling_itself_through_interception_stops_at_the_depth_limit(
     let this: Arc<OnceLock<Worker>> = Arc::new(OnceLock::new());
     let handler = {
         let (this, depth_seen) = (this.clone(), depth_seen.clone());
-        move |request: http::Request<Bytes>| -> wasm_sandbox::outbound::InterceptFuture {
+        move |request: http::Request<Bytes>| -> wasm_sandbox::ServiceFuture {
             let (this, depth_seen) = (this.clone(), depth_seen.clone());
             Box::pin(async move {
                 depth_seen.fetch_add(1, Ordering::Relaxed);

@@ -88,6 +88,10 @@ impl EngineHost {
             &mut linker,
             |s| s,
         )?;
+        bindings::sandbox::worker::outbound::add_to_linker::<_, HasSelf<InstanceState>>(
+            &mut linker,
+            |s| s,
+        )?;
         // Linked by hand rather than through bindgen: the probe must stay a view of guest memory
         // (`WasmList`), not a copy, for its address to mean anything.
         linker.instance("sandbox:worker/memory@0.1.0")?.func_wrap(

@@ -92,30 +92,118 @@ pub enum Error {
 impl Error {
     /// A short, stable name for the kind of failure (`exception`, `exceededCpu`, ...), shaped
     /// after Cloudflare's trace outcomes where one exists.
-    pub fn outcome(&self) -> &'static str {
+    pub fn outcome(&self) -> Outcome {
         match self {
-            Error::InvalidCode(_) => "invalidCode",
-            Error::Syntax { .. } => "syntaxError",
-            Error::Exception { .. } => "exception",
-            Error::NoDefaultExport(_) | Error::NoHandler(_) => "noHandler",
-            Error::BadReturn(_) => "badReturn",
-            Error::NeverSettled(_) => "neverSettled",
-            Error::CpuTimeExceeded { .. } | Error::TreeCpuExceeded { .. } => "exceededCpu",
-            Error::TreeLimit(_) => "treeLimit",
-            Error::OutboundDenied(_) => "outboundDenied",
-            Error::TooLarge(_) => "tooLarge",
-            Error::MemoryExceeded { .. } => "exceededMemory",
-            Error::WallTimeExceeded { .. } => "exceededWallTime",
-            Error::StackOverflow => "exceededStack",
-            Error::Capacity(_) => "overloaded",
-            Error::Trap(_) => "crashed",
-            Error::Host(_) => "internalError",
+            Error::InvalidCode(_) => Outcome::InvalidCode,
+            Error::Syntax { .. } => Outcome::SyntaxError,
+            Error::Exception { .. } => Outcome::Exception,
+            Error::NoDefaultExport(_) | Error::NoHandler(_) => Outcome::NoHandler,
+            Error::BadReturn(_) => Outcome::BadReturn,
+            Error::NeverSettled(_) => Outcome::NeverSettled,
+            Error::CpuTimeExceeded { .. } | Error::TreeCpuExceeded { .. } => Outcome::ExceededCpu,
+            Error::TreeLimit(_) => Outcome::TreeLimit,
+            Error::OutboundDenied(_) => Outcome::OutboundDenied,
+            Error::TooLarge(_) => Outcome::TooLarge,
+            Error::MemoryExceeded { .. } => Outcome::ExceededMemory,
+            Error::WallTimeExceeded { .. } => Outcome::ExceededWallTime,
+            Error::StackOverflow => Outcome::ExceededStack,
+            Error::Capacity(_) => Outcome::Overloaded,
+            Error::Trap(_) => Outcome::Crashed,
+            Error::Host(_) => Outcome::InternalError,
         }
     }
 
     /// Whether the error was caused by the script (as opposed to the host or its capacity).
     pub fn is_script_error(&self) -> bool {
         !matches!(self, Error::Capacity(_) | Error::Host(_))
+    }
+}
+
+/// How an invocation ended: `ok`, or the kind of its [`Error`]. [`Outcome::as_str`] is the name
+/// on the wire (tail events, metrics labels, the daemon's `x-sandbox-outcome` header and logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// It answered (whatever the status).
+    #[default]
+    Ok,
+    /// [`Error::InvalidCode`].
+    InvalidCode,
+    /// [`Error::Syntax`].
+    SyntaxError,
+    /// [`Error::Exception`].
+    Exception,
+    /// [`Error::NoDefaultExport`] or [`Error::NoHandler`].
+    NoHandler,
+    /// [`Error::BadReturn`].
+    BadReturn,
+    /// [`Error::NeverSettled`].
+    NeverSettled,
+    /// [`Error::CpuTimeExceeded`] or [`Error::TreeCpuExceeded`].
+    ExceededCpu,
+    /// [`Error::TreeLimit`].
+    TreeLimit,
+    /// [`Error::OutboundDenied`].
+    OutboundDenied,
+    /// [`Error::TooLarge`].
+    TooLarge,
+    /// [`Error::MemoryExceeded`].
+    ExceededMemory,
+    /// [`Error::WallTimeExceeded`].
+    ExceededWallTime,
+    /// [`Error::StackOverflow`].
+    ExceededStack,
+    /// [`Error::Capacity`].
+    Overloaded,
+    /// [`Error::Trap`].
+    Crashed,
+    /// [`Error::Host`].
+    InternalError,
+    /// The caller gave up on the call before it ended (dropped its future).
+    Canceled,
+}
+
+impl Outcome {
+    /// The outcome's name on the wire, e.g. `ok`, `exceededCpu`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::InvalidCode => "invalidCode",
+            Outcome::SyntaxError => "syntaxError",
+            Outcome::Exception => "exception",
+            Outcome::NoHandler => "noHandler",
+            Outcome::BadReturn => "badReturn",
+            Outcome::NeverSettled => "neverSettled",
+            Outcome::ExceededCpu => "exceededCpu",
+            Outcome::TreeLimit => "treeLimit",
+            Outcome::OutboundDenied => "outboundDenied",
+            Outcome::TooLarge => "tooLarge",
+            Outcome::ExceededMemory => "exceededMemory",
+            Outcome::ExceededWallTime => "exceededWallTime",
+            Outcome::ExceededStack => "exceededStack",
+            Outcome::Overloaded => "overloaded",
+            Outcome::Crashed => "crashed",
+            Outcome::InternalError => "internalError",
+            Outcome::Canceled => "canceled",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Outcome {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 

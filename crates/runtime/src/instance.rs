@@ -119,6 +119,12 @@ impl bindings::sandbox::worker::host::Host for InstanceState {
     }
 }
 
+impl bindings::sandbox::worker::outbound::Host for InstanceState {
+    fn denial(&mut self, url: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.outbound.denial(&url))
+    }
+}
+
 pub(crate) struct MemoryLimiter {
     limit: usize,
     /// The linear memory's size now (every growth, the initial one included, passes here).

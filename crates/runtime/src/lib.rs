@@ -55,13 +55,13 @@ pub use binding::{
 pub use clock::Clock;
 pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
-pub use error::{Error, Result};
+pub use error::{Error, Outcome, Result};
 pub use loader::{CacheStats, Loader, PoolStats};
 pub use observe::{
     AccountUsage, DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage,
 };
 pub use outbound::{
-    GlobalOutbound, Interceptor, OnDenied, OutboundLimits, OutboundPolicy, OutboundRecord,
+    GlobalOutbound, OnDenied, OutboundLimits, OutboundOutcome, OutboundPolicy, OutboundRecord,
 };
 pub use trace::{Level, LogLine, Trace};
 pub use tree::TreeLimits;

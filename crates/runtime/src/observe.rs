@@ -101,7 +101,7 @@ pub enum TailKind {
     Finish {
         /// `ok`, `exception`, `exceededCpu`, `exceededMemory`, `exceededWallTime`, `canceled`, or
         /// another [`Error::outcome`](crate::Error::outcome).
-        outcome: &'static str,
+        outcome: crate::Outcome,
         /// CPU time used, milliseconds.
         cpu_time: f64,
         /// Wall time, milliseconds.
@@ -411,7 +411,7 @@ impl InvocationCtx {
     pub(crate) fn outbound(&self, record: &OutboundRecord) {
         metrics::counter!(
             "sandbox_outbound_requests_total",
-            "outcome" => record.outcome,
+            "outcome" => record.outcome.as_str(),
             "rule" => record.rule.unwrap_or("none"),
         )
         .increment(1);
@@ -508,17 +508,17 @@ impl Running {
                 });
             }
         }
-        let outcome = error.map_or("ok", crate::Error::outcome);
+        let outcome = error.map_or(crate::Outcome::Ok, crate::Error::outcome);
         self.report(outcome, cpu, wall, subrequests);
     }
 
-    fn report(&self, outcome: &'static str, cpu: Duration, wall: Duration, subrequests: usize) {
+    fn report(&self, outcome: crate::Outcome, cpu: Duration, wall: Duration, subrequests: usize) {
         let start = if self.cold { "cold" } else { "warm" };
         let cpu_ms = cpu.as_secs_f64() * 1e3;
-        self.span.record("outcome", outcome);
+        self.span.record("outcome", outcome.as_str());
         self.span.record("cold", self.cold);
         self.span.record("cpu_ms", cpu_ms);
-        metrics::counter!("sandbox_requests_total", "kind" => self.kind, "outcome" => outcome, "start" => start)
+        metrics::counter!("sandbox_requests_total", "kind" => self.kind, "outcome" => outcome.as_str(), "start" => start)
             .increment(1);
         metrics::counter!("sandbox_cpu_microseconds_total").increment(cpu.as_micros() as u64);
         metrics::histogram!("sandbox_request_duration_seconds", "kind" => self.kind, "start" => start)
@@ -533,7 +533,7 @@ impl Running {
         }
         let usage = WorkerUsage {
             requests: 1,
-            errors: u64::from(outcome != "ok"),
+            errors: u64::from(outcome != crate::Outcome::Ok),
             cpu_ms,
             cold_starts: u64::from(self.cold),
             subrequests: subrequests as u64,
@@ -564,7 +564,7 @@ impl Drop for Running {
                 .meter
                 .as_ref()
                 .map_or(Duration::ZERO, |m| m.used_idle());
-            self.report("canceled", cpu, self.started.elapsed(), 0);
+            self.report(crate::Outcome::Canceled, cpu, self.started.elapsed(), 0);
         }
     }
 }

@@ -8,7 +8,7 @@
 //!   here and every address is checked at connect time (SSRF defence: loopback, private,
 //!   link-local, ... refused unless allowed by CIDR), and the connection goes to the address that
 //!   was checked (no second lookup for a rebinding DNS server to exploit);
-//! - [`GlobalOutbound::Intercept`]: handed to an [`Interceptor`] the supervisor provides (the
+//! - [`GlobalOutbound::Intercept`]: handed to a [`Service`] the supervisor provides (the
 //!   gateway pattern: it can add credentials the sandbox never sees).
 //!
 //! Limits per request ([`OutboundLimits`]): number of subrequests, a timeout per fetch, response
@@ -30,26 +30,7 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 pub use wasm_sandbox_policy::{Cidr, Denied, HostRule, OutboundPolicy, PolicyError};
 
-/// The future an [`Interceptor`] returns.
-pub type InterceptFuture =
-    Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, String>> + Send + 'static>>;
-
-/// Handles a worker's outbound requests instead of the network. The request carries the URL the
-/// script asked for (absolute), its method, headers and full body; what it returns is what the
-/// script's `fetch()` resolves to. An `Err` rejects the script's promise with that message.
-pub trait Interceptor: Send + Sync + 'static {
-    /// Answer one outbound request.
-    fn fetch(&self, request: http::Request<Bytes>) -> InterceptFuture;
-}
-
-impl<F> Interceptor for F
-where
-    F: Fn(http::Request<Bytes>) -> InterceptFuture + Send + Sync + 'static,
-{
-    fn fetch(&self, request: http::Request<Bytes>) -> InterceptFuture {
-        self(request)
-    }
-}
+use crate::binding::Service;
 
 /// What a worker's `fetch()` may do (Workers' `globalOutbound`).
 #[derive(Clone, Default)]
@@ -59,8 +40,11 @@ pub enum GlobalOutbound {
     Deny,
     /// Direct access to what the allow-list permits (and nothing private unless allowed by CIDR).
     Policy(Arc<OutboundPolicy>),
-    /// Every request goes to this handler.
-    Intercept(Arc<dyn Interceptor>),
+    /// Every request goes to this handler (the same [`Service`] trait as a service binding's):
+    /// the request carries the URL the script asked for (absolute), its method, headers and full
+    /// body; what it returns is what the script's `fetch()` resolves to, and an `Err` rejects the
+    /// script's promise with that message.
+    Intercept(Arc<dyn Service>),
 }
 
 impl std::fmt::Debug for GlobalOutbound {
@@ -86,7 +70,7 @@ impl GlobalOutbound {
     }
 
     /// Interception by `handler`.
-    pub fn intercept(handler: impl Interceptor) -> Self {
+    pub fn intercept(handler: impl Service) -> Self {
         GlobalOutbound::Intercept(Arc::new(handler))
     }
 
@@ -128,6 +112,35 @@ impl Default for OutboundLimits {
     }
 }
 
+/// How an outbound attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboundOutcome {
+    /// It was answered (whatever the status).
+    Ok,
+    /// The host refused it (policy, SSRF check, limit); the script got `HttpRequestDenied`.
+    Denied,
+    /// It was allowed but failed (connect, TLS, timeout, a body over its limit...).
+    Failed,
+}
+
+impl OutboundOutcome {
+    /// `ok`, `denied` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboundOutcome::Ok => "ok",
+            OutboundOutcome::Denied => "denied",
+            OutboundOutcome::Failed => "failed",
+        }
+    }
+}
+
+impl PartialEq<&str> for OutboundOutcome {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One outbound attempt, as recorded for the tail.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct OutboundRecord {
@@ -136,7 +149,7 @@ pub struct OutboundRecord {
     /// The URL asked for.
     pub url: String,
     /// `ok`, `denied` or `failed`.
-    pub outcome: &'static str,
+    pub outcome: OutboundOutcome,
     /// The response status (`ok`).
     pub status: Option<u16>,
     /// Why it was denied or failed.
@@ -156,6 +169,21 @@ pub(crate) struct CallState {
     subrequests: u32,
     bytes: u64,
     pub(crate) records: Vec<OutboundRecord>,
+    /// The reasons of this request's denials not yet asked for, by URL (see [`Self::denial`]).
+    denials: std::collections::VecDeque<(String, String)>,
+}
+
+/// Most denial reasons kept for the guest to ask for (the oldest is dropped past it).
+const MAX_DENIALS_KEPT: usize = 256;
+
+impl CallState {
+    /// The reason for the oldest denial of `url` not yet taken: wasi-http's
+    /// `http-request-denied` carries no text, so the guest asks for it here (the
+    /// `sandbox:worker/outbound` interface) to give the script the same message as before.
+    pub(crate) fn denial(&mut self, url: &str) -> Option<String> {
+        let at = self.denials.iter().position(|(u, _)| u == url)?;
+        self.denials.remove(at).map(|(_, m)| m)
+    }
 }
 
 /// Idle HTTP/1.1 connections of one worker, by `scheme://host:port`, with the address each one
@@ -278,6 +306,11 @@ impl OutboundHooks {
         self.state.lock().unwrap().invocation = ctx;
     }
 
+    /// See [`CallState::denial`].
+    pub(crate) fn denial(&self, url: &str) -> Option<String> {
+        self.state.lock().unwrap().denial(url)
+    }
+
     pub(crate) fn take_records(&mut self) -> Vec<OutboundRecord> {
         std::mem::take(&mut self.state.lock().unwrap().records)
     }
@@ -331,11 +364,13 @@ impl WasiHttpHooks for OutboundHooks {
             let url = request.uri().to_string();
             let result = send(&outbound, limits, &state, &pool, &nested, request).await;
             let (outcome, status, reason, rule) = match &result {
-                Ok(r) => ("ok", Some(r.status().as_u16()), None, None),
-                Err(Refusal::Denied(rule, m)) => ("denied", None, Some(m.clone()), Some(*rule)),
-                Err(Refusal::Failed(m)) => ("failed", None, Some(m.clone()), None),
+                Ok(r) => (OutboundOutcome::Ok, Some(r.status().as_u16()), None, None),
+                Err(Refusal::Denied(rule, m)) => {
+                    (OutboundOutcome::Denied, None, Some(m.clone()), Some(*rule))
+                }
+                Err(Refusal::Failed(m)) => (OutboundOutcome::Failed, None, Some(m.clone()), None),
             };
-            tracing::debug!(%method, %url, outcome, ?status, ?reason, "outbound");
+            tracing::debug!(%method, %url, outcome = outcome.as_str(), ?status, ?reason, "outbound");
             let record = OutboundRecord {
                 method,
                 url,
@@ -352,6 +387,12 @@ impl WasiHttpHooks for OutboundHooks {
             if let Some(ctx) = &st.invocation {
                 ctx.outbound(&record);
             }
+            if let Err(Refusal::Denied(_, m)) = &result {
+                if st.denials.len() >= MAX_DENIALS_KEPT {
+                    st.denials.pop_front();
+                }
+                st.denials.push_back((record.url.clone(), m.clone()));
+            }
             st.records.push(record);
             drop(st);
             match result {
@@ -359,9 +400,9 @@ impl WasiHttpHooks for OutboundHooks {
                     response,
                     Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>,
                 )),
-                Err(Refusal::Denied(_, m) | Refusal::Failed(m)) => {
-                    Err(HttpError::InternalError(Some(m)))
-                }
+                // Denied is its own error code (as Spin does); the guest asks for the reason.
+                Err(Refusal::Denied(..)) => Err(HttpError::HttpRequestDenied),
+                Err(Refusal::Failed(m)) => Err(HttpError::InternalError(Some(m))),
             }
         });
         self.spawned.retain(|t| !t.is_finished());
@@ -674,9 +715,9 @@ impl CappedBody {
             .records
             .iter_mut()
             .rev()
-            .find(|r| r.url == self.url && r.outcome == "ok")
+            .find(|r| r.url == self.url && r.outcome == OutboundOutcome::Ok)
         {
-            r.outcome = "failed";
+            r.outcome = OutboundOutcome::Failed;
             r.reason = Some(message.clone());
         }
         let mut trailers = http::HeaderMap::new();

@@ -52,7 +52,7 @@ pub struct Trace {
     /// Whether a fresh instance was created (and the worker's modules evaluated) for this call.
     pub cold: bool,
     /// `ok`, or the failure's [`Error::outcome`](crate::Error::outcome).
-    pub outcome: &'static str,
+    pub outcome: crate::Outcome,
     /// Every outbound request attempted (allowed, denied with the reason, failed).
     pub outbound: Vec<crate::outbound::OutboundRecord>,
 }

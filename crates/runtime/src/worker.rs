@@ -182,7 +182,7 @@ impl Worker {
         let result = self.ensure_loaded(sandbox, &mut trace).await;
         trace.wall_time = started.elapsed();
         self.checkin(result?);
-        trace.outcome = "ok";
+        trace.outcome = crate::Outcome::Ok;
         Ok(trace)
     }
 
@@ -574,7 +574,7 @@ impl Drop for Busy {
 fn finish_trace<T>(trace: &mut Trace, result: &Result<T>, run: &mut Running) {
     trace.wall_time = run.elapsed();
     trace.outcome = match result {
-        Ok(_) => "ok",
+        Ok(_) => crate::Outcome::Ok,
         Err(e) => e.outcome(),
     };
     run.finish(

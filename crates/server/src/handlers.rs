@@ -618,7 +618,7 @@ async fn api_run(
     };
     let target = (!tails.is_empty()).then(|| (request.method().clone(), request.uri().clone()));
     let invocation = worker.entrypoint(None).fetch_traced(request).await;
-    info.outcome = Some(invocation.trace.outcome);
+    info.outcome = Some(invocation.trace.outcome.as_str());
     let Invocation { result, trace } = invocation;
     crate::tails::after_fetch(
         state,
@@ -701,7 +701,7 @@ fn hex_prefix(hash: &[u8; 32]) -> String {
 }
 
 fn api_failure(e: Error, info: &mut LogInfo) -> Reply {
-    info.outcome = Some(e.outcome());
+    info.outcome = Some(e.outcome().as_str());
     match e {
         Error::Capacity(_) => {
             let mut r = api_error(StatusCode::SERVICE_UNAVAILABLE, &e);
@@ -1010,12 +1010,6 @@ impl wasm_sandbox::Service for ServiceCall {
     }
 }
 
-impl wasm_sandbox::Interceptor for ServiceCall {
-    fn fetch(&self, request: http::Request<Bytes>) -> wasm_sandbox::outbound::InterceptFuture {
-        self.call(request)
-    }
-}
-
 /// `POST /workers/{id}/rpc` `{"entrypoint"?, "method", "args"?}`: call a method of a registered
 /// worker's entrypoint; `{"ok": true, "result"}` or `{"ok": false, "error"}`.
 async fn rpc(
@@ -1066,7 +1060,7 @@ async fn rpc(
         .entrypoint(call.entrypoint.as_deref())
         .call_traced(&call.method, call.args)
         .await;
-    info.outcome = Some(trace.outcome);
+    info.outcome = Some(trace.outcome.as_str());
     match result {
         Ok(value) => json_reply(StatusCode::OK, &json!({ "ok": true, "result": value })),
         Err(e) => api_failure(e, info),
@@ -1233,7 +1227,7 @@ async fn forward(
                     let (result, trace) = finished.await;
                     tracing::info!(
                         worker = %worker_id,
-                        outcome = trace.outcome,
+                        outcome = trace.outcome.as_str(),
                         wall_ms = trace.wall_time.as_millis() as u64,
                         "streamed reply ended"
                     );
@@ -1242,7 +1236,7 @@ async fn forward(
                 });
             } else {
                 let (result, trace) = finished.await;
-                info.outcome = Some(trace.outcome);
+                info.outcome = Some(trace.outcome.as_str());
                 after(result, trace);
             }
             Ok((parts, body, streamed))
@@ -1250,7 +1244,7 @@ async fn forward(
         Err(e) => {
             // The error itself (not the outcome's copy): the tails see its exception details.
             let (_, trace) = finished.await;
-            info.outcome = Some(trace.outcome);
+            info.outcome = Some(trace.outcome.as_str());
             let failed = Err(e);
             crate::tails::after_fetch(state, tenant, &tails, Some(id), target, &failed, &trace);
             failed.map(|r: http::Response<Bytes>| {
@@ -1310,7 +1304,7 @@ async fn forward(
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let mut r = text(status, format!("worker `{id}` failed: {e}"));
-            if let Ok(v) = HeaderValue::from_str(e.outcome()) {
+            if let Ok(v) = HeaderValue::from_str(e.outcome().as_str()) {
                 r.headers_mut().insert("x-wasm-sandbox-outcome", v);
             }
             r

@@ -92,6 +92,9 @@ async fn main() -> Result<()> {
     linker
         .instance("sandbox:worker/services@0.1.0")?
         .func_new("fetch", trap)?;
+    linker
+        .instance("sandbox:worker/outbound@0.1.0")?
+        .func_new("denial", trap)?;
     let mut files = linker.instance("sandbox:worker/files@0.1.0")?;
     for f in ["read", "write", "list-dir", "delete"] {
         files.func_new(f, trap)?;
