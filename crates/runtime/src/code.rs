@@ -32,13 +32,13 @@ pub struct WorkerCode {
     /// Workers compatibility flags (accepted and recorded, as above).
     pub compatibility_flags: Vec<String>,
     /// What `fetch()` may reach: nothing by default (Workers' `globalOutbound: null`).
-    pub global_outbound: crate::outbound::GlobalOutbound,
+    pub global_outbound: crate::host::outbound::GlobalOutbound,
     /// What a denied `fetch()` does: reject that fetch (the default), or end the whole
     /// invocation ([`OnDenied::Fail`](crate::OnDenied)).
-    pub on_denied: crate::outbound::OnDenied,
+    pub on_denied: crate::host::outbound::OnDenied,
     /// Capabilities added to `env` by name (KV namespaces, tools). A name may not also be a
     /// plain `env` value.
-    pub bindings: crate::binding::Bindings,
+    pub bindings: crate::host::Bindings,
     /// Who is metered for this worker (e.g. a tenant): its invocations also count in
     /// [`Loader::account_usage`](crate::Loader::account_usage) for this account, anonymous
     /// ones and daily totals included. `None`: the loader's totals only.
@@ -58,7 +58,7 @@ impl WorkerCode {
 
     /// End the invocation at the first denied `fetch()` instead of rejecting it
     /// ([`OnDenied::Fail`](crate::OnDenied)).
-    pub fn with_on_denied(mut self, on_denied: crate::outbound::OnDenied) -> Self {
+    pub fn with_on_denied(mut self, on_denied: crate::host::outbound::OnDenied) -> Self {
         self.on_denied = on_denied;
         self
     }
@@ -118,7 +118,7 @@ impl WorkerCode {
     }
 
     /// Set what `fetch()` may reach.
-    pub fn with_outbound(mut self, outbound: crate::outbound::GlobalOutbound) -> Self {
+    pub fn with_outbound(mut self, outbound: crate::host::outbound::GlobalOutbound) -> Self {
         self.global_outbound = outbound;
         self
     }
@@ -175,9 +175,9 @@ impl WorkerCode {
 
     /// The modules as the guest takes them: TypeScript (a `Ts` module, or a JS one named
     /// `.ts`/`.mts`/`.cts`/`.tsx`/`.jsx`) stripped to JavaScript here, on the host.
-    pub(crate) fn to_source(&self) -> Result<crate::bindings::WorkerSource> {
-        use crate::bindings::{Module, ModuleKind};
-        Ok(crate::bindings::WorkerSource {
+    pub(crate) fn to_source(&self) -> Result<crate::wit::WorkerSource> {
+        use crate::wit::{Module, ModuleKind};
+        Ok(crate::wit::WorkerSource {
             main_module: self.main_module.clone(),
             modules: self
                 .modules
@@ -272,6 +272,6 @@ mod tests {
             .with_env("K", serde_json::json!({"n": 1}));
         let src = code.to_source().unwrap();
         assert_eq!(src.env_json, r#"{"K":{"n":1}}"#);
-        assert_eq!(src.modules[1].kind, crate::bindings::ModuleKind::Data);
+        assert_eq!(src.modules[1].kind, crate::wit::ModuleKind::Data);
     }
 }

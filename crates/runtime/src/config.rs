@@ -80,14 +80,14 @@ pub struct Config {
     pub progress: bool,
     /// A ceiling on every worker's outbound allow-list: a request must be allowed by both
     /// (`None`: no ceiling).
-    pub outbound_ceiling: Option<crate::outbound::OutboundPolicy>,
+    pub outbound_ceiling: Option<crate::host::outbound::OutboundPolicy>,
     /// Limits on each request's outbound fetches.
-    pub outbound_limits: crate::outbound::OutboundLimits,
+    pub outbound_limits: crate::host::outbound::OutboundLimits,
     /// Bounds on a request tree: a request and every call it makes through service bindings
     /// and interception share one budget (see [`TreeLimits`](crate::TreeLimits)).
     pub tree: crate::tree::TreeLimits,
     /// What the sandboxes' clocks show (see [`Clock`](crate::Clock)).
-    pub clock: crate::clock::Clock,
+    pub clock: crate::sandbox::clock::Clock,
     /// How many sandboxes may execute guest code at once on the callers' threads (0: one per
     /// CPU). A sandbox waiting on a timer, `fetch()` or a binding call holds no such permit;
     /// only the number in flight (bounded by [`max_instances`](Self::max_instances) and the
@@ -111,9 +111,9 @@ impl Default for Config {
             cache_dir: None,
             progress: true,
             outbound_ceiling: None,
-            outbound_limits: crate::outbound::OutboundLimits::default(),
+            outbound_limits: crate::host::outbound::OutboundLimits::default(),
             tree: crate::tree::TreeLimits::default(),
-            clock: crate::clock::Clock::Frozen,
+            clock: crate::sandbox::clock::Clock::Frozen,
             max_running: 0,
         }
     }

@@ -1,4 +1,5 @@
-//! The wasmtime side: one engine, one precompiled engine component, pre-instantiated once.
+//! The wasmtime side: one engine, one precompiled engine component, pre-instantiated once, and
+//! the epoch ticker.
 //!
 //! The engine component (QuickJS + prelude, pre-initialized by wizer at build time) is embedded in
 //! this crate. On first use it is compiled with Cranelift and the result cached on disk, keyed by
@@ -13,139 +14,43 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker, WasmList};
-use wasmtime::StoreContextMut;
+use wasmtime::component::{Component, Linker};
 use wasmtime::{InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings;
 use crate::config::Config;
-use crate::instance::InstanceState;
-use crate::lane::LongLane;
-use crate::trim;
-use crate::worker::WorkerRegistry;
+use crate::host::HostState;
+use crate::wit;
 
 /// The pre-initialized engine component, built by `make engine`.
 pub(crate) static ENGINE_WASM: &[u8] = include_bytes!(env!("WASM_SANDBOX_ENGINE_PATH"));
 
-/// Engine-wide state shared by every worker of a loader.
-pub(crate) struct EngineHost {
-    pub engine: wasmtime::Engine,
-    pub pre: bindings::EnginePre<InstanceState>,
-    pub config: Config,
-    /// Called when the pool is full: frees idle warm instances (the loader evicts its least
-    /// recently used cached worker). Returns whether anything was freed.
-    pub relieve: std::sync::Mutex<Option<Box<dyn Fn() -> bool + Send + Sync>>>,
-    /// Every live worker, for the idle trimmer.
-    pub workers: Arc<WorkerRegistry>,
-    /// Where calls that compute for long finish (lower OS priority).
-    pub lane: LongLane,
-    /// Tail events, invocation numbers, metering.
-    pub observer: Arc<crate::observe::Observer>,
-    /// Sandboxes alive now (in use or kept warm): the pool's occupancy.
-    pub live_instances: Arc<std::sync::atomic::AtomicUsize>,
-    /// Sandboxes checked out for a call now (not idle warm ones).
-    pub busy_instances: Arc<std::sync::atomic::AtomicUsize>,
+/// The engine: wasmtime's, the engine component pre-instantiated on it, and the epoch ticker
+/// that drives CPU metering and preemption.
+pub(crate) struct Engine {
+    pub(crate) engine: wasmtime::Engine,
+    pub(crate) pre: wit::EnginePre<HostState>,
+    pub(crate) config: Config,
     _ticker: Periodic,
-    _trimmer: Option<Periodic>,
 }
 
-impl EngineHost {
-    pub fn new(config: Config) -> anyhow::Result<Self> {
+impl Engine {
+    pub(crate) fn new(config: Config) -> anyhow::Result<Self> {
         let engine = wasmtime::Engine::new(&wasmtime_config(&config)?)?;
         let component = load_component(&engine, &config)?;
-        let mut linker: Linker<InstanceState> = Linker::new(&engine);
-        // WASI with an empty context: no files, no env, no args, no sockets, stdio discarded.
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        // Outbound HTTP (fetch): only wasi:http's types and outgoing-handler; every request goes
-        // through the sandbox's OutboundHooks.
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        // Our own interfaces (wasi ones are linked above from wasmtime-wasi / -http).
-        bindings::sandbox::worker::types::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        bindings::sandbox::worker::host::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        bindings::sandbox::worker::calls::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        bindings::sandbox::worker::kv::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        bindings::sandbox::worker::tools::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        bindings::sandbox::worker::services::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        bindings::sandbox::worker::files::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        bindings::sandbox::worker::outbound::add_to_linker::<_, HasSelf<InstanceState>>(
-            &mut linker,
-            |s| s,
-        )?;
-        // Linked by hand rather than through bindgen: the probe must stay a view of guest memory
-        // (`WasmList`), not a copy, for its address to mean anything.
-        linker.instance("sandbox:worker/memory@0.1.0")?.func_wrap(
-            "anchor",
-            |mut cx: StoreContextMut<'_, InstanceState>, (memory,): (WasmList<u8>,)| {
-                // Only a list as long as the whole memory can start at address 0: anything
-                // else (a confused or compromised guest) is ignored.
-                if memory.len() == cx.data().memory.current {
-                    let bytes = memory.as_le_slice(&cx);
-                    let base = bytes.as_ptr() as usize;
-                    // The first instance of the process captures the snapshot image, for the
-                    // trimmer to tell restored pages from module state (see `trim`).
-                    if trim::image().is_none() {
-                        trim::capture_image(bytes);
-                    }
-                    cx.data_mut().memory_base = Some(base);
-                }
-                Ok(())
-            },
-        )?;
-        let pre = bindings::EnginePre::new(linker.instantiate_pre(&component)?)?;
+        let mut linker: Linker<HostState> = Linker::new(&engine);
+        crate::host::add_to_linker(&mut linker)?;
+        let pre = wit::EnginePre::new(linker.instantiate_pre(&component)?)?;
         let ticker = {
             let engine = engine.clone();
             Periodic::start_promptly("wasm-sandbox-epoch", config.epoch_tick, move || {
                 engine.increment_epoch()
             })
         };
-        let workers = Arc::new(WorkerRegistry::default());
-        let trimmer = config.idle_trim_after.map(|after| {
-            let workers = workers.clone();
-            Periodic::start("wasm-sandbox-trim", trim::period(after), move || {
-                let stats = workers.trim_idle(after);
-                if stats.instances > 0 {
-                    tracing::debug!(
-                        instances = stats.instances,
-                        kib = stats.bytes / 1024,
-                        "trimmed idle instances"
-                    );
-                }
-            })
-        });
-        let lane = LongLane::new(config.max_running).context("starting the long-running lane")?;
-        Ok(EngineHost {
-            observer: Arc::default(),
-            live_instances: Arc::default(),
-            busy_instances: Arc::default(),
+        Ok(Engine {
             engine,
             pre,
             config,
-            relieve: std::sync::Mutex::new(None),
-            workers,
-            lane,
             _ticker: ticker,
-            _trimmer: trimmer,
         })
     }
 }
@@ -281,13 +186,13 @@ fn rand_suffix() -> u64 {
 
 /// A thread that runs a task every period (the epoch ticker, the idle trimmer); stops when
 /// dropped, without waiting for the rest of its period.
-struct Periodic {
+pub(crate) struct Periodic {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Periodic {
-    fn start(name: &str, period: Duration, task: impl FnMut() + Send + 'static) -> Self {
+    pub(crate) fn start(name: &str, period: Duration, task: impl FnMut() + Send + 'static) -> Self {
         Self::spawn(name, period, false, task)
     }
 

@@ -27,48 +27,41 @@
 //! ```
 #![deny(missing_docs)]
 
-mod binding;
-mod bindings;
-mod clock;
 mod code;
 mod config;
 mod engine;
 mod error;
-pub mod files;
-mod instance;
-pub mod kv;
-mod lane;
+mod host;
 mod loader;
 pub mod observe;
-pub mod outbound;
+mod pool;
+mod sandbox;
 pub mod sched;
 pub mod standalone;
-pub mod tools;
-mod trace;
 mod tree;
-mod trim;
+mod wit;
 mod worker;
 
-pub use binding::{
-    Binding, Bindings, Service, ServiceFuture, MAX_CALLS_PER_REQUEST, MAX_SERVICE_DEPTH,
-};
-pub use clock::Clock;
 pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
 pub use error::{Error, Outcome, Result};
+pub use host::calls::MAX_CALLS_PER_REQUEST;
+pub use host::services::{Service, ServiceFuture, StatusText};
+pub use host::{files, kv, outbound, tools, Binding, Bindings};
 pub use loader::{CacheStats, Loader, PoolStats};
+pub use observe::trace::{Level, LogLine, Trace};
 pub use observe::{
     AccountUsage, DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage,
 };
 pub use outbound::{
     GlobalOutbound, OnDenied, OutboundLimits, OutboundOutcome, OutboundPolicy, OutboundRecord,
 };
-pub use trace::{Level, LogLine, Trace};
-pub use tree::TreeLimits;
-pub use trim::TrimStats;
+pub use sandbox::clock::Clock;
+pub use sandbox::trim::TrimStats;
+pub use tree::{TreeLimits, MAX_SERVICE_DEPTH};
 /// TypeScript and npm packages: the bundle step (see [`Bundler`], [`WorkerCode::from_files`]).
 pub use wasm_sandbox_bundle as bundle;
 pub use wasm_sandbox_bundle::{BundleConfig, BundleError, Bundled, Bundler, Files, NpmConfig};
 pub use worker::{
-    Body, BodyError, Entrypoint, Finished, Invocation, RequestBody, StatusText, Streaming, Worker,
+    Body, BodyError, Entrypoint, Finished, Invocation, RequestBody, Streaming, Worker,
 };

@@ -8,8 +8,8 @@ use tokio::sync::OnceCell;
 
 use crate::code::WorkerCode;
 use crate::config::Config;
-use crate::engine::EngineHost;
 use crate::error::{Error, Result};
+use crate::pool::{Evict, Pool};
 use crate::worker::Worker;
 
 /// Loads workers. Create one per process (it owns the engine, its pool and the worker cache) and
@@ -34,8 +34,20 @@ pub struct Loader {
 }
 
 struct LoaderInner {
-    host: Arc<EngineHost>,
-    cache: Mutex<Cache>,
+    host: Arc<Pool>,
+    cache: Arc<Mutex<Cache>>,
+}
+
+/// The pool's way to free warm instances when it is full: evict the least recently used cached
+/// worker that has any.
+struct EvictFromCache(std::sync::Weak<Mutex<Cache>>);
+
+impl Evict for EvictFromCache {
+    fn evict_one(&self) -> bool {
+        self.0
+            .upgrade()
+            .is_some_and(|cache| evict_lru(&cache, None))
+    }
 }
 
 #[derive(Default)]
@@ -93,24 +105,21 @@ impl Loader {
     /// Start a loader: build the engine, load (or compile once and cache) the engine component,
     /// pre-instantiate it and start the epoch ticker.
     pub async fn new(config: Config) -> Result<Self> {
-        let host = tokio::task::spawn_blocking(move || EngineHost::new(config))
+        let cache = Arc::new(Mutex::new(Cache::default()));
+        let evict = Box::new(EvictFromCache(Arc::downgrade(&cache)));
+        let host = tokio::task::spawn_blocking(move || Pool::new(config, evict))
             .await
             .map_err(|e| Error::Host(anyhow::anyhow!("engine setup panicked: {e}")))??;
         let inner = Arc::new(LoaderInner {
             host: Arc::new(host),
-            cache: Mutex::new(Cache::default()),
+            cache,
         });
-        let weak = Arc::downgrade(&inner);
-        *inner.host.relieve.lock().unwrap() = Some(Box::new(move || {
-            weak.upgrade()
-                .is_some_and(|inner| Loader { inner }.evict_lru(None))
-        }));
         Ok(Loader { inner })
     }
 
     /// The configuration this loader runs with.
     pub fn config(&self) -> &Config {
-        &self.inner.host.config
+        self.inner.host.config()
     }
 
     /// A new worker for `code`, never cached and never shared: every call gives a fresh one.
@@ -180,8 +189,11 @@ impl Loader {
     /// baseline the benches compare against. Returns how long it took.
     pub async fn probe(&self) -> Result<std::time::Duration> {
         let started = std::time::Instant::now();
-        let sandbox =
-            crate::instance::Sandbox::new(&self.inner.host, &self.inner.host.config.limits).await?;
+        let sandbox = self
+            .inner
+            .host
+            .sandbox(&self.inner.host.config().limits)
+            .await?;
         drop(sandbox);
         Ok(started.elapsed())
     }
@@ -225,7 +237,7 @@ impl Loader {
                 .host
                 .live_instances
                 .load(std::sync::atomic::Ordering::Relaxed),
-            capacity: self.inner.host.config.max_instances as usize,
+            capacity: self.inner.host.config().max_instances as usize,
             running: lane.running_stats().now.load(Relaxed),
             running_peak: lane.running_stats().peak.load(Relaxed),
             max_running: lane.max_running(),
@@ -260,36 +272,10 @@ impl Loader {
 
     /// Evict the least recently used cached worker that holds warm instances (pool pressure).
     /// Returns whether one was evicted.
-    fn evict_lru(&self, keep: Option<&str>) -> bool {
-        let evicted = {
-            let mut cache = self.inner.cache.lock().unwrap();
-            let victim = cache
-                .entries
-                .iter()
-                .filter(|(id, e)| {
-                    Some(id.as_str()) != keep
-                        && e.cell.get().is_some_and(|w| w.warm_instances() > 0)
-                })
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(id, _)| id.clone());
-            let Some(victim) = victim else { return false };
-            let entry = cache.entries.remove(&victim);
-            cache.evictions += 1;
-            tracing::debug!(id = %victim, "evicted cached worker (instance pool full)");
-            entry
-        };
-        // Outside the cache lock: the slots come back now even if something else still holds
-        // the worker, and dropping instances does not stall other lookups.
-        if let Some(w) = evicted.as_ref().and_then(|e| e.cell.get()) {
-            w.release_idle();
-        }
-        true
-    }
-
     /// Evict least-recently-used workers until the cache is within its bounds. `keep` (the id
     /// just used) is never evicted.
     fn evict(&self, keep: Option<&str>) {
-        let config = &self.inner.host.config;
+        let config = self.inner.host.config();
         let mut evicted = Vec::new();
         {
             let mut cache = self.inner.cache.lock().unwrap();
@@ -318,4 +304,31 @@ impl Loader {
             w.release_idle();
         }
     }
+}
+
+/// Evict the least recently used cached worker that has warm instances (never `keep`); whether
+/// there was one.
+fn evict_lru(cache: &Mutex<Cache>, keep: Option<&str>) -> bool {
+    let evicted = {
+        let mut cache = cache.lock().unwrap();
+        let victim = cache
+            .entries
+            .iter()
+            .filter(|(id, e)| {
+                Some(id.as_str()) != keep && e.cell.get().is_some_and(|w| w.warm_instances() > 0)
+            })
+            .min_by_key(|(_, e)| e.last_used)
+            .map(|(id, _)| id.clone());
+        let Some(victim) = victim else { return false };
+        let entry = cache.entries.remove(&victim);
+        cache.evictions += 1;
+        tracing::debug!(id = %victim, "evicted cached worker (instance pool full)");
+        entry
+    };
+    // Outside the cache lock: the slots come back now even if something else still holds
+    // the worker, and dropping instances does not stall other lookups.
+    if let Some(w) = evicted.as_ref().and_then(|e| e.cell.get()) {
+        w.release_idle();
+    }
+    true
 }

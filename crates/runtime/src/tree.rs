@@ -20,6 +20,11 @@
 //! The tree travels with the call as a tokio task-local set around each nested call's future,
 //! so whatever the supervisor's handler awaits inside it (another worker's `fetch`) joins it.
 
+/// Longest chain of nested calls (service bindings and interception, A calls B calls C...) by
+/// default ([`TreeLimits::max_depth`]): deeper calls are refused, which ends loops between
+/// workers.
+pub const MAX_SERVICE_DEPTH: u32 = 16;
+
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +50,7 @@ pub struct TreeLimits {
 impl Default for TreeLimits {
     fn default() -> Self {
         TreeLimits {
-            max_depth: crate::binding::MAX_SERVICE_DEPTH,
+            max_depth: MAX_SERVICE_DEPTH,
             max_calls_in_flight: 6,
             max_instances: 32,
             cpu_multiplier: 1,

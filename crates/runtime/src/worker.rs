@@ -1,27 +1,24 @@
 //! A loaded worker ([`Worker`]) and its entrypoints ([`Entrypoint`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::bindings::{HttpRequest, HttpResponse, WorkerSource};
 use crate::code::WorkerCode;
 use crate::config::Limits;
-use crate::engine::EngineHost;
 use crate::error::{Error, Result};
-use crate::instance::{self, Sandbox};
+use crate::host::outbound::{ConnectionPool, GlobalOutbound, OnDenied};
+use crate::host::services::{Service, ServiceFuture, StatusText};
+use crate::host::{Binding, Bindings};
+use crate::observe::trace::Trace;
 use crate::observe::{Running, Tail, Trigger};
-use crate::outbound::{ConnectionPool, GlobalOutbound};
-use crate::trace::Trace;
+use crate::pool::{Pool, WarmSet};
+use crate::sandbox::{self, Sandbox};
 use crate::tree::TreeCtx;
-use crate::trim::TrimStats;
+use crate::wit::{HttpRequest, HttpResponse, WorkerSource};
 use tracing::Instrument;
-
-/// The `statusText` of a response, carried in its extensions (http has no reason phrase field).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusText(pub String);
 
 /// A worker: code plus the warm instances that run it. Cheap to clone (shared).
 ///
@@ -33,19 +30,19 @@ pub struct Worker {
 }
 
 struct WorkerInner {
-    host: Arc<EngineHost>,
+    host: Arc<Pool>,
     /// Shared with its invocations' tail events.
     id: Option<Arc<str>>,
     source: Arc<WorkerSource>,
     code_bytes: usize,
     limits: Limits,
     outbound: GlobalOutbound,
-    on_denied: crate::outbound::OnDenied,
-    bindings: Arc<crate::binding::Bindings>,
+    on_denied: OnDenied,
+    bindings: Arc<Bindings>,
     /// Idle outbound connections, reused by this worker's fetches only.
     connections: Arc<ConnectionPool>,
-    idle: Mutex<Vec<Sandbox>>,
-    warm_bytes: AtomicU64,
+    /// Its idle warm instances.
+    warm: Arc<WarmSet>,
     /// Tells this worker's tail events from others' with the same id.
     serial: u64,
     /// Its metering account ([`WorkerCode::account`]).
@@ -62,21 +59,21 @@ impl std::fmt::Debug for Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(host: Arc<EngineHost>, id: Option<String>, code: WorkerCode) -> Result<Self> {
+    pub(crate) fn new(host: Arc<Pool>, id: Option<String>, code: WorkerCode) -> Result<Self> {
         code.validate()?;
         let source = Arc::new(code.to_source()?);
-        let limits = code.limits.unwrap_or(host.config.limits);
-        if limits.memory_bytes > host.config.max_memory_per_instance {
+        let limits = code.limits.unwrap_or(host.config().limits);
+        if limits.memory_bytes > host.config().max_memory_per_instance {
             return Err(Error::InvalidCode(format!(
                 "the memory limit of {} MiB is above this host's ceiling of {} MiB",
                 limits.memory_bytes >> 20,
-                host.config.max_memory_per_instance >> 20
+                host.config().max_memory_per_instance >> 20
             )));
         }
         let outbound = code
             .global_outbound
             .clone()
-            .within(host.config.outbound_ceiling.as_ref());
+            .within(host.config().outbound_ceiling.as_ref());
         let serial = host.observer.next_serial();
         host.observer.worker_loaded();
         let worker = Worker {
@@ -92,11 +89,10 @@ impl Worker {
                 on_denied: code.on_denied,
                 bindings: Arc::new(code.bindings.clone()),
                 connections: Arc::default(),
-                idle: Mutex::new(Vec::new()),
-                warm_bytes: AtomicU64::new(0),
+                warm: Arc::default(),
             }),
         };
-        worker.inner.host.workers.register(&worker.inner);
+        worker.inner.host.workers.register(&worker.inner.warm);
         Ok(worker)
     }
 
@@ -139,18 +135,19 @@ impl Worker {
 
     /// Memory this worker keeps: its warm instances' linear memory plus its source.
     pub fn footprint_bytes(&self) -> u64 {
-        self.inner.warm_bytes.load(Ordering::Relaxed) + self.inner.code_bytes as u64
+        self.inner.warm.bytes.load(Ordering::Relaxed) + self.inner.code_bytes as u64
     }
 
     /// How many warm instances it holds right now.
     pub fn warm_instances(&self) -> usize {
-        self.inner.idle.lock().unwrap().len()
+        self.inner.warm.idle.lock().unwrap().len()
     }
 
     /// How many of its warm instances have given back their read-only pages since they last ran
     /// (idle trimming, [`Config::idle_trim_after`](crate::Config::idle_trim_after)).
     pub fn trimmed_instances(&self) -> usize {
         self.inner
+            .warm
             .idle
             .lock()
             .unwrap()
@@ -163,9 +160,9 @@ impl Worker {
     /// the worker (a request on its way, the idle trimmer, a caller's handle) keeps a working
     /// worker: its next call starts a fresh instance.
     pub(crate) fn release_idle(&self) {
-        let released = std::mem::take(&mut *self.inner.idle.lock().unwrap());
+        let released = std::mem::take(&mut *self.inner.warm.idle.lock().unwrap());
         let bytes: u64 = released.iter().map(|sb| sb.memory_bytes() as u64).sum();
-        self.inner.warm_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        self.inner.warm.bytes.fetch_sub(bytes, Ordering::Relaxed);
         drop(released);
     }
 
@@ -174,7 +171,7 @@ impl Worker {
     /// first request. Returns the trace of the evaluation (console lines, CPU time).
     pub async fn prewarm(&self) -> Result<Trace> {
         let mut trace = Trace::default();
-        let started = instance::now();
+        let started = Instant::now();
         let tree = self.tree_ctx();
         let _hold = tree.tree.hold_instance().map_err(Error::TreeLimit)?;
         let mut sandbox = self.checkout(&mut trace).await?;
@@ -220,16 +217,19 @@ impl Worker {
 
     /// Take a warm instance, or make one and evaluate the worker's modules in it.
     async fn checkout(&self, trace: &mut Trace) -> Result<Sandbox> {
-        if let Some(sb) = self.inner.idle.lock().unwrap().pop() {
+        if let Some(sb) = self.inner.warm.idle.lock().unwrap().pop() {
             self.inner
-                .warm_bytes
+                .warm
+                .bytes
                 .fetch_sub(sb.memory_bytes() as u64, Ordering::Relaxed);
             return Ok(sb);
         }
         trace.cold = true;
         let started = Instant::now();
         let mut sb = self
-            .new_sandbox()
+            .inner
+            .host
+            .sandbox_or_evict(&self.inner.limits)
             .instrument(tracing::debug_span!("sandbox.instantiate"))
             .await?;
         metrics::histogram!("sandbox_instantiate_duration_seconds")
@@ -238,35 +238,17 @@ impl Worker {
         sb.set_outbound(
             self.inner.on_denied,
             &self.inner.outbound,
-            self.inner.host.config.outbound_limits,
+            self.inner.host.config().outbound_limits,
             &self.inner.connections,
         );
         sb.set_bindings(&self.inner.bindings);
         Ok(sb)
     }
 
-    /// A fresh sandbox. A full pool is usually full of idle warm instances of cached workers:
-    /// evict those (least recently used first) and try again, rather than refuse the request.
-    async fn new_sandbox(&self) -> Result<Sandbox> {
-        let host = &self.inner.host;
-        for _ in 0..8 {
-            match Sandbox::new(host, &self.inner.limits).await {
-                Err(Error::Capacity(_)) => {
-                    let freed = host.relieve.lock().unwrap().as_ref().is_some_and(|f| f());
-                    if !freed {
-                        break;
-                    }
-                }
-                other => return other,
-            }
-        }
-        Sandbox::new(host, &self.inner.limits).await
-    }
-
     /// The request tree a call made now belongs to: the caller's (a nested call), or a new one
     /// whose CPU budget this worker's limit sets.
     fn tree_ctx(&self) -> TreeCtx {
-        TreeCtx::current_or_root(self.inner.host.config.tree, self.inner.limits.cpu_time)
+        TreeCtx::current_or_root(self.inner.host.config().tree, self.inner.limits.cpu_time)
     }
 
     /// Count a sandbox in use for a call at `ctx`; a nested call may not take the pool's
@@ -278,7 +260,7 @@ impl Worker {
             counter.fetch_add(1, Ordering::AcqRel);
             return Ok(Busy(counter.clone()));
         }
-        let capacity = host.config.max_instances as usize;
+        let capacity = host.config().max_instances as usize;
         let reserve = capacity * ctx.tree.limits.pool_reserve_percent.min(100) as usize / 100;
         counter
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |busy| {
@@ -294,72 +276,35 @@ impl Worker {
         sb.set_tree(None);
         sb.idle_since = Instant::now();
         sb.trimmed = false;
-        let mut idle = self.inner.idle.lock().unwrap();
-        if idle.len() < self.inner.host.config.warm_instances_per_worker {
+        let mut idle = self.inner.warm.idle.lock().unwrap();
+        if idle.len() < self.inner.host.config().warm_instances_per_worker {
             self.inner
-                .warm_bytes
+                .warm
+                .bytes
                 .fetch_add(sb.memory_bytes() as u64, Ordering::Relaxed);
             idle.push(sb);
         }
     }
 }
 
-/// Every live worker of an engine (weakly: dropping a worker drops its instances), for the idle
-/// trimmer.
-#[derive(Default)]
-pub(crate) struct WorkerRegistry {
-    workers: Mutex<Registered>,
-}
-
-#[derive(Default)]
-struct Registered {
-    list: Vec<Weak<WorkerInner>>,
-    /// Prune dropped workers when the list reaches this length (amortised, so registering stays
-    /// O(1) even when nothing sweeps).
-    prune_at: usize,
-}
-
-impl WorkerRegistry {
-    fn register(&self, worker: &Arc<WorkerInner>) {
-        let mut r = self.workers.lock().unwrap();
-        r.list.push(Arc::downgrade(worker));
-        if r.list.len() >= r.prune_at {
-            r.list.retain(|w| w.strong_count() > 0);
-            r.prune_at = (r.list.len() * 2).max(256);
-        }
+/// A worker is a service: its default entrypoint's `fetch`.
+impl Service for Worker {
+    fn fetch(&self, request: http::Request<Bytes>) -> ServiceFuture {
+        let worker = self.clone();
+        Box::pin(async move {
+            worker
+                .entrypoint(None)
+                .fetch(request)
+                .await
+                .map_err(|e| format!("the service worker failed: {e}"))
+        })
     }
+}
 
-    /// Release the clean pages of every instance that has been idle for at least `idle_for` and
-    /// was not trimmed since it last ran (see [`crate::trim`]).
-    pub(crate) fn trim_idle(&self, idle_for: Duration) -> TrimStats {
-        let workers: Vec<Weak<WorkerInner>> = {
-            let mut r = self.workers.lock().unwrap();
-            r.list.retain(|w| w.strong_count() > 0);
-            r.list.clone()
-        };
-        let mut stats = TrimStats::default();
-        // One worker held at a time: holding them all for the pass would keep every worker
-        // evicted meanwhile (and its instances) alive until the pass ends.
-        for w in workers.iter().filter_map(Weak::upgrade) {
-            // Held per worker while its (at most a few) idle instances are trimmed: a request
-            // for it meanwhile waits that long rather than starting a cold instance.
-            let mut idle = w.idle.lock().unwrap();
-            for sb in idle
-                .iter_mut()
-                .filter(|sb| !sb.trimmed && sb.idle_since.elapsed() >= idle_for)
-            {
-                // The cache counts what the instance really holds from now on.
-                let before = sb.memory_bytes() as u64;
-                let t = sb.trim();
-                let after = sb.memory_bytes() as u64;
-                w.warm_bytes.fetch_add(after, Ordering::Relaxed);
-                w.warm_bytes.fetch_sub(before, Ordering::Relaxed);
-                stats.bytes += t.released;
-                stats.instances += 1;
-                sb.trimmed = true;
-            }
-        }
-        stats
+impl Binding {
+    /// A service binding to `worker`'s default entrypoint.
+    pub fn worker(worker: Worker) -> Binding {
+        Binding::Service(Arc::new(worker))
     }
 }
 
@@ -536,7 +481,7 @@ impl Entrypoint {
         &self,
         trace: &mut Trace,
         run: &mut Running,
-        call: instance::GuestCall<T>,
+        call: sandbox::GuestCall<T>,
     ) -> Result<T> {
         let worker = &self.worker;
         let tree = worker.tree_ctx();
@@ -546,7 +491,7 @@ impl Entrypoint {
         sandbox.set_tree(Some(tree));
         run.cold = trace.cold;
         run.meter = Some(sandbox.meter());
-        sandbox.set_invocation(Some(run.ctx.clone()));
+        sandbox.set_invocation(Some(Arc::new(run.ctx.clone())));
         let fresh = !sandbox.loaded;
         let sandbox = worker.ensure_loaded(sandbox, trace).await?;
         let (mut sandbox, result, report) = sandbox
@@ -969,7 +914,7 @@ impl http_body::Body for ErrorAsTrailer {
                 let mut trailers = http::HeaderMap::new();
                 let value = http::HeaderValue::from_str(&e.to_string())
                     .unwrap_or_else(|_| http::HeaderValue::from_static("the body failed"));
-                trailers.insert(crate::outbound::BODY_ERROR_TRAILER, value);
+                trailers.insert(crate::host::outbound::BODY_ERROR_TRAILER, value);
                 Poll::Ready(Some(Ok(http_body::Frame::trailers(trailers))))
             }
             // Trailers of the caller's own are not the script's business.

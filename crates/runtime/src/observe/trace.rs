@@ -54,5 +54,5 @@ pub struct Trace {
     /// `ok`, or the failure's [`Error::outcome`](crate::Error::outcome).
     pub outcome: crate::Outcome,
     /// Every outbound request attempted (allowed, denied with the reason, failed).
-    pub outbound: Vec<crate::outbound::OutboundRecord>,
+    pub outbound: Vec<crate::host::outbound::record::OutboundRecord>,
 }

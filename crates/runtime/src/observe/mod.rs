@@ -14,6 +14,9 @@
 //!   `sandbox_instantiate_duration_seconds`, `sandbox_evaluate_duration_seconds`,
 //!   `sandbox_outbound_requests_total{outcome,rule}`, `sandbox_workers_loaded_total`.
 
+pub(crate) mod sink;
+pub(crate) mod trace;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,8 +24,8 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::broadcast;
 
-use crate::outbound::OutboundRecord;
-use crate::trace::Level;
+use crate::host::outbound::record::OutboundRecord;
+use crate::observe::trace::Level;
 
 /// Events a slow subscriber may fall behind by before it misses some (it is told how many).
 const TAIL_CAPACITY: usize = 4096;
@@ -383,6 +386,16 @@ pub(crate) struct InvocationCtx {
     serial: u64,
 }
 
+impl sink::Sink for InvocationCtx {
+    fn log(&self, level: Level, message: &str) {
+        InvocationCtx::log(self, level, message)
+    }
+
+    fn outbound(&self, record: &OutboundRecord) {
+        InvocationCtx::outbound(self, record)
+    }
+}
+
 impl InvocationCtx {
     /// Whether anyone is subscribed (nothing is built otherwise).
     pub(crate) fn live(&self) -> bool {
@@ -431,7 +444,7 @@ pub(crate) struct Running {
     kind: &'static str,
     started: std::time::Instant,
     /// The CPU meter of the sandbox in use, once there is one (for `canceled`).
-    pub meter: Option<Arc<crate::instance::CpuMeter>>,
+    pub meter: Option<Arc<crate::sandbox::cpu::CpuMeter>>,
     pub cold: bool,
     finished: bool,
     span: tracing::Span,
