@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use wasmtime_wasi_http::{Error as HttpError, WasiBody};
 
-use super::record::{CallState, OutboundOutcome};
+use super::record::OutboundOutcome;
+use super::state::CallState;
 use super::OutboundLimits;
 
 /// Trailer through which a refused response body tells the guest why it ended. (wasmtime-wasi-

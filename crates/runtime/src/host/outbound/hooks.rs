@@ -11,9 +11,8 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 use super::body::CappedBody;
 use super::connect::{connect_and_send, ConnectionPool};
-use super::record::{
-    deny_rule, CallState, OutboundOutcome, OutboundRecord, Refusal, MAX_DENIALS_KEPT,
-};
+use super::record::{deny_rule, OutboundOutcome, OutboundRecord, Refusal};
+use super::state::{CallState, MAX_DENIALS_KEPT};
 use super::{GlobalOutbound, OnDenied, OutboundLimits};
 use crate::observe::sink::InvocationSink;
 use crate::wit::sandbox::worker::outbound as denial;

@@ -27,6 +27,7 @@ mod body;
 mod connect;
 mod hooks;
 pub(crate) mod record;
+mod state;
 
 pub(crate) use body::BODY_ERROR_TRAILER;
 pub(crate) use connect::ConnectionPool;
