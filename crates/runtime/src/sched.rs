@@ -9,12 +9,7 @@
 //! thread may ask for a shorter time slice; one that wakes with a shorter slice than the running
 //! thread preempts it at once. It needs no privilege.
 //!
-//! Bystanders' p99 while loops run / idle p99 (`COMPARE_ONLY=wasm-sandbox COMPARE_SCENARIOS=loop
-//! cargo bench -p wasm-sandbox-benches --bench compare`, one run each): ticker at the default
-//! slice, 1 ms tick: 1.38, 1.08, 3.58, 1.00; short slice: 1.35, 1.14, 1.76, 1.48, 1.14; short
-//! slice and a 0.5 ms tick (the default since): 1.17, 1.11, 1.38, 0.97, 1.36. Giving the
-//! connection threads the short slice too made it worse (the ticker then no longer has the
-//! shorter slice, and waited up to 4 ms again).
+//! (The measurements behind the short slice and the 0.5 ms tick: README, "Numbers".)
 
 use std::time::Duration;
 

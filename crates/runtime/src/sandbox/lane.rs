@@ -12,11 +12,7 @@
 //! time limit still ends them) — short requests first, by design, since a long call is usually a
 //! hostile or runaway script.
 //!
-//! Measured with the side-by-side harness's infinite-loop scenario (`COMPARE_ONLY=wasm-sandbox
-//! COMPARE_SCENARIOS=loop`), bystanders' p99 while loops run / idle p99: without the lane
-//! 0.77-2.29x (5 runs); with the lane at nice +10, 0.63-1.91x (5 runs) and 3.9x, 0.88x, 0.93x
-//! (3 later runs: under the kernel's EEVDF scheduler a nice +10 thread still finishes its slice
-//! before a woken thread runs, 1.3-1.9 ms outliers).
+//! (Measured with the side-by-side harness's infinite-loop scenario: README, "Numbers".)
 //!
 //! **Running, not in flight.** A call's guest code runs only while its future is being polled;
 //! while the script waits (a timer, `fetch()`, a binding call, a nested worker) it is parked and
