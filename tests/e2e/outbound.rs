@@ -196,7 +196,10 @@ async fn a_denied_fetch_and_a_failed_one_are_each_a_type_error_with_its_own_mess
             message.starts_with(&format!("fetch({url:?}) failed: ")),
             "{message}"
         );
-        assert!(message.contains("not permitted for this worker"), "{message}");
+        assert!(
+            message.contains("no rule of this worker's globalOutbound allows it"),
+            "{message}"
+        );
         assert!(
             message.contains(r#"add "http://denied.example.com"#),
             "{message}"
