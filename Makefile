@@ -109,10 +109,14 @@ bench-compare: build workerd
 soak: build
 	cargo bench --workspace --bench soak
 
+## lint: rustfmt and clippy (-D warnings) on the host workspace and on the guest, in both of its
+## forms (the guest's C toolchain comes from the exports above).
 lint: engine
 	cargo fmt --all -- --check
 	cd guest-js && cargo fmt -- --check
 	cargo clippy --release --workspace --all-targets -- -D warnings
+	cd guest-js && cargo clippy --release --target wasm32-wasip2 --target-dir ../target -- -D warnings
+	cd guest-js && cargo clippy --release --target wasm32-wasip2 --target-dir ../target/standalone --features standalone -- -D warnings
 
 fmt:
 	cargo fmt --all

@@ -386,7 +386,7 @@ mod rsa_ops {
         }
     }
     pub fn generate(ctx: &Ctx<'_>, bits: usize, exponent: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
-        if !(1024..=MAX_BITS).contains(&bits) || bits % 8 != 0 {
+        if !(1024..=MAX_BITS).contains(&bits) || !bits.is_multiple_of(8) {
             return fail(
                 ctx,
                 "OperationError",
@@ -435,7 +435,7 @@ mod rsa_ops {
             return Ok(Oaep::new::<H>());
         }
         match std::str::from_utf8(label) {
-            Ok(l) => Ok(Oaep::new_with_label::<H, _>(l.to_owned())),
+            Ok(l) => Ok(Oaep::new_with_label::<H, _>(l)),
             Err(_) => fail(
                 ctx,
                 "NotSupportedError",

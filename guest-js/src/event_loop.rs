@@ -1,10 +1,12 @@
 //! The event loop: drive a promise to completion.
 //!
 //! Each turn runs every pending job (microtasks), then looks at the promise. While it is pending,
-//! the loop sleeps until the next timer is due (a blocking `wasi:clocks` wait, which the host
-//! turns into an async sleep, so it costs no CPU time) and fires the due timers. When the promise
-//! is pending with no jobs and no timers left, nothing can ever settle it: that is an error, not
-//! a hang. Wall-time and CPU limits are the host's job.
+//! the loop waits (one `wasi:io/poll` over everything in flight, which the host turns into an
+//! async wait, so it costs no CPU time) for whichever comes first: the next timer, an answer to a
+//! fetch, a body chunk, a binding call's reply (`calls`) or room for a streamed response body;
+//! it settles what finished and fires the due timers. When the promise is pending with no jobs,
+//! no timers and nothing in flight, nothing can ever settle it: that is an error, not a hang.
+//! Wall-time and CPU limits are the host's job.
 
 use javy::quickjs::{promise::PromiseState, Ctx, Function, Object, Promise, Value};
 

@@ -1,18 +1,21 @@
 //! The wasm-sandbox engine guest: QuickJS (through javy) plus the Workers Web API prelude.
 //!
 //! Built for `wasm32-wasip2`, then pre-initialized with wasmtime-wizer: `wizer-initialize` creates
-//! the QuickJS runtime and context, registers the native helpers and evaluates the prelude (`js/`), and the
-//! resulting memory is the snapshot every instance starts from. After a restore the instance is
+//! the QuickJS runtime and context, registers the native helpers ([`natives`], the bindings' in
+//! [`calls`]) and evaluates the prelude (`js/`), and the resulting memory is the snapshot every
+//! instance starts from. After a restore the instance is
 //! reseeded from `wasi:random` on its first call, so instances never share random sequences.
 //!
 //! The engine logic here is world-independent ([`load`], [`fetch`]); two thin glues expose it:
 //! - `engine_world` (default): the `sandbox:worker/engine` world the wasm-sandbox host drives —
-//!   `load` once per instance, `fetch` per request, console lines to the host;
+//!   `load` once per instance, `fetch` (or `fetch-streaming`, or an RPC `call`) per request,
+//!   console lines to the host, and the bindings (`calls`) it lends;
 //! - `standalone_world` (feature `standalone`): a `wasi:http/proxy` component whose snapshot
 //!   already holds one worker (`wasm-sandbox compile`); console lines go to stderr.
 //!
-//! The event loop lives in [`event_loop`]: it runs microtasks, then sleeps until the next timer,
-//! until the handler's promise settles or nothing is left to wait for.
+//! The event loop lives in [`event_loop`]: it runs microtasks, then waits for the next timer, a
+//! fetch, a binding call or room for a streamed body, until the handler's promise settles or
+//! nothing is left to wait for.
 
 mod builtins;
 #[cfg(not(feature = "standalone"))]
@@ -65,6 +68,10 @@ const PRELUDE: &str = concat!(
     include_str!("js/response.js"),
     include_str!("js/fetch.js"),
     include_str!("js/bindings.js"),
+    include_str!("js/kv.js"),
+    include_str!("js/tools.js"),
+    include_str!("js/service.js"),
+    include_str!("js/files.js"),
     include_str!("js/dispatch.js"),
     include_str!("js/globals.js"),
     include_str!("js/builtins.js"),
@@ -101,7 +108,8 @@ pub struct SourceModule {
     pub content: Vec<u8>,
 }
 
-/// A binding added to `env`: its name, kind (`kv`, `tools`) and methods (tool names).
+/// A binding added to `env`: its name, kind (`kv`, `tools`, `service`, `files`: the prelude's
+/// `bindingKinds`) and methods (tool names).
 pub struct BindingDecl {
     pub name: String,
     pub kind: &'static str,

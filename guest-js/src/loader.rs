@@ -122,7 +122,7 @@ unsafe fn builtin_module_source(ctx: *mut qjs::JSContext, name: &str) -> Option<
         let out = if text.is_null() {
             None
         } else {
-            let bytes = std::slice::from_raw_parts(text.cast::<u8>(), len as usize);
+            let bytes = std::slice::from_raw_parts(text.cast::<u8>(), len);
             let s = String::from_utf8_lossy(bytes).into_owned();
             qjs::JS_FreeCString(ctx, text);
             Some(s)

@@ -5,10 +5,25 @@ use javy::quickjs::{
     function::Opt, ArrayBuffer, Ctx, Exception, Function, Object, Result, TypedArray, Value,
 };
 
-/// Build the `native` object handed to the prelude's setup function.
+/// Build the `native` object handed to the prelude's setup function: one group of natives per
+/// area, then the bindings' (`calls`, engine world only) and the crypto primitives.
 pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
     let native = Object::new(ctx.clone())?;
+    basics(ctx, &native)?;
+    text(ctx, &native)?;
+    urls(ctx, &native)?;
+    http(ctx, &native)?;
+    respond(ctx, &native)?;
+    async_context(ctx, &native)?;
+    builtins(ctx, &native)?;
+    #[cfg(not(feature = "standalone"))]
+    crate::calls::register(ctx, &native)?;
+    crate::crypto::register(ctx, &native)?;
+    Ok(native)
+}
 
+/// Console lines, the monotonic clock, random bytes.
+fn basics<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
     native.set(
         "console",
         Function::new(ctx.clone(), |level: String, message: String| {
@@ -42,7 +57,11 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
             },
         )?,
     )?;
+    Ok(())
+}
 
+/// UTF-8 encoding and decoding (TextEncoder, TextDecoder, bodies).
+fn text<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
     native.set(
         "utf8Encode",
         Function::new(
@@ -74,7 +93,11 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
             },
         )?,
     )?;
+    Ok(())
+}
 
+/// URL parsing and the URL setters (`url` crate).
+fn urls<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
     // WHATWG URL parsing via the `url` crate: [href, protocol, username, password, host,
     // hostname, port, pathname, search, hash, origin], or null when the input is not a URL.
     native.set(
@@ -90,58 +113,6 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
                     Ok(u) => url_parts(&ctx, &u),
                     Err(_) => Ok(Value::new_null(ctx)),
                 }
-            },
-        )?,
-    )?;
-
-    // Outbound HTTP (fetch): start a request, get its id; the event loop settles it.
-    native.set(
-        "httpSend",
-        Function::new(
-            ctx.clone(),
-            |ctx: Ctx<'js>,
-             method: String,
-             url: String,
-             headers: javy::quickjs::Array<'js>,
-             body: Value<'js>|
-             -> Result<u32> {
-                let pairs = pairs_from_js(&headers)?;
-                let bytes = if body.is_null() || body.is_undefined() {
-                    None
-                } else {
-                    Some(bytes_of(&ctx, &body)?)
-                };
-                crate::outbound::send(&method, &url, &pairs, bytes)
-                    .map_err(|m| Exception::throw_type(&ctx, &m))
-            },
-        )?,
-    )?;
-    native.set(
-        "httpCancel",
-        Function::new(ctx.clone(), |id: u32| crate::outbound::cancel(id))?,
-    )?;
-    // Read a response body still in the host: the next chunk, or (`all`) everything to its end;
-    // the event loop settles the read (`bodySettle`). False when there is no such body.
-    native.set(
-        "httpBodyRead",
-        Function::new(ctx.clone(), |id: u32, all: bool| {
-            crate::outbound::want(id, all)
-        })?,
-    )?;
-
-    // Binding calls (env.KV, env.TOOLS): start one, get its id; the event loop settles it.
-    #[cfg(not(feature = "standalone"))]
-    native.set(
-        "bindingCall",
-        Function::new(
-            ctx.clone(),
-            |ctx: Ctx<'js>,
-             kind: String,
-             binding: String,
-             method: String,
-             args: javy::quickjs::Array<'js>|
-             -> Result<u32> {
-                crate::calls::start(&ctx, &kind, &binding, &method, args)
             },
         )?,
     )?;
@@ -214,7 +185,50 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
             },
         )?,
     )?;
+    Ok(())
+}
 
+/// Outbound HTTP for `fetch()` (see `outbound`).
+fn http<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
+    // Outbound HTTP (fetch): start a request, get its id; the event loop settles it.
+    native.set(
+        "httpSend",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>,
+             method: String,
+             url: String,
+             headers: javy::quickjs::Array<'js>,
+             body: Value<'js>|
+             -> Result<u32> {
+                let pairs = pairs_from_js(&headers)?;
+                let bytes = if body.is_null() || body.is_undefined() {
+                    None
+                } else {
+                    Some(bytes_of(&ctx, &body)?)
+                };
+                crate::outbound::send(&method, &url, &pairs, bytes)
+                    .map_err(|m| Exception::throw_type(&ctx, &m))
+            },
+        )?,
+    )?;
+    native.set(
+        "httpCancel",
+        Function::new(ctx.clone(), |id: u32| crate::outbound::cancel(id))?,
+    )?;
+    // Read a response body still in the host: the next chunk, or (`all`) everything to its end;
+    // the event loop settles the read (`bodySettle`). False when there is no such body.
+    native.set(
+        "httpBodyRead",
+        Function::new(ctx.clone(), |id: u32, all: bool| {
+            crate::outbound::want(id, all)
+        })?,
+    )?;
+    Ok(())
+}
+
+/// A streamed response body (see `respond`).
+fn respond<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
     // A streamed response body (see `respond`): write what the host takes now (the count, or
     // -1 when the client has gone away), wait for room, end the body.
     native.set(
@@ -246,7 +260,11 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
         "respondFinish",
         Function::new(ctx.clone(), crate::respond::finish)?,
     )?;
+    Ok(())
+}
 
+/// The async context AsyncLocalStorage and the timers carry.
+fn async_context<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
     // The async context (our QuickJS patch, quickjs-sys/PATCHES.md): one opaque value that
     // follows promise reactions, `await` and queued jobs. AsyncLocalStorage and the timers carry
     // it; nothing else reads it.
@@ -272,7 +290,11 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
             }
         })?,
     )?;
+    Ok(())
+}
 
+/// Built-in modules compiled on first use (see `builtins`).
+fn builtins<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
     // The factory of a built-in (`node:buffer`, ...), compiled now: see `builtins`.
     native.set(
         "builtin",
@@ -289,10 +311,7 @@ pub fn register<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
             },
         )?,
     )?;
-
-    crate::crypto::register(ctx, &native)?;
-
-    Ok(native)
+    Ok(())
 }
 
 fn url_parts<'js>(ctx: &Ctx<'js>, u: &url::Url) -> Result<Value<'js>> {

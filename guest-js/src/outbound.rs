@@ -59,7 +59,8 @@ pub enum Read {
 const READ_SIZE: u64 = 64 * 1024;
 
 thread_local! {
-    static PENDING: RefCell<BTreeMap<u32, FutureIncomingResponse>> = const { RefCell::new(BTreeMap::new()) };
+    /// Requests in flight, each with its URL as sent (what [`failure`] asks a denial's reason by).
+    static PENDING: RefCell<BTreeMap<u32, (FutureIncomingResponse, String)>> = const { RefCell::new(BTreeMap::new()) };
     static BODIES: RefCell<BTreeMap<u32, Receiving>> = const { RefCell::new(BTreeMap::new()) };
     static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
 }
@@ -94,6 +95,9 @@ pub fn send(
         path.push('?');
         path.push_str(q);
     }
+    // The URL as the host sees the request (`scheme://authority` + path with query): what a
+    // denial's reason is asked for by.
+    let sent = format!("{}://{authority}{path}", parsed.scheme());
 
     let fields = Fields::new();
     for (name, value) in headers {
@@ -134,7 +138,7 @@ pub fn send(
     let out_body = request
         .body()
         .map_err(|_| "request body unavailable".to_string())?;
-    let future = outgoing_handler::handle(request, None).map_err(|e| describe(&e))?;
+    let future = outgoing_handler::handle(request, None).map_err(|e| failure(&e, &sent))?;
     // Write the body. When the host refuses the request it drops the body: the write fails,
     // and the reason arrives through the response future.
     let mut written = true;
@@ -155,7 +159,7 @@ pub fn send(
         let _ = OutgoingBody::finish(out_body, None);
     }
     let id = next_id();
-    PENDING.with(|p| p.borrow_mut().insert(id, future));
+    PENDING.with(|p| p.borrow_mut().insert(id, (future, sent)));
     Ok(id)
 }
 
@@ -200,7 +204,7 @@ pub fn pollables() -> Vec<(Waiting, poll::Pollable)> {
     let mut all: Vec<(Waiting, poll::Pollable)> = PENDING.with(|p| {
         p.borrow()
             .iter()
-            .map(|(id, f)| (Waiting::Response(*id), f.subscribe()))
+            .map(|(id, (f, _))| (Waiting::Response(*id), f.subscribe()))
             .collect()
     });
     BODIES.with(|b| {
@@ -325,14 +329,14 @@ pub fn read_body(id: u32) -> Option<Result<Read, String>> {
 /// The response head (or error) of request `id` if it has arrived; its body is kept under the
 /// same id for the script to read.
 pub fn finish(id: u32) -> Option<Result<Answer, String>> {
-    let future = PENDING.with(|p| p.borrow_mut().remove(&id))?;
+    let (future, sent) = PENDING.with(|p| p.borrow_mut().remove(&id))?;
     let result = match future.get() {
         Some(Ok(Ok(response))) => receive(id, response),
-        Some(Ok(Err(code))) => Err(describe(&code)),
+        Some(Ok(Err(code))) => Err(failure(&code, &sent)),
         Some(Err(())) => Err("the response was already taken".to_string()),
         None => {
             // Spurious wake-up: keep waiting for it.
-            PENDING.with(|p| p.borrow_mut().insert(id, future));
+            PENDING.with(|p| p.borrow_mut().insert(id, (future, sent)));
             return None;
         }
     };
@@ -366,7 +370,31 @@ pub fn stream_error(e: StreamError, what: &str) -> String {
     }
 }
 
-/// A one-line message for an error code (the host puts its reason in `internal-error`).
+/// The message for a request to `url` (as sent) that failed with `code`. A denial carries no
+/// text: its reason (the rule or check that refused it, the same text as a failure's) is asked
+/// of the host, which keeps it for this request (`sandbox:worker/outbound.denial`).
+fn failure(code: &ErrorCode, url: &str) -> String {
+    match code {
+        ErrorCode::HttpRequestDenied => denial(url).unwrap_or_else(|| describe(code)),
+        _ => describe(code),
+    }
+}
+
+/// Why the host denied the oldest request to `url` not asked about yet (the reason is then
+/// forgotten).
+#[cfg(not(feature = "standalone"))]
+fn denial(url: &str) -> Option<String> {
+    crate::engine_world::sandbox::worker::outbound::denial(url)
+}
+
+/// A plain `wasi:http/proxy` host keeps no reasons.
+#[cfg(feature = "standalone")]
+fn denial(_url: &str) -> Option<String> {
+    None
+}
+
+/// A one-line message for an error code (the host puts a failure's reason in `internal-error`;
+/// a denial's is asked for by [`failure`]).
 fn describe(code: &ErrorCode) -> String {
     match code {
         ErrorCode::InternalError(Some(m)) => m.clone(),

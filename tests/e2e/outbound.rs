@@ -148,6 +148,82 @@ async fn unmatched_host_is_denied_naming_the_rule_that_would_allow_it() {
 }
 
 #[tokio::test]
+async fn a_denied_fetch_and_a_failed_one_are_each_a_type_error_with_its_own_message() {
+    // A loopback port nothing listens on, allowed by the policy: connecting to it fails.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let loader = loader().await;
+    let policy = GlobalOutbound::allow(
+        &[format!("http://127.0.0.1:{closed}")],
+        &["127.0.0.1/32".to_string()],
+    )
+    .unwrap();
+    // The host answers a denial with wasi-http's `http-request-denied` (no text); the guest asks
+    // for the reason by the URL it sent, so each of two concurrent denials of one URL (and a URL
+    // with a query) gets its own.
+    let (v, records) = run(
+        &loader,
+        policy,
+        &format!(
+            r#"export default {{ async fetch() {{
+                const probe = async (u) => {{
+                  try {{ await fetch(u); return "no error"; }}
+                  catch (e) {{ return [e instanceof TypeError, e.name, e.message]; }}
+                }};
+                const out = [await probe("http://denied.example.com/a?x=1&y=%20")];
+                out.push(...await Promise.all([probe("http://denied.example.com/b"), probe("http://denied.example.com/b")]));
+                out.push(await probe("http://127.0.0.1:{closed}/nothing-listens"));
+                return Response.json(out);
+            }} }};"#
+        ),
+    )
+    .await;
+    for (i, url) in [
+        "http://denied.example.com/a?x=1&y=%20",
+        "http://denied.example.com/b",
+        "http://denied.example.com/b",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(v[i][0], true, "{v}");
+        assert_eq!(v[i][1], "TypeError", "{v}");
+        let message = v[i][2].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("fetch({url:?}) failed: ")),
+            "{message}"
+        );
+        assert!(
+            message.contains("no rule of this worker's globalOutbound allows it"),
+            "{message}"
+        );
+        assert!(
+            message.contains(r#"add "http://denied.example.com"#),
+            "{message}"
+        );
+        assert!(!message.contains("denied by the host"), "{message}");
+    }
+    assert_eq!(v[3][0], true, "{v}");
+    assert_eq!(v[3][1], "TypeError", "{v}");
+    let failed = v[3][2].as_str().unwrap();
+    assert!(
+        failed.contains(&format!("connecting to 127.0.0.1:{closed}")),
+        "{failed}"
+    );
+    assert!(!failed.contains("not permitted"), "{failed}");
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r.outcome.as_str())
+            .collect::<Vec<_>>(),
+        ["denied", "denied", "denied", "failed"]
+    );
+}
+
+#[tokio::test]
 async fn port_wildcards_and_cidr_rules() {
     let up = Upstream::start().await;
     let loader = loader().await;

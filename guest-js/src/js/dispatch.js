@@ -1,3 +1,17 @@
+  // ---------------------------------------------------------------- module data
+  const dataModules = new Map();
+  // `cloudflare:workers` (see loader.rs): the base class of named entrypoints, and RpcTarget.
+  class WorkerEntrypoint {
+    constructor(ctx, env) { this.ctx = ctx; this.env = env; }
+  }
+  class RpcTarget {}
+  Object.defineProperty(G, Symbol.for("sandbox.internals"), {
+    value: Object.freeze({ dataModule: (name) => { const b = dataModules.get(name); return b; }, WorkerEntrypoint, RpcTarget, builtin, moduleSource }),
+    enumerable: false, configurable: false, writable: false,
+  });
+
+
+  // ---------------------------------------------------------------- dispatch
   class SandboxError extends Error {
     constructor(kind, message) { super(message); this.__sandboxKind = kind; }
   }

@@ -1,0 +1,19 @@
+  // ---------------------------------------------------------------- service bindings (env.OTHER)
+  // Over the `services` natives (calls/services.rs in the guest, the WIT `services` interface).
+  // Service bindings: fetch() on another worker (or a host handler).
+  function makeService(name) {
+    return Object.freeze({
+      async fetch(input, init) {
+        const request = new Request(input, init);
+        const st = bodyState.get(request);
+        const bytes = st.pending !== null ? await bodyBytes(st) : st.bytes;
+        st.used = bytes !== null;
+        const r = await hostCall(native.services.fetch(name, { method: request.method, url: request.url, headers: headerPairs(request.headers), body: bytes }));
+        const nullBody = r[0] === 101 || r[0] === 204 || r[0] === 205 || r[0] === 304 || request.method === "HEAD";
+        const response = new Response(nullBody ? null : r[3], { status: r[0] >= 200 && r[0] <= 599 ? r[0] : 200, statusText: r[1], headers: r[2] });
+        responseMeta(response, request.url, false, r[0]);
+        return response;
+      },
+    });
+  }
+  bindingKinds.set("service", makeService);
