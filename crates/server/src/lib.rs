@@ -2,9 +2,16 @@
 //!
 //! - `POST /api/run` — run a one-off worker (Cloudflare's example host contract);
 //! - `POST /api/get/{id}` — the `LOADER.get(id, cb)` pattern: the code is used only on a miss;
+//!   `DELETE /api/get/{id}` forgets the id (and the code it is bound to);
 //! - `PUT|GET|DELETE /workers/{id}` — the registry (file-backed; survives restarts);
+//! - `POST /workers/{id}/rpc` — call a method of a registered worker's entrypoint;
+//! - `GET /workers/{id}/tail` — its invocations, live (SSE, or NDJSON);
 //! - `ANY /workers/{id}/{path...}` — forward the raw request to a registered worker's `fetch`;
-//! - `GET /healthz`.
+//! - `GET /usage`, `GET /usage/{id}` — the tenant's metering;
+//! - `GET /healthz`, `GET /metrics` (Prometheus; neither needs a token).
+//!
+//! A worker's `bindings` are described in `bindings` (kv, tools, service, files) and checked by
+//! [`wasm_sandbox_spec::bindings`].
 //!
 //! Connections are served by hyper with a header-read timeout, each on one of a few connection
 //! threads with their own event loop (see `threads`); requests that run workers are
