@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -293,13 +292,10 @@ fn module_from_path(name: &str, path: &PathBuf) -> Result<ModuleContent> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let text =
         |b: Vec<u8>| String::from_utf8(b).with_context(|| format!("module {name} is not UTF-8"));
-    Ok(match ext {
-        "js" | "mjs" => ModuleContent::Js(text(bytes)?),
-        "ts" | "mts" | "cts" | "tsx" | "jsx" => ModuleContent::Ts(text(bytes)?),
-        "json" => ModuleContent::Json(text(bytes)?),
-        "txt" | "html" | "md" | "csv" | "svg" | "css" => ModuleContent::Text(text(bytes)?),
-        _ => ModuleContent::Data(bytes),
-    })
+    if ModuleContent::from_extension(ext, String::new()).is_none() {
+        return Ok(ModuleContent::Data(bytes));
+    }
+    Ok(ModuleContent::from_extension(ext, text(bytes)?).expect("a source extension"))
 }
 
 /// The worker from a main-module file, `NAME=PATH` modules and `NAME=VALUE` env entries.
@@ -390,11 +386,13 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     } else {
         worker_code(&args.file, &args.modules, &args.env)?
     };
-    code.limits = Some(Limits {
-        cpu_time: Duration::from_millis(args.cpu_ms),
-        memory_bytes: args.memory_mb << 20,
-        wall_time: Duration::from_millis(args.wall_ms),
-    });
+    code.limits = Some(wasm_sandbox_server::config::to_limits(
+        wasm_sandbox_server::config::LimitValues {
+            cpu_ms: args.cpu_ms,
+            memory_mb: args.memory_mb,
+            wall_ms: args.wall_ms,
+        },
+    ));
     if !args.allow.is_empty() {
         code.global_outbound =
             wasm_sandbox::GlobalOutbound::allow(&args.allow, &args.allow_private)

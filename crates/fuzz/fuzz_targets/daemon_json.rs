@@ -81,22 +81,23 @@ fn check_spec(spec: &WorkerSpec) {
         assert!(tails.len() <= MAX_TAILS);
         tails.iter().for_each(|t| check_id(t).expect("tail ids are checked"));
     }
-    if let Some(Ok(list)) = spec.bindings.as_ref().map(bindings::parse) {
-        for (name, b) in list {
+    // Bindings are checked as the spec is parsed: whatever parsed is checked.
+    if let Some(list) = &spec.bindings {
+        for (name, b) in list.iter() {
             assert!(!name.is_empty());
             match b {
                 BindingSpec::Kv(_) => {}
-                BindingSpec::Service(id) => check_id(&id).expect("service ids are checked"),
+                BindingSpec::Service(id) => check_id(id).expect("service ids are checked"),
                 BindingSpec::Files { dir, .. } => {
-                    assert!(bindings::dir_name(&dir));
+                    assert!(bindings::dir_name(dir));
                     assert!(!dir.contains('/') && dir != "." && dir != "..");
                 }
                 BindingSpec::Tools { url, tools } => {
                     assert!(!url.authority().expect("absolute").as_str().contains('@'));
-                    for t in &tools {
+                    for t in tools {
                         assert!(t.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
                     }
-                    if callback_allowed(&url, CALLBACK_PREFIX) {
+                    if callback_allowed(url, CALLBACK_PREFIX) {
                         let a = url.authority().expect("absolute");
                         assert_eq!((a.host(), a.port_u16()), ("127.0.0.1", Some(9)));
                         assert!(url.path() == "/tools" || url.path().starts_with("/tools/"));

@@ -1,28 +1,33 @@
 //! The JSON shapes of the HTTP API and their translation to the crate's types.
 
-use std::time::Duration;
-
 use base64::Engine as _;
 use serde::Serialize;
-use wasm_sandbox::{GlobalOutbound, Limits, WorkerCode};
+use std::sync::Arc;
+
+use wasm_sandbox::{GlobalOutbound, Service, WorkerCode};
 
 use crate::config::ServerConfig;
+use crate::handlers::Caller;
 use crate::tenants::Tenant;
+
+/// What makes a call to the tenant's registered worker `id` for `caller` (the daemon's
+/// `ServiceCall`).
+pub(crate) type Services<'a> = dyn Fn(&str, Caller) -> Arc<dyn Service> + 'a;
 
 pub use wasm_sandbox_spec::run::{LimitValues, OutboundSpec, RunBody, WorkerSpec};
 
 /// Build the crate's `WorkerCode` for `tenant` from `spec`, applying the daemon's defaults and
-/// the tenant's ceilings; a `{"service": id}` outbound becomes what `services` makes of the id.
-/// (Bindings are added by the caller: they need the daemon's stores.)
-pub fn to_code(
+/// the tenant's ceilings; a `{"service": id}` outbound is intercepted by what `services` makes
+/// of the id. (Bindings are added by the caller: they need the daemon's stores.)
+pub(crate) fn to_code(
     spec: &WorkerSpec,
     config: &ServerConfig,
     tenant: &Tenant,
-    services: &dyn Fn(&str) -> GlobalOutbound,
+    services: &Services<'_>,
 ) -> Result<WorkerCode, String> {
     let outbound = match spec.outbound()? {
         OutboundSpec::Deny => GlobalOutbound::Deny,
-        OutboundSpec::Service(id) => services(&id),
+        OutboundSpec::Service(id) => GlobalOutbound::Intercept(services(&id, Caller::Outbound)),
         OutboundSpec::Allow(policy) => {
             GlobalOutbound::Policy(std::sync::Arc::new(match &tenant.outbound {
                 Some(ceiling) => policy.within(ceiling),
@@ -35,28 +40,15 @@ pub fn to_code(
         Some(_) => (String::new(), Vec::new()),
         None => spec.module_map()?,
     };
-    let c = tenant.ceilings;
-    let ceilings = LimitValues {
-        cpu_ms: c.cpu_ms,
-        memory_mb: c.memory_mb,
-        wall_ms: c.wall_ms,
-    };
-    let defaults = LimitValues {
-        cpu_ms: config.limits.cpu_ms,
-        memory_mb: config.limits.memory_mb,
-        wall_ms: config.limits.wall_ms,
-    };
+    let ceilings = LimitValues::from(tenant.ceilings);
+    let defaults = LimitValues::from(config.limits);
     let limits = spec.limits(defaults, ceilings)?;
     spec.tails()?;
     Ok(WorkerCode {
         main_module,
         modules,
         env: spec.env.clone().unwrap_or_default(),
-        limits: Some(Limits {
-            cpu_time: Duration::from_millis(limits.cpu_ms),
-            memory_bytes: limits.memory_mb << 20,
-            wall_time: Duration::from_millis(limits.wall_ms),
-        }),
+        limits: Some(crate::config::to_limits(limits)),
         compatibility_date: Some(
             spec.compatibility_date
                 .clone()
@@ -64,7 +56,7 @@ pub fn to_code(
         ),
         compatibility_flags: spec.compatibility_flags.clone().unwrap_or_default(),
         global_outbound: outbound,
-        on_denied: spec.on_denied()?,
+        on_denied: spec.on_denied(),
         bindings: Default::default(),
         account: Some(tenant.name.clone()),
     })
@@ -112,6 +104,7 @@ pub fn body_fields(body: &[u8]) -> (String, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
     use wasm_sandbox::ModuleContent;
     use wasm_sandbox_spec::run::{RequestSpec, DEFAULT_CODE};
 
@@ -122,8 +115,8 @@ mod tests {
             .unwrap()
     }
 
-    fn no_services(_: &str) -> GlobalOutbound {
-        GlobalOutbound::Deny
+    fn no_services(_: &str, _: Caller) -> Arc<dyn Service> {
+        Arc::new(|_| async { Err::<http::Response<bytes::Bytes>, _>("no services".to_string()) })
     }
 
     fn spec(v: serde_json::Value) -> WorkerSpec {
@@ -228,7 +221,11 @@ mod tests {
             (serde_json::json!({"globalOutbound": true}), "expected null"),
         ];
         for (v, expected) in cases {
-            let err = to_code(&spec(v.clone()), &config, &open_tenant(), &no_services).unwrap_err();
+            // A wrong shape is refused as the body is parsed; the rest when it is made into code.
+            let err = match serde_json::from_value::<WorkerSpec>(v.clone()) {
+                Err(e) => e.to_string(),
+                Ok(s) => to_code(&s, &config, &open_tenant(), &no_services).unwrap_err(),
+            };
             assert!(err.contains(expected), "{v}: {err}");
         }
         assert!(serde_json::from_value::<WorkerSpec>(serde_json::json!({"cod": "x"})).is_err());

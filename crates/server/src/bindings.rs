@@ -18,11 +18,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use wasm_sandbox::kv::KvStore;
 use wasm_sandbox::tools::ToolSet;
 use wasm_sandbox::{Binding, Bindings};
-use wasm_sandbox_spec::bindings::{callback_allowed, BindingSpec, ToolSpec};
+use wasm_sandbox_spec::bindings::{callback_allowed, BindingMap, BindingSpec, ToolSpec};
 
 use crate::config::ServerConfig;
 use crate::tenants::Tenant;
@@ -30,19 +30,19 @@ use crate::tenants::Tenant;
 /// Largest callback answer accepted.
 const MAX_CALLBACK_BYTES: usize = 16 * 1024 * 1024;
 
-/// Build the bindings of a worker spec: each checked by `wasm_sandbox_spec::bindings`, then
-/// resolved against the tenant (its namespaces, directories and workers) and the config.
+/// Build the bindings of a worker spec (each already checked by `wasm_sandbox_spec::bindings`
+/// as the spec was parsed): resolved against the tenant (its namespaces, directories and workers) and the config.
 pub(crate) fn bindings(
-    spec: Option<&Map<String, Value>>,
+    spec: Option<&BindingMap>,
     kv: &Arc<dyn KvStore>,
     config: &ServerConfig,
     tenant: &Tenant,
-    service: &dyn Fn(&str) -> Binding,
+    services: &crate::api::Services<'_>,
 ) -> Result<Bindings, String> {
     let mut out = Bindings::new();
     let Some(spec) = spec else { return Ok(out) };
-    for (name, binding) in wasm_sandbox_spec::bindings::parse(spec)? {
-        let binding = match binding {
+    for (name, binding) in spec.iter() {
+        let binding = match binding.clone() {
             BindingSpec::Kv(ns) => Binding::Kv(
                 tenant
                     .kv(kv, &ns)
@@ -52,7 +52,9 @@ pub(crate) fn bindings(
                 tools(url, list, config, tenant)
                     .map_err(|e| format!("bindings.{name}.tools: {e}"))?,
             )),
-            BindingSpec::Service(id) => service(&id),
+            BindingSpec::Service(id) => {
+                Binding::Service(services(&id, crate::handlers::Caller::Binding))
+            }
             BindingSpec::Files {
                 dir,
                 writable,
@@ -60,7 +62,7 @@ pub(crate) fn bindings(
             } => files(&dir, writable, quota_bytes, config, tenant)
                 .map_err(|e| format!("bindings.{name}.files: {e}"))?,
         };
-        out.insert(name, binding);
+        out.insert(name.to_owned(), binding);
     }
     Ok(out)
 }

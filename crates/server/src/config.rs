@@ -404,12 +404,31 @@ impl Default for EngineConfig {
 }
 
 impl LimitsConfig {
+    /// As the runtime's limits.
     pub fn to_limits(self) -> wasm_sandbox::Limits {
-        wasm_sandbox::Limits {
-            cpu_time: Duration::from_millis(self.cpu_ms),
-            memory_bytes: self.memory_mb << 20,
-            wall_time: Duration::from_millis(self.wall_ms),
+        to_limits(self.into())
+    }
+}
+
+impl From<LimitsConfig> for LimitValues {
+    fn from(l: LimitsConfig) -> Self {
+        LimitValues {
+            cpu_ms: l.cpu_ms,
+            memory_mb: l.memory_mb,
+            wall_ms: l.wall_ms,
         }
+    }
+}
+
+pub use wasm_sandbox_spec::run::LimitValues;
+
+/// Limits in the daemon's units (ms, MiB) as the runtime's [`Limits`](wasm_sandbox::Limits):
+/// the one place these units are converted.
+pub fn to_limits(v: LimitValues) -> wasm_sandbox::Limits {
+    wasm_sandbox::Limits {
+        cpu_time: Duration::from_millis(v.cpu_ms),
+        memory_bytes: v.memory_mb << 20,
+        wall_time: Duration::from_millis(v.wall_ms),
     }
 }
 

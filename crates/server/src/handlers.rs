@@ -10,9 +10,10 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use serde_json::json;
 use tokio::sync::OwnedSemaphorePermit;
-use wasm_sandbox::{Error, GlobalOutbound, Invocation, StatusText, Worker, WorkerCode};
+use wasm_sandbox::{Error, Invocation, Outcome, StatusText, Worker, WorkerCode};
 
 use crate::api::{body_fields, RunBody, RunReply, WorkerSpec};
+use crate::keys::CacheKey;
 use crate::registry::{check_id, Registered};
 use crate::tenants::{InFlight, Tenant};
 use crate::AppState;
@@ -33,7 +34,39 @@ fn full(body: impl Into<Bytes>) -> ReplyBody {
 struct LogInfo {
     worker: Option<String>,
     tenant: Option<Arc<Tenant>>,
-    outcome: Option<&'static str>,
+    outcome: Option<LogOutcome>,
+}
+
+/// How a request that ran a worker ended, as the request log records it: the runtime's
+/// [`Outcome`], or one only the daemon knows of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogOutcome {
+    /// The invocation's own outcome.
+    Worker(Outcome),
+    /// The worker answered, but with a body larger than the daemon replies with.
+    ReplyTooLarge,
+    /// The reply is streaming to the client (its end is logged when it ends).
+    Streaming,
+    /// A streamed reply broke off before its end (HTTP/1.0 clients, who get it whole).
+    StreamBroken,
+}
+
+impl LogOutcome {
+    /// The name the log shows.
+    fn as_str(self) -> &'static str {
+        match self {
+            LogOutcome::Worker(o) => o.as_str(),
+            LogOutcome::ReplyTooLarge => "replyTooLarge",
+            LogOutcome::Streaming => "streaming",
+            LogOutcome::StreamBroken => "streamBroken",
+        }
+    }
+}
+
+impl From<Outcome> for LogOutcome {
+    fn from(o: Outcome) -> Self {
+        LogOutcome::Worker(o)
+    }
 }
 
 pub(crate) async fn handle(
@@ -54,7 +87,7 @@ pub(crate) async fn handle(
         tenant = info.tenant.as_ref().map_or("-", |t| t.name.as_str()),
         status = reply.status().as_u16(),
         duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
-        outcome = info.outcome.unwrap_or("-"),
+        outcome = info.outcome.map_or("-", LogOutcome::as_str),
         "request"
     );
     reply
@@ -118,7 +151,7 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             let key = tenant.scoped_id(id);
-            let forgotten = state.loader.forget(&crate::keys::api(&key));
+            let forgotten = state.loader.forget(&CacheKey::Api(key.clone()).to_string());
             let unbound = state.bound.unbind(&key);
             json_reply(
                 StatusCode::OK,
@@ -577,7 +610,7 @@ async fn api_run(
             // miss: a hit neither re-checks the code nor opens its bindings again.
             let loaded = state
                 .loader
-                .get_traced(&crate::keys::api(&key), || async {
+                .get_traced(&CacheKey::Api(key.clone()).to_string(), || async {
                     // A miss with no code for an id that has code: the worker was evicted (or
                     // the daemon restarted); running the default worker under its id would
                     // answer for it with something else.
@@ -618,7 +651,7 @@ async fn api_run(
     };
     let target = (!tails.is_empty()).then(|| (request.method().clone(), request.uri().clone()));
     let invocation = worker.entrypoint(None).fetch_traced(request).await;
-    info.outcome = Some(invocation.trace.outcome.as_str());
+    info.outcome = Some(invocation.trace.outcome.into());
     let Invocation { result, trace } = invocation;
     crate::tails::after_fetch(
         state,
@@ -635,7 +668,7 @@ async fn api_run(
     };
     let max_reply = (state.config.max_reply_mb << 20) as usize;
     if response.body().len() > max_reply {
-        info.outcome = Some("replyTooLarge");
+        info.outcome = Some(LogOutcome::ReplyTooLarge);
         return api_error(
             StatusCode::BAD_REQUEST,
             format!(
@@ -701,7 +734,7 @@ fn hex_prefix(hash: &[u8; 32]) -> String {
 }
 
 fn api_failure(e: Error, info: &mut LogInfo) -> Reply {
-    info.outcome = Some(e.outcome().as_str());
+    info.outcome = Some(e.outcome().into());
     match e {
         Error::Capacity(_) => {
             let mut r = api_error(StatusCode::SERVICE_UNAVAILABLE, &e);
@@ -751,7 +784,7 @@ fn metadata(id: &str, record: &Registered) -> serde_json::Value {
         "createdMs": record.created_ms,
         "updatedMs": record.updated_ms,
         "mainModule": record.spec.main_module.clone().unwrap_or_else(|| "worker.js".into()),
-        "modules": record.spec.modules.as_ref().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_else(|| vec!["worker.js".into()]),
+        "modules": record.spec.modules.as_ref().map(|m| m.names().map(str::to_owned).collect::<Vec<_>>()).unwrap_or_else(|| vec!["worker.js".into()]),
         "compatibilityDate": record.spec.compatibility_date,
         "limits": record.spec.limits,
     })
@@ -870,12 +903,9 @@ async fn registry_route(
 }
 
 fn cache_key(record: &Registered) -> String {
-    crate::keys::registered(&record.id, record.version)
+    CacheKey::registered(&record.id, record.version).to_string()
 }
 
-/// `globalOutbound: {"service": id}`: every outbound request of the worker goes to the
-/// registered worker `id` (the gateway pattern: it can hold credentials in its own `env` and
-/// reach the real API under its own `globalOutbound`; the calling worker sees only the answer).
 /// A worker spec the daemon refused (a 400, not a host failure).
 #[derive(Debug)]
 struct SpecError(StatusCode, String);
@@ -930,24 +960,18 @@ async fn worker_code(
             Some(bundled)
         }
     };
-    let mut code = crate::api::to_code(spec, &state.config, tenant, &|id| {
-        GlobalOutbound::Intercept(Arc::new(ServiceCall::new(
-            state,
-            tenant,
-            id,
-            "outbound service",
-        )))
-    })
-    .map_err(bad)?;
-    let service = |id: &str| -> wasm_sandbox::Binding {
-        wasm_sandbox::Binding::Service(Arc::new(ServiceCall::new(state, tenant, id, "service")))
+    // Service bindings and `globalOutbound: {"service": id}` reach the tenant's registered
+    // workers the same way.
+    let services = |id: &str, caller: Caller| -> Arc<dyn wasm_sandbox::Service> {
+        Arc::new(ServiceCall::new(state, tenant, id, caller))
     };
+    let mut code = crate::api::to_code(spec, &state.config, tenant, &services).map_err(bad)?;
     code.bindings = crate::bindings::bindings(
         spec.bindings.as_ref(),
         &state.kv,
         &state.config,
         tenant,
-        &service,
+        &services,
     )
     .map_err(bad)?;
     let lock = match bundled {
@@ -961,32 +985,56 @@ async fn worker_code(
     Ok((code, lock))
 }
 
-/// A call to one of the tenant's registered workers: a service binding's target, or the
-/// handler of a `globalOutbound: {"service": id}`. Runs as a nested call of the caller's request
-/// tree (the runtime bounds its depth, CPU and sandboxes).
+/// Which capability reaches a tenant's registered worker through a [`ServiceCall`] (its errors
+/// name it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// A `{"service": id}` binding: `env.NAME.fetch(request)`.
+    Binding,
+    /// `globalOutbound: {"service": id}`: every outbound request of the worker goes to the
+    /// registered worker `id` (the gateway pattern: it can hold credentials in its own `env` and
+    /// reach the real API under its own `globalOutbound`; the calling worker sees only the
+    /// answer).
+    Outbound,
+}
+
+impl Caller {
+    fn as_str(self) -> &'static str {
+        match self {
+            Caller::Binding => "service",
+            Caller::Outbound => "outbound service",
+        }
+    }
+}
+
+/// A call to one of the tenant's registered workers: the one [`wasm_sandbox::Service`] behind
+/// both a service binding and a `globalOutbound: {"service": id}`. Runs as a nested call of the
+/// caller's request tree (the runtime bounds its depth, CPU and sandboxes).
 struct ServiceCall {
     state: std::sync::Weak<AppState>,
     tenant: Arc<Tenant>,
     id: String,
-    what: &'static str,
+    caller: Caller,
 }
 
 impl ServiceCall {
-    fn new(state: &Arc<AppState>, tenant: &Arc<Tenant>, id: &str, what: &'static str) -> Self {
+    fn new(state: &Arc<AppState>, tenant: &Arc<Tenant>, id: &str, caller: Caller) -> Self {
         ServiceCall {
             state: Arc::downgrade(state),
             tenant: tenant.clone(),
             id: id.to_owned(),
-            what,
+            caller,
         }
     }
+}
 
-    fn call(&self, request: http::Request<Bytes>) -> wasm_sandbox::ServiceFuture {
+impl wasm_sandbox::Service for ServiceCall {
+    fn fetch(&self, request: http::Request<Bytes>) -> wasm_sandbox::ServiceFuture {
         let (state, tenant, id, what) = (
             self.state.clone(),
             self.tenant.clone(),
             self.id.clone(),
-            self.what,
+            self.caller.as_str(),
         );
         Box::pin(async move {
             let state = state
@@ -1001,12 +1049,6 @@ impl ServiceCall {
                 .await
                 .map_err(|e| format!("the {what} worker `{id}` failed: {e}"))
         })
-    }
-}
-
-impl wasm_sandbox::Service for ServiceCall {
-    fn fetch(&self, request: http::Request<Bytes>) -> wasm_sandbox::ServiceFuture {
-        self.call(request)
     }
 }
 
@@ -1060,7 +1102,7 @@ async fn rpc(
         .entrypoint(call.entrypoint.as_deref())
         .call_traced(&call.method, call.args)
         .await;
-    info.outcome = Some(trace.outcome.as_str());
+    info.outcome = Some(trace.outcome.into());
     match result {
         Ok(value) => json_reply(StatusCode::OK, &json!({ "ok": true, "result": value })),
         Err(e) => api_failure(e, info),
@@ -1221,7 +1263,7 @@ async fn forward(
                 }
             };
             if streamed {
-                info.outcome = Some("streaming");
+                info.outcome = Some(LogOutcome::Streaming);
                 let worker_id = id.to_owned();
                 tokio::spawn(async move {
                     let (result, trace) = finished.await;
@@ -1236,7 +1278,7 @@ async fn forward(
                 });
             } else {
                 let (result, trace) = finished.await;
-                info.outcome = Some(trace.outcome.as_str());
+                info.outcome = Some(trace.outcome.into());
                 after(result, trace);
             }
             Ok((parts, body, streamed))
@@ -1244,7 +1286,7 @@ async fn forward(
         Err(e) => {
             // The error itself (not the outcome's copy): the tails see its exception details.
             let (_, trace) = finished.await;
-            info.outcome = Some(trace.outcome.as_str());
+            info.outcome = Some(trace.outcome.into());
             let failed = Err(e);
             crate::tails::after_fetch(state, tenant, &tails, Some(id), target, &failed, &trace);
             failed.map(|r: http::Response<Bytes>| {
@@ -1268,7 +1310,7 @@ async fn forward(
                         )
                     }
                     Err(e) => {
-                        info.outcome = Some("streamBroken");
+                        info.outcome = Some(LogOutcome::StreamBroken);
                         return text(
                             StatusCode::BAD_GATEWAY,
                             format!("worker `{id}` failed while sending its body: {e}"),
@@ -1277,7 +1319,7 @@ async fn forward(
                 }
             }
             if !streamed && body.exact_len().is_some_and(|n| n > max_reply) {
-                info.outcome = Some("replyTooLarge");
+                info.outcome = Some(LogOutcome::ReplyTooLarge);
                 return text(
                     StatusCode::BAD_GATEWAY,
                     format!(

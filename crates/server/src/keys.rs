@@ -1,27 +1,73 @@
-//! The loader's cache keys for daemon workers, made and read in one place.
+//! The loader's cache keys for daemon workers ([`CacheKey`]), and the code each `/api/get/{id}`
+//! id is bound to ([`IdBindings`]).
 //!
-//! `/api/get/{id}` workers are cached as `api:{scoped id}`, registered ones as
+//! The loader names cached workers by string; [`CacheKey`] is the one place that writes and
+//! reads those strings: `/api/get/{id}` workers are `api:{scoped id}`, registered ones
 //! `reg:{scoped id}:{version}`, where the scoped id is the tenant's view of the id
 //! ([`Tenant::scoped_id`](crate::tenants::Tenant::scoped_id): `tenant/id`, or `id` for the
 //! unscoped tenant). Ids never contain `:` or `/`.
 
-/// The cache key of `/api/get/{id}` for a scoped id.
-pub fn api(scoped: &str) -> String {
-    format!("api:{scoped}")
+use std::fmt;
+
+/// Which daemon worker a loader cache entry holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CacheKey {
+    /// The worker of `/api/get/{id}`, by scoped id.
+    Api(String),
+    /// Version `version` of a registered worker, by scoped id.
+    Registered {
+        /// The tenant's scoped id.
+        scoped: String,
+        /// The registry's version of it.
+        version: u64,
+    },
 }
 
-/// The cache key of version `version` of a registered worker.
-pub fn registered(scoped: &str, version: u64) -> String {
-    format!("reg:{scoped}:{version}")
-}
-
-/// The scoped id a cache key belongs to, and the registered version.
-pub fn parse(key: &str) -> Option<(&str, Option<u64>)> {
-    if let Some(id) = key.strip_prefix("api:") {
-        return Some((id, None));
+impl CacheKey {
+    /// The key of a registered worker's version.
+    pub(crate) fn registered(scoped: &str, version: u64) -> Self {
+        CacheKey::Registered {
+            scoped: scoped.to_owned(),
+            version,
+        }
     }
-    let (id, version) = key.strip_prefix("reg:")?.rsplit_once(':')?;
-    Some((id, version.parse().ok()))
+
+    /// Read back a loader id this type wrote (`None` for any other).
+    pub(crate) fn parse(key: &str) -> Option<Self> {
+        if let Some(id) = key.strip_prefix("api:") {
+            return Some(CacheKey::Api(id.to_owned()));
+        }
+        let (id, version) = key.strip_prefix("reg:")?.rsplit_once(':')?;
+        Some(CacheKey::Registered {
+            scoped: id.to_owned(),
+            version: version.parse().ok()?,
+        })
+    }
+
+    /// The scoped id it belongs to.
+    pub(crate) fn scoped(&self) -> &str {
+        match self {
+            CacheKey::Api(scoped) | CacheKey::Registered { scoped, .. } => scoped,
+        }
+    }
+
+    /// The registered version (`None` for an `/api/get/{id}` worker).
+    pub(crate) fn version(&self) -> Option<u64> {
+        match self {
+            CacheKey::Api(_) => None,
+            CacheKey::Registered { version, .. } => Some(*version),
+        }
+    }
+}
+
+/// The loader id.
+impl fmt::Display for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheKey::Api(scoped) => write!(f, "api:{scoped}"),
+            CacheKey::Registered { scoped, version } => write!(f, "reg:{scoped}:{version}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -30,12 +76,22 @@ mod tests {
 
     #[test]
     fn keys_round_trip() {
-        assert_eq!(parse(&api("calc")), Some(("calc", None)));
+        for key in [
+            CacheKey::Api("calc".into()),
+            CacheKey::registered("acme/calc", 3),
+        ] {
+            assert_eq!(CacheKey::parse(&key.to_string()), Some(key));
+        }
         assert_eq!(
-            parse(&registered("acme/calc", 3)),
-            Some(("acme/calc", Some(3)))
+            CacheKey::parse("reg:acme/calc:3").unwrap().version(),
+            Some(3)
         );
-        assert_eq!(parse("other"), None);
+        assert_eq!(
+            CacheKey::parse("api:acme/calc").unwrap().scoped(),
+            "acme/calc"
+        );
+        assert_eq!(CacheKey::parse("other"), None);
+        assert_eq!(CacheKey::parse("reg:x:notanumber"), None);
     }
 }
 

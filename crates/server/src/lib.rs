@@ -2,9 +2,16 @@
 //!
 //! - `POST /api/run` — run a one-off worker (Cloudflare's example host contract);
 //! - `POST /api/get/{id}` — the `LOADER.get(id, cb)` pattern: the code is used only on a miss;
+//!   `DELETE /api/get/{id}` forgets the id (and the code it is bound to);
 //! - `PUT|GET|DELETE /workers/{id}` — the registry (file-backed; survives restarts);
+//! - `POST /workers/{id}/rpc` — call a method of a registered worker's entrypoint;
+//! - `GET /workers/{id}/tail` — its invocations, live (SSE, or NDJSON);
 //! - `ANY /workers/{id}/{path...}` — forward the raw request to a registered worker's `fetch`;
-//! - `GET /healthz`.
+//! - `GET /usage`, `GET /usage/{id}` — the tenant's metering;
+//! - `GET /healthz`, `GET /metrics` (Prometheus; neither needs a token).
+//!
+//! A worker's `bindings` are described in `bindings` (kv, tools, service, files) and checked by
+//! [`wasm_sandbox_spec::bindings`].
 //!
 //! Connections are served by hyper with a header-read timeout, each on one of a few connection
 //! threads with their own event loop (see `threads`); requests that run workers are
@@ -107,6 +114,22 @@ impl Daemon {
         self.addr
     }
 
+    /// Serve on a task of the current runtime until [`Running::stop`] (or until the handle is
+    /// dropped): a daemon in-process, e.g. for tests (bind it on port 0, then ask
+    /// [`Running::local_addr`]).
+    pub fn spawn(self) -> Running {
+        let addr = self.addr;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(self.run(async move {
+            let _ = stopped.await;
+        }));
+        Running {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
     /// Serve until `shutdown` resolves, then stop accepting and give in-flight requests up to
     /// `shutdown_grace_ms` to finish.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
@@ -192,6 +215,36 @@ impl Daemon {
     }
 }
 
+/// A daemon serving on a task (see [`Daemon::spawn`]); it shuts down when stopped or dropped.
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+impl Running {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Shut down gracefully (in-flight requests get the grace period) and wait for the end.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.context("the daemon's task")?
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
 /// Open connections per client address.
 #[derive(Clone)]
 struct ClientConns {
@@ -231,6 +284,13 @@ impl Drop for ClientSlot {
             }
         }
     }
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Resolves on SIGINT or SIGTERM.

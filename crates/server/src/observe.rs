@@ -15,6 +15,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio::sync::mpsc;
 use wasm_sandbox::{TailEvent, TailItem, WorkerUsage};
 
+use crate::keys::CacheKey;
 use crate::tenants::Tenant;
 use crate::AppState;
 
@@ -80,8 +81,10 @@ fn usage_by_daemon_id(
     let usage = state.loader.usage();
     let mut workers: BTreeMap<String, WorkerUsage> = BTreeMap::new();
     for (loader_id, u) in &usage.workers {
-        if let Some(id) = crate::keys::parse(loader_id).and_then(|(s, _)| tenant.own_id(s)) {
-            *workers.entry(id.to_owned()).or_default() += *u;
+        if let Some(id) =
+            CacheKey::parse(loader_id).and_then(|k| tenant.own_id(k.scoped()).map(str::to_owned))
+        {
+            *workers.entry(id).or_default() += *u;
         }
     }
     (workers, usage)
@@ -143,12 +146,12 @@ impl TailFormat {
     /// a registered worker), not the loader's cache key.
     fn event(self, e: &TailEvent, id: &str) -> Bytes {
         let mut value = serde_json::to_value(e).unwrap_or_default();
-        if let (Some(o), Some((_, version))) = (
+        if let (Some(o), Some(key)) = (
             value.as_object_mut(),
-            e.worker.as_deref().and_then(crate::keys::parse),
+            e.worker.as_deref().and_then(CacheKey::parse),
         ) {
             o.insert("worker".into(), id.into());
-            if let Some(version) = version {
+            if let Some(version) = key.version() {
                 o.insert("version".into(), version.into());
             }
         }
@@ -225,8 +228,8 @@ pub(crate) fn tail(
             let chunk = match item {
                 None => return,
                 Some(TailItem::Event(e)) => {
-                    let key = e.worker.as_deref().and_then(crate::keys::parse);
-                    if key.map(|(s, _)| s) != Some(scoped.as_str()) {
+                    let key = e.worker.as_deref().and_then(CacheKey::parse);
+                    if key.as_ref().map(CacheKey::scoped) != Some(scoped.as_str()) {
                         continue;
                     }
                     format.event(&e, &id)

@@ -2,7 +2,6 @@
 //! dir, so they survive a restart.
 
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -44,13 +43,6 @@ impl std::error::Error for TooMany {}
 
 pub struct Registry {
     db: Database,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 impl Registry {
@@ -131,7 +123,7 @@ impl Registry {
             if !exists && Self::count(&table, prefix, max)? >= max {
                 return Err(TooMany(max).into());
             }
-            let now = now_ms();
+            let now = crate::now_ms();
             let record = Registered {
                 id: id.to_owned(),
                 version: previous.as_ref().map(|p| p.version + 1).unwrap_or(1),

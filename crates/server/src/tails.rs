@@ -31,9 +31,7 @@ pub struct Traced<'a> {
 
 /// A Cloudflare-shaped trace item for one invocation.
 pub fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> Value {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now = crate::now_ms();
     let started = now.saturating_sub(trace.wall_time.as_millis() as u64);
     let mut event = traced.event.clone();
     if let (Some(status), Some(o)) = (traced.status, event.as_object_mut()) {

@@ -6,10 +6,8 @@
 //! typically woke two or three threads (the one polling the socket, the one it handed the task
 //! to, a third one looking for work to steal) and switched between them; here one request wakes
 //! one thread and stays there. Connections go to the thread serving the fewest (ties: round
-//! robin), so two busy clients land on two threads. Measured with the side-by-side harness
-//! (`COMPARE_ONLY=wasm-sandbox COMPARE_SCENARIOS=warm,floor cargo bench -p wasm-sandbox-benches
-//! --bench compare`, 2 runs each, 2 cores): warm `/api/get` 10.6-12.6k -> 13.3-13.6k req/s with
-//! 0.15-0.16 -> 0.13-0.14 ms of server CPU per request; the static route 20-24k -> 26-42k req/s. A call into a sandbox that computes for long
+//! robin), so two busy clients land on two threads (measurements: the README's performance
+//! table, "Connection threads"). A call into a sandbox that computes for long
 //! does not hold its thread: it moves to the runtime's long-running lane after 0.5 ms of CPU.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -6,29 +6,40 @@
 //! - `{"service": "<worker-id>"}`
 //! - `{"files": {"dir": "<name>", "mode": "ro" | "rw", "quotaBytes": N}}`
 
-use serde_json::{json, Map, Value};
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{json, Value};
 
 /// Longest binding name.
 pub const MAX_BINDING_NAME: usize = 128;
 
 const SHAPES: &str = r#"expected {"kv": "<namespace>"}, {"tools": {"url": "<callback URL>", "tools": [{"name", "description", "inputSchema"}]}}, {"service": "<worker-id>"} or {"files": {"dir": "<name>", "mode": "ro"|"rw", "quotaBytes": N}}"#;
 
-/// What one binding asks for.
+/// What one binding asks for, checked: the typed form of one entry of `bindings` (it
+/// serializes back to the same JSON shape).
 #[derive(Debug, Clone, PartialEq)]
 pub enum BindingSpec {
     /// A KV namespace of the tenant's, by name (checked by the store).
     Kv(String),
     /// Tools answered by `POST url`.
     Tools {
+        /// The callback (`http://`, no user info).
         url: http::Uri,
+        /// The tools it answers.
         tools: Vec<ToolSpec>,
     },
-    /// A registered worker of the tenant's.
+    /// A registered worker of the tenant's (a checked id).
     Service(String),
     /// A directory under the tenant's files root.
     Files {
+        /// Its name (see [`dir_name`]).
         dir: String,
+        /// `"mode": "rw"` (else `"ro"`).
         writable: bool,
+        /// Its quota (0 when read-only and not given).
         quota_bytes: u64,
     },
 }
@@ -36,42 +47,145 @@ pub enum BindingSpec {
 /// One tool of a tools binding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolSpec {
+    /// An identifier (letters, digits, `_`).
     pub name: String,
+    /// What it does (for the model; `""` if not a string).
     pub description: String,
+    /// JSON Schema of its input (`{"type": "object"}` if absent).
     pub input_schema: Value,
 }
 
-/// Parse `bindings`: each entry one object with one key naming its kind.
-pub fn parse(spec: &Map<String, Value>) -> Result<Vec<(String, BindingSpec)>, String> {
-    let mut out = Vec::with_capacity(spec.len());
-    for (name, value) in spec {
-        if name.is_empty() || name.len() > MAX_BINDING_NAME {
-            return Err(format!("bad binding name {name:?}"));
+/// A spec's `bindings`, by name: each entry one object with one key naming its kind, checked as
+/// it is deserialized (errors name the binding: `bindings.NAME: ...`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BindingMap(pub Vec<(String, BindingSpec)>);
+
+impl BindingMap {
+    /// The bindings, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &BindingSpec)> {
+        self.0.iter().map(|(n, b)| (n.as_str(), b))
+    }
+}
+
+impl<'de> Deserialize<'de> for BindingMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = BindingMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of bindings by name")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BindingMap, A::Error> {
+                let mut out: Vec<(String, BindingSpec)> = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    if name.is_empty() || name.len() > MAX_BINDING_NAME {
+                        return Err(de::Error::custom(format!("bad binding name {name:?}")));
+                    }
+                    let binding = map.next_value_seed(Entry(&name))?;
+                    // A repeated name: the last one counts (as in a JSON object).
+                    out.retain(|(n, _)| *n != name);
+                    out.push((name, binding));
+                }
+                out.sort_by(|a, b| a.0.cmp(&b.0));
+                Ok(BindingMap(out))
+            }
         }
-        let obj = value
-            .as_object()
-            .filter(|o| o.len() == 1)
-            .ok_or_else(|| format!("bindings.{name}: {SHAPES}"))?;
-        let (kind, v) = obj.iter().next().expect("one entry");
+        d.deserialize_map(Entries)
+    }
+}
+
+/// One binding, knowing its name for its errors.
+struct Entry<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for Entry<'_> {
+    type Value = BindingSpec;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<BindingSpec, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entry<'_> {
+    type Value = BindingSpec;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bindings.{}: {SHAPES}", self.0)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BindingSpec, A::Error> {
+        let name = self.0;
+        let shapes = || de::Error::custom(format!("bindings.{name}: {SHAPES}"));
+        let Some(kind) = map.next_key::<String>()? else {
+            return Err(shapes());
+        };
+        let in_kind = |e: String| de::Error::custom(format!("bindings.{name}.{kind}: {e}"));
         let binding = match kind.as_str() {
             "kv" => BindingSpec::Kv(
-                v.as_str()
-                    .ok_or_else(|| format!("bindings.{name}.kv: expected a namespace name"))?
+                map.next_value::<Value>()?
+                    .as_str()
+                    .ok_or_else(|| in_kind("expected a namespace name".into()))?
                     .to_owned(),
             ),
-            "tools" => tools(v).map_err(|e| format!("bindings.{name}.tools: {e}"))?,
             "service" => BindingSpec::Service(
-                v.as_str()
+                map.next_value::<Value>()?
+                    .as_str()
                     .filter(|id| crate::ids::check_id(id).is_ok())
-                    .ok_or_else(|| format!("bindings.{name}.service: expected a worker id"))?
+                    .ok_or_else(|| in_kind("expected a worker id".into()))?
                     .to_owned(),
             ),
-            "files" => files(v).map_err(|e| format!("bindings.{name}.files: {e}"))?,
-            _ => return Err(format!("bindings.{name}: {SHAPES}")),
+            "tools" => tools(&map.next_value::<Value>()?).map_err(in_kind)?,
+            "files" => files(&map.next_value::<Value>()?).map_err(in_kind)?,
+            _ => return Err(shapes()),
         };
-        out.push((name.clone(), binding));
+        if map.next_key::<IgnoredAny>()?.is_some() {
+            return Err(shapes());
+        }
+        Ok(binding)
     }
-    Ok(out)
+}
+
+impl Serialize for BindingSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (kind, value) = match self {
+            BindingSpec::Kv(ns) => ("kv", json!(ns)),
+            BindingSpec::Service(id) => ("service", json!(id)),
+            BindingSpec::Tools { url, tools } => (
+                "tools",
+                json!({
+                    "url": url.to_string(),
+                    "tools": tools.iter().map(|t| json!({
+                        "name": t.name,
+                        "description": t.description,
+                        "inputSchema": t.input_schema,
+                    })).collect::<Vec<_>>(),
+                }),
+            ),
+            BindingSpec::Files {
+                dir,
+                writable,
+                quota_bytes,
+            } => (
+                "files",
+                json!({
+                    "dir": dir,
+                    "mode": if *writable { "rw" } else { "ro" },
+                    "quotaBytes": quota_bytes,
+                }),
+            ),
+        };
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(kind, &value)?;
+        map.end()
+    }
+}
+
+impl Serialize for BindingMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, b) in &self.0 {
+            map.serialize_entry(name, b)?;
+        }
+        map.end()
+    }
 }
 
 fn files(spec: &Value) -> Result<BindingSpec, String> {
@@ -212,8 +326,14 @@ mod tests {
     use super::*;
 
     fn parse_one(v: Value) -> Result<BindingSpec, String> {
-        let map = json!({ "B": v });
-        parse(map.as_object().unwrap()).map(|mut l| l.remove(0).1)
+        let map: BindingMap =
+            serde_json::from_value(json!({ "B": v })).map_err(|e| e.to_string())?;
+        let b = map.0[0].1.clone();
+        // What it serializes to reads back the same.
+        let again: BindingMap =
+            serde_json::from_value(serde_json::to_value(&map).unwrap()).unwrap();
+        assert_eq!(again, map);
+        Ok(b)
     }
 
     #[test]
@@ -222,7 +342,17 @@ mod tests {
             parse_one(json!({"kv": "ns"})),
             Ok(BindingSpec::Kv("ns".into()))
         );
-        assert!(parse_one(json!({"kv": 1})).is_err());
+        assert!(parse_one(json!({"kv": 1}))
+            .unwrap_err()
+            .contains("bindings.B.kv: expected a namespace name"));
+        assert!(parse_one(json!(1))
+            .unwrap_err()
+            .contains("expected {\"kv\""));
+        assert!(parse_one(json!({"durableObject": {}}))
+            .unwrap_err()
+            .contains("bindings.B: expected {\"kv\""));
+        assert!(parse_one(json!({})).is_err());
+        assert!(parse_one(json!({"files": []})).is_err());
         assert!(parse_one(json!({"kv": "a", "files": {}})).is_err());
         assert!(parse_one(json!({"service": "../x"})).is_err());
         assert_eq!(

@@ -1,6 +1,11 @@
 //! A worker's module map: each module's content, and the checks made before any sandbox sees it.
 
+use std::fmt;
+
 use base64::Engine as _;
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::js::ModuleKind;
@@ -59,39 +64,224 @@ impl ModuleContent {
         }
     }
 
+    /// A module's source as its file extension (without the dot) types it: `json` → JSON,
+    /// `txt html md csv svg css` → text, `ts mts cts tsx jsx` → TypeScript, `js mjs` → JS;
+    /// `None` for any other extension (the daemon's `modules` map reads those as JS, the CLI's
+    /// `--module` as bytes). The one table of these for the daemon and the CLI (the bundler
+    /// types npm package files by its own, wider rules).
+    pub fn from_extension(ext: &str, source: String) -> Option<ModuleContent> {
+        Some(match ext {
+            "js" | "mjs" => ModuleContent::Js(source),
+            "json" => ModuleContent::Json(source),
+            "txt" | "html" | "md" | "csv" | "svg" | "css" => ModuleContent::Text(source),
+            "ts" | "mts" | "cts" | "tsx" | "jsx" => ModuleContent::Ts(source),
+            _ => return None,
+        })
+    }
+
     /// A module given as JSON in the daemon's `modules` map: a string (its kind from the
     /// extension: .json → json, .txt/.html/.md/.csv/.svg/.css → text, .ts/.mts/.cts/.tsx/.jsx →
     /// TypeScript, anything else → js) or `{"js"|"esModule"|"ts"|"text": "..."}`,
     /// `{"json": <value>}`, `{"data": "<base64>"}`.
     pub fn from_json(name: &str, value: &Value) -> Result<ModuleContent, String> {
-        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-        match value {
-            Value::String(s) => Ok(match ext {
-                "json" => ModuleContent::Json(s.clone()),
-                "txt" | "html" | "md" | "csv" | "svg" | "css" => ModuleContent::Text(s.clone()),
-                "ts" | "mts" | "cts" | "tsx" | "jsx" => ModuleContent::Ts(s.clone()),
-                _ => ModuleContent::Js(s.clone()),
-            }),
-            Value::Object(o) if o.len() == 1 => {
-                let (kind, v) = o.iter().next().expect("one entry");
-                match (kind.as_str(), v) {
-                    ("js" | "esModule", Value::String(s)) => Ok(ModuleContent::Js(s.clone())),
-                    ("ts", Value::String(s)) => Ok(ModuleContent::Ts(s.clone())),
-                    ("text", Value::String(s)) => Ok(ModuleContent::Text(s.clone())),
-                    ("json", v) => Ok(ModuleContent::Json(v.to_string())),
-                    ("data", Value::String(b64)) => base64::engine::general_purpose::STANDARD
-                        .decode(b64)
-                        .map(ModuleContent::Data)
-                        .map_err(|e| format!("module `{name}`: `data` must be base64: {e}")),
-                    _ => Err(format!(
-                        "module `{name}`: expected {{\"js\"|\"ts\"|\"text\": string}}, {{\"json\": value}} or {{\"data\": base64 string}}"
-                    )),
+        Entry(name)
+            .deserialize(value)
+            .map_err(|e| e.to_string())?
+            .content(name)
+    }
+}
+
+/// One module of the daemon's `modules` map as sent: typed by its shape, not yet by its name
+/// (see [`ModuleJson::content`]). It serializes back to the same JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModuleJson {
+    /// A string: typed by the module's extension.
+    Source(String),
+    /// `{"js": "..."}` (or `"esModule"`, kept as sent).
+    Js {
+        /// The source.
+        source: String,
+        /// Sent as `esModule`.
+        es_module: bool,
+    },
+    /// `{"ts": "..."}`.
+    Ts(String),
+    /// `{"text": "..."}`.
+    Text(String),
+    /// `{"json": <value>}`.
+    Json(Value),
+    /// `{"data": "<base64>"}` (decoded by [`ModuleJson::content`]).
+    Data(String),
+}
+
+impl ModuleJson {
+    /// The module `name` is: a string typed by its extension (.json → json,
+    /// .txt/.html/.md/.csv/.svg/.css → text, .ts/.mts/.cts/.tsx/.jsx → TypeScript, anything else
+    /// → js), `data` decoded from base64.
+    pub fn content(&self, name: &str) -> Result<ModuleContent, String> {
+        Ok(match self {
+            ModuleJson::Source(s) => {
+                let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+                ModuleContent::from_extension(ext, s.clone())
+                    .unwrap_or_else(|| ModuleContent::Js(s.clone()))
+            }
+            ModuleJson::Js { source, .. } => ModuleContent::Js(source.clone()),
+            ModuleJson::Ts(s) => ModuleContent::Ts(s.clone()),
+            ModuleJson::Text(s) => ModuleContent::Text(s.clone()),
+            ModuleJson::Json(v) => ModuleContent::Json(v.to_string()),
+            ModuleJson::Data(b64) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map(ModuleContent::Data)
+                .map_err(|e| format!("module `{name}`: `data` must be base64: {e}"))?,
+        })
+    }
+}
+
+/// The daemon's `modules` map: modules by name, their shapes checked as it is deserialized
+/// (errors name the module).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModuleMap(pub Vec<(String, ModuleJson)>);
+
+impl ModuleMap {
+    /// The module names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModuleMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = ModuleMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of modules by name")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ModuleMap, A::Error> {
+                let mut out: Vec<(String, ModuleJson)> = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    let module = map.next_value_seed(Entry(&name))?;
+                    out.retain(|(n, _)| *n != name);
+                    out.push((name, module));
+                }
+                out.sort_by(|a, b| a.0.cmp(&b.0));
+                Ok(ModuleMap(out))
+            }
+        }
+        d.deserialize_map(Entries)
+    }
+}
+
+/// One module, knowing its name for its errors.
+struct Entry<'a>(&'a str);
+
+impl<'de> DeserializeSeed<'de> for Entry<'_> {
+    type Value = ModuleJson;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ModuleJson, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entry<'_> {
+    type Value = ModuleJson;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "module `{}`: expected a string or an object like {{\"text\": \"...\"}}",
+            self.0
+        )
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<ModuleJson, E> {
+        Ok(ModuleJson::Source(s.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<ModuleJson, E> {
+        Ok(ModuleJson::Source(s))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ModuleJson, A::Error> {
+        let name = self.0;
+        let shapes = || {
+            de::Error::custom(format!(
+                "module `{name}`: expected {{\"js\"|\"ts\"|\"text\": string}}, {{\"json\": value}} or {{\"data\": base64 string}}"
+            ))
+        };
+        let not_one = || {
+            de::Error::custom(format!(
+                "module `{name}`: expected a string or an object like {{\"text\": \"...\"}}"
+            ))
+        };
+        let Some(kind) = map.next_key::<String>()? else {
+            return Err(not_one());
+        };
+        let value: Value = map.next_value()?;
+        if map.next_key::<de::IgnoredAny>()?.is_some() {
+            // Drain nothing more: two keys is the wrong shape.
+            return Err(not_one());
+        }
+        let string = |v: Value| match v {
+            Value::String(s) => Ok(s),
+            _ => Err(shapes()),
+        };
+        Ok(match kind.as_str() {
+            "js" => ModuleJson::Js {
+                source: string(value)?,
+                es_module: false,
+            },
+            "esModule" => ModuleJson::Js {
+                source: string(value)?,
+                es_module: true,
+            },
+            "ts" => ModuleJson::Ts(string(value)?),
+            "text" => ModuleJson::Text(string(value)?),
+            "json" => ModuleJson::Json(value),
+            "data" => ModuleJson::Data(string(value)?),
+            _ => return Err(shapes()),
+        })
+    }
+}
+
+impl Serialize for ModuleJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The value under the module's one key.
+        enum Inner<'a> {
+            Str(&'a str),
+            Json(&'a Value),
+        }
+        impl Serialize for Inner<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    Inner::Str(v) => s.serialize_str(v),
+                    Inner::Json(v) => v.serialize(s),
                 }
             }
-            _ => Err(format!(
-                "module `{name}`: expected a string or an object like {{\"text\": \"...\"}}"
-            )),
         }
+        let (kind, value) = match self {
+            ModuleJson::Source(src) => return s.serialize_str(src),
+            ModuleJson::Js { source, es_module } => (
+                if *es_module { "esModule" } else { "js" },
+                Inner::Str(source),
+            ),
+            ModuleJson::Ts(src) => ("ts", Inner::Str(src)),
+            ModuleJson::Text(src) => ("text", Inner::Str(src)),
+            ModuleJson::Json(v) => ("json", Inner::Json(v)),
+            ModuleJson::Data(b64) => ("data", Inner::Str(b64)),
+        };
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(kind, &value)?;
+        map.end()
+    }
+}
+
+impl Serialize for ModuleMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (name, m) in &self.0 {
+            map.serialize_entry(name, m)?;
+        }
+        map.end()
     }
 }
 

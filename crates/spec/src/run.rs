@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use wasm_sandbox_policy::OutboundPolicy;
 
-use crate::modules::ModuleContent;
+use crate::bindings::BindingMap;
+use crate::modules::{ModuleContent, ModuleMap};
 use crate::OnDenied;
 
 /// A `files` map as (path, bytes) pairs.
@@ -30,7 +31,7 @@ pub struct WorkerSpec {
     pub main_module: Option<String>,
     /// Modules by name (see [`ModuleContent::from_json`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modules: Option<Map<String, Value>>,
+    pub modules: Option<ModuleMap>,
     /// A file map to bundle on the host (TypeScript, a `package.json` with npm `dependencies`,
     /// a `tsconfig.json`...): instead of `code`/`modules`. Values are file contents (strings),
     /// or `{"data": "<base64>"}` for bytes.
@@ -53,10 +54,10 @@ pub struct WorkerSpec {
     /// What `fetch()` may reach: `null`/absent (nothing), `{"allow": [rules...],
     /// "allowPrivate": [CIDRs...], "onDenied"?: "error"|"fail"}`, or `{"service": "<worker-id>"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub global_outbound: Option<Value>,
+    pub global_outbound: Option<GlobalOutboundSpec>,
     /// Capabilities added to `env` by name (see [`crate::bindings`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bindings: Option<Map<String, Value>>,
+    pub bindings: Option<BindingMap>,
     /// Tail Workers: ids of the tenant's registered workers whose `tail(events)` receives a
     /// trace item for each invocation, after the response.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,6 +182,122 @@ pub enum OutboundSpec {
     Allow(OutboundPolicy),
 }
 
+/// A spec's `globalOutbound` as sent (absent or `null`: nothing), its shape checked as it is
+/// deserialized; [`WorkerSpec::outbound`] checks the rules and the id. It serializes back to the
+/// same JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GlobalOutboundSpec {
+    /// `{"service": "<worker-id>"}`.
+    Service(String),
+    /// `{"allow"?: [...], "allowPrivate"?: [...], "onDenied"?: "error"|"fail"}`.
+    Allow {
+        /// Allow-list rules (`https://api.example.com`, ...).
+        allow: Vec<String>,
+        /// Private ranges it may reach (`10.0.0.0/8`, ...).
+        allow_private: Vec<String>,
+        /// What a denied request does.
+        on_denied: OnDenied,
+    },
+}
+
+impl<'de> Deserialize<'de> for GlobalOutboundSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, Visitor};
+        struct Shape;
+        impl<'de> Visitor<'de> for Shape {
+            type Value = GlobalOutboundSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                // serde says "invalid type: ..., expected " before it.
+                f.write_str(&OUTBOUND_SHAPES["expected ".len()..])?;
+                f.write_str(" as globalOutbound")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields: Vec<(String, Value)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: Value = map.next_value()?;
+                    fields.retain(|(k, _)| *k != key);
+                    fields.push((key, value));
+                }
+                let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v);
+                if let Some(service) = get("service") {
+                    if fields.len() != 1 {
+                        return Err(A::Error::custom(format!(
+                            "globalOutbound: `service` stands alone; {OUTBOUND_SHAPES}"
+                        )));
+                    }
+                    let id = service.as_str().ok_or_else(|| {
+                        A::Error::custom(format!(
+                            "globalOutbound.service must be a worker id string; {OUTBOUND_SHAPES}"
+                        ))
+                    })?;
+                    return Ok(GlobalOutboundSpec::Service(id.to_owned()));
+                }
+                if let Some((unknown, _)) = fields
+                    .iter()
+                    .find(|(k, _)| !["allow", "allowPrivate", "onDenied"].contains(&k.as_str()))
+                {
+                    return Err(A::Error::custom(format!(
+                        "globalOutbound: unknown field `{unknown}`; {OUTBOUND_SHAPES}"
+                    )));
+                }
+                let strings = |key: &str| -> Result<Vec<String>, A::Error> {
+                    let wrong = || {
+                        A::Error::custom(format!("globalOutbound.{key} must be a list of strings"))
+                    };
+                    match get(key) {
+                        None => Ok(Vec::new()),
+                        Some(Value::Array(items)) => items
+                            .iter()
+                            .map(|v| v.as_str().map(str::to_owned).ok_or_else(wrong))
+                            .collect(),
+                        Some(_) => Err(wrong()),
+                    }
+                };
+                let on_denied = match get("onDenied") {
+                    None => OnDenied::Error,
+                    Some(Value::String(s)) if s == "error" => OnDenied::Error,
+                    Some(Value::String(s)) if s == "fail" => OnDenied::Fail,
+                    Some(other) => {
+                        return Err(A::Error::custom(format!(
+                            r#"globalOutbound.onDenied must be "error" or "fail", not {other}"#
+                        )))
+                    }
+                };
+                Ok(GlobalOutboundSpec::Allow {
+                    allow: strings("allow")?,
+                    allow_private: strings("allowPrivate")?,
+                    on_denied,
+                })
+            }
+        }
+        d.deserialize_any(Shape)
+    }
+}
+
+impl Serialize for GlobalOutboundSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        match self {
+            GlobalOutboundSpec::Service(id) => map.serialize_entry("service", id)?,
+            GlobalOutboundSpec::Allow {
+                allow,
+                allow_private,
+                on_denied,
+            } => {
+                map.serialize_entry("allow", allow)?;
+                if !allow_private.is_empty() {
+                    map.serialize_entry("allowPrivate", allow_private)?;
+                }
+                if *on_denied == OnDenied::Fail {
+                    map.serialize_entry("onDenied", "fail")?;
+                }
+            }
+        }
+        map.end()
+    }
+}
+
 const OUTBOUND_SHAPES: &str = r#"expected null, {"allow": ["https://api.example.com", ...], "allowPrivate": ["10.0.0.0/8", ...], "onDenied"?: "error"|"fail"} or {"service": "<worker-id>"}"#;
 
 impl WorkerSpec {
@@ -237,8 +354,9 @@ impl WorkerSpec {
                 return Err("give either `code` or `modules` (with `mainModule`), not both".into())
             }
             (Some(modules), None) => modules
+                .0
                 .iter()
-                .map(|(name, value)| Ok((name.clone(), ModuleContent::from_json(name, value)?)))
+                .map(|(name, m)| Ok((name.clone(), m.content(name)?)))
                 .collect::<Result<Vec<_>, String>>()?,
             (None, code) => {
                 let src = code
@@ -282,65 +400,28 @@ impl WorkerSpec {
 
     /// `globalOutbound`, checked (rules parsed; a service id checked, not looked up).
     pub fn outbound(&self) -> Result<OutboundSpec, String> {
-        let map = match &self.global_outbound {
-            None | Some(Value::Null) => return Ok(OutboundSpec::Deny),
-            Some(Value::Object(map)) => map,
-            Some(_) => return Err(format!("globalOutbound: {OUTBOUND_SHAPES}")),
-        };
-        if let Some(service) = map.get("service") {
-            if map.len() != 1 {
-                return Err(format!(
-                    "globalOutbound: `service` stands alone; {OUTBOUND_SHAPES}"
-                ));
+        match &self.global_outbound {
+            None => Ok(OutboundSpec::Deny),
+            Some(GlobalOutboundSpec::Service(id)) => {
+                crate::ids::check_id(id).map_err(|e| format!("globalOutbound.service: {e}"))?;
+                Ok(OutboundSpec::Service(id.clone()))
             }
-            let id = service.as_str().ok_or_else(|| {
-                format!("globalOutbound.service must be a worker id string; {OUTBOUND_SHAPES}")
-            })?;
-            crate::ids::check_id(id).map_err(|e| format!("globalOutbound.service: {e}"))?;
-            return Ok(OutboundSpec::Service(id.to_owned()));
+            Some(GlobalOutboundSpec::Allow {
+                allow,
+                allow_private,
+                ..
+            }) => OutboundPolicy::new(allow, allow_private)
+                .map(OutboundSpec::Allow)
+                .map_err(|e| format!("globalOutbound: {e}")),
         }
-        if let Some(unknown) = map
-            .keys()
-            .find(|k| !["allow", "allowPrivate", "onDenied"].contains(&k.as_str()))
-        {
-            return Err(format!(
-                "globalOutbound: unknown field `{unknown}`; {OUTBOUND_SHAPES}"
-            ));
-        }
-        let strings = |key: &str| -> Result<Vec<String>, String> {
-            match map.get(key) {
-                None => Ok(Vec::new()),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|v| {
-                        v.as_str().map(str::to_owned).ok_or_else(|| {
-                            format!("globalOutbound.{key} must be a list of strings")
-                        })
-                    })
-                    .collect(),
-                Some(_) => Err(format!("globalOutbound.{key} must be a list of strings")),
-            }
-        };
-        let (allow, allow_private) = (strings("allow")?, strings("allowPrivate")?);
-        OutboundPolicy::new(&allow, &allow_private)
-            .map(OutboundSpec::Allow)
-            .map_err(|e| format!("globalOutbound: {e}"))
     }
 
     /// `globalOutbound.onDenied`: `"error"` (the default: the fetch rejects) or `"fail"` (the
     /// invocation ends, outcome `outboundDenied`).
-    pub fn on_denied(&self) -> Result<OnDenied, String> {
-        match self
-            .global_outbound
-            .as_ref()
-            .and_then(|o| o.get("onDenied"))
-        {
-            None => Ok(OnDenied::Error),
-            Some(Value::String(s)) if s == "error" => Ok(OnDenied::Error),
-            Some(Value::String(s)) if s == "fail" => Ok(OnDenied::Fail),
-            Some(other) => Err(format!(
-                r#"globalOutbound.onDenied must be "error" or "fail", not {other}"#
-            )),
+    pub fn on_denied(&self) -> OnDenied {
+        match &self.global_outbound {
+            Some(GlobalOutboundSpec::Allow { on_denied, .. }) => *on_denied,
+            _ => OnDenied::Error,
         }
     }
 
@@ -468,10 +549,29 @@ mod tests {
         );
         assert_eq!(
             s(r#"{"globalOutbound": {"allow": [], "onDenied": "fail"}}"#).on_denied(),
-            Ok(OnDenied::Fail)
+            OnDenied::Fail
         );
-        assert!(s(r#"{"globalOutbound": {"alow": []}}"#).outbound().is_err());
-        assert!(s(r#"{"globalOutbound": 3}"#).outbound().is_err());
+        let err = |v: &str| WorkerSpec::parse(v.as_bytes()).unwrap_err();
+        assert!(err(r#"{"globalOutbound": {"alow": []}}"#).contains("unknown field `alow`"));
+        assert!(err(r#"{"globalOutbound": 3}"#).contains("expected null"));
+        assert!(err(r#"{"globalOutbound": [[]]}"#).contains("expected null"));
+        assert!(
+            err(r#"{"globalOutbound": {"service": "gw", "allow": []}}"#).contains("stands alone")
+        );
+        assert!(err(r#"{"globalOutbound": {"allow": "x"}}"#).contains("list of strings"));
+        assert!(err(r#"{"globalOutbound": {"onDenied": 1}}"#).contains("not 1"));
+        // What it serializes to reads back the same.
+        for v in [
+            r#"{"globalOutbound": {"service": "gw"}}"#,
+            r#"{"globalOutbound": {}}"#,
+            r#"{"globalOutbound": {"allowPrivate": ["10.0.0.0/8"], "onDenied": "fail"}}"#,
+        ] {
+            let spec = s(v);
+            assert_eq!(
+                WorkerSpec::parse(&serde_json::to_vec(&spec).unwrap()).unwrap(),
+                spec
+            );
+        }
     }
 
     #[test]
