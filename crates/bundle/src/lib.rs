@@ -14,6 +14,7 @@
 //! - [`Bundler`] bounds the whole step (time, concurrency, sizes) and caches its result by a hash
 //!   of (sources, resolved versions, bundler version).
 
+#![warn(missing_docs, unreachable_pub)]
 pub mod error;
 pub mod fetch;
 pub mod link;

@@ -24,7 +24,9 @@ pub enum DenyKind {
 /// the host and says how to allow it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied {
+    /// Which kind of rule refused it.
     pub kind: DenyKind,
+    /// The message for the script, naming the rule that would allow it.
     pub message: String,
 }
 

@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 
 mod code;
 mod config;
@@ -39,6 +40,7 @@ mod sandbox;
 pub mod sched;
 pub mod standalone;
 mod tree;
+#[allow(unreachable_pub, missing_docs)]
 mod wit;
 mod worker;
 

@@ -85,7 +85,7 @@ tokio::task_local! {
 impl TreeCtx {
     /// The tree the caller's task belongs to, or a new one rooted here (a request from outside,
     /// whose CPU limit sets the tree's budget).
-    pub fn current_or_root(limits: TreeLimits, root_cpu: Duration) -> TreeCtx {
+    pub(crate) fn current_or_root(limits: TreeLimits, root_cpu: Duration) -> TreeCtx {
         CURRENT.try_with(Clone::clone).unwrap_or_else(|_| TreeCtx {
             tree: Arc::new(RequestTree {
                 limits,
@@ -98,7 +98,7 @@ impl TreeCtx {
     }
 
     /// The context of a call made from here, or why it may not be made.
-    pub fn child(&self) -> Result<TreeCtx, String> {
+    pub(crate) fn child(&self) -> Result<TreeCtx, String> {
         let depth = self.depth + 1;
         if depth > self.tree.limits.max_depth {
             return Err(format!(
@@ -113,23 +113,23 @@ impl TreeCtx {
     }
 
     /// Run `fut` as part of this tree (what it calls joins the tree at this depth).
-    pub async fn scope<F: std::future::Future>(self, fut: F) -> F::Output {
+    pub(crate) async fn scope<F: std::future::Future>(self, fut: F) -> F::Output {
         CURRENT.scope(self, fut).await
     }
 }
 
 impl RequestTree {
     /// CPU charged to the tree so far (finished polls of every sandbox in it).
-    pub fn cpu_used(&self) -> Duration {
+    pub(crate) fn cpu_used(&self) -> Duration {
         Duration::from_nanos(self.cpu_used_ns.load(Ordering::Relaxed))
     }
 
-    pub fn charge(&self, ns: u64) {
+    pub(crate) fn charge(&self, ns: u64) {
         self.cpu_used_ns.fetch_add(ns, Ordering::Relaxed);
     }
 
     /// Count one more sandbox held by the tree, or refuse.
-    pub fn hold_instance(self: &Arc<Self>) -> Result<InstanceHold, String> {
+    pub(crate) fn hold_instance(self: &Arc<Self>) -> Result<InstanceHold, String> {
         let max = self.limits.max_instances;
         let prev = self
             .instances

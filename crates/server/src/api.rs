@@ -14,7 +14,7 @@ use crate::tenants::Tenant;
 /// `ServiceCall`).
 pub(crate) type Services<'a> = dyn Fn(&str, Caller) -> Arc<dyn Service> + 'a;
 
-pub use wasm_sandbox_spec::run::{LimitValues, OutboundSpec, RunBody, WorkerSpec};
+pub(crate) use wasm_sandbox_spec::run::{LimitValues, OutboundSpec, RunBody, WorkerSpec};
 
 /// Build the crate's `WorkerCode` for `tenant` from `spec`, applying the daemon's defaults and
 /// the tenant's ceilings; a `{"service": id}` outbound is intercepted by what `services` makes
@@ -65,7 +65,7 @@ pub(crate) fn to_code(
 /// A successful `/api/run` reply. Only `ok`, `status` and `output` for a basic request.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RunReply {
+pub(crate) struct RunReply {
     pub ok: bool,
     pub status: u16,
     pub output: String,
@@ -87,7 +87,7 @@ pub struct RunReply {
 /// Encode a body for a reply: `(output, outputBase64)`. Text goes in `output`; a body that is
 /// not UTF-8, or is more than 1/8 control characters (which JSON would escape as six bytes
 /// each), goes in `outputBase64` with `output` empty, so a reply is at most ~4/3 of the body.
-pub fn body_fields(body: &[u8]) -> (String, Option<String>) {
+pub(crate) fn body_fields(body: &[u8]) -> (String, Option<String>) {
     let control = body
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))

@@ -104,28 +104,51 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
+    /// Address to listen on (`127.0.0.1:8787`).
     pub listen: String,
+    /// Where the registry, KV store, npm cache and files live (default: `~/.local/share/wasm-sandbox`).
     pub data_dir: Option<PathBuf>,
+    /// A bearer token every request must carry (none: no auth, loopback use only).
     pub token: Option<String>,
+    /// Requests admitted at once across all tenants; more get 503.
     pub max_concurrent_requests: usize,
+    /// Requests one tenant may have in flight at once.
     pub max_in_flight_per_tenant: usize,
+    /// Connections one client address may hold open.
     pub max_connections_per_client: usize,
+    /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Largest reply a worker may send, MiB.
     pub max_reply_mb: u64,
+    /// Time allowed to receive a request's headers, ms.
     pub header_read_timeout_ms: u64,
+    /// Time allowed to receive a request's body, ms.
     pub body_read_timeout_ms: u64,
+    /// Slowest upload accepted (bytes per second) once a body has started.
     pub min_upload_bytes_per_sec: u64,
+    /// How long in-flight requests may finish after a shutdown signal, ms.
     pub shutdown_grace_ms: u64,
+    /// Connection threads (0: one per core).
     pub http_threads: usize,
+    /// The Workers compatibility date this daemon implements.
     pub compatibility_date: String,
+    /// What `Date.now()` and timers see (`frozen`, `coarse`, `precise`).
     pub clock: ClockConfig,
+    /// Default limits of a worker (`cpuMs`, `memoryMb`, `wallMs`).
     pub limits: LimitsConfig,
+    /// The most a worker may ask for.
     pub ceilings: LimitsConfig,
+    /// Outbound HTTP: the host-wide allow-list ceiling and per-request limits.
     pub outbound: OutboundConfig,
+    /// Code Mode tools: where callbacks may go.
     pub tools: ToolsConfig,
+    /// The npm registry, cache and bundle limits.
     pub npm: NpmSettings,
+    /// The sandbox pool and the worker cache.
     pub engine: EngineConfig,
+    /// Default per-tenant quotas.
     pub quotas: QuotasConfig,
+    /// The tenants and their tokens (none: one anonymous tenant).
     pub tenants: Vec<TenantConfig>,
 }
 
@@ -134,16 +157,27 @@ pub struct ServerConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NpmSettings {
+    /// The registry's base URL.
     pub registry: String,
+    /// A token sent to the registry's origin only.
     pub token: Option<String>,
+    /// Never contact the registry: only cached packages.
     pub offline: bool,
+    /// Packages that may be installed (empty: any).
     pub allow: Vec<String>,
+    /// How long package metadata is reused before it is fetched again, seconds.
     pub metadata_ttl_s: u64,
+    /// Time allowed for one registry request, ms.
     pub fetch_timeout_ms: u64,
+    /// Largest package metadata document, MiB.
     pub max_metadata_mb: u64,
+    /// Largest package tarball, MiB.
     pub max_tarball_mb: u64,
+    /// Most packages one bundle may install.
     pub max_packages: usize,
+    /// Time allowed for one bundle step, ms.
     pub bundle_timeout_ms: u64,
+    /// Bundle steps run at once.
     pub max_concurrent_bundles: usize,
 }
 
@@ -192,9 +226,12 @@ impl ServerConfig {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockConfig {
+    /// Clocks move only while the script waits, as on Cloudflare (the default).
     #[default]
     Frozen,
+    /// Real time in 100 µs steps.
     Coarse,
+    /// The host's clocks.
     Precise,
 }
 
@@ -202,9 +239,13 @@ pub enum ClockConfig {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QuotasConfig {
+    /// KV bytes a tenant may store, MiB.
     pub kv_mb: u64,
+    /// File bytes a tenant may store across its directories, MiB.
     pub files_mb: u64,
+    /// Files and directories a tenant may create.
     pub files_entries: u64,
+    /// Workers a tenant may register.
     pub workers: usize,
 }
 
@@ -223,24 +264,35 @@ impl Default for QuotasConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TenantConfig {
+    /// The tenant's name (its namespace for KV, files and worker ids).
     pub name: String,
+    /// SHA-256 of the tenant's bearer token, hex.
     pub token_sha256: String,
+    /// Limits above the daemon's ceilings for this tenant.
     #[serde(default)]
     pub ceilings: Option<LimitsConfig>,
+    /// This tenant's KV quota, MiB.
     #[serde(default)]
     pub kv_quota_mb: Option<u64>,
+    /// This tenant's files quota, MiB.
     #[serde(default)]
     pub files_quota_mb: Option<u64>,
+    /// Requests this tenant may have in flight at once.
     #[serde(default)]
     pub max_in_flight: Option<usize>,
+    /// The hosts this tenant's workers may reach (narrows the daemon's ceiling).
     #[serde(default)]
     pub outbound_allow: Option<Vec<String>>,
+    /// The private ranges this tenant's workers may reach.
     #[serde(default)]
     pub outbound_allow_private: Option<Vec<String>>,
+    /// Files and directories this tenant may create.
     #[serde(default)]
     pub files_max_entries: Option<u64>,
+    /// Workers this tenant may register.
     #[serde(default)]
     pub max_workers: Option<usize>,
+    /// Where this tenant's tool callbacks may go.
     #[serde(default)]
     pub tools_callbacks: Option<Vec<String>>,
 }
@@ -252,6 +304,7 @@ pub struct TenantConfig {
 pub struct ToolsConfig {
     /// URL prefixes (`http://host:port/path/`) a tools binding's callback URL must start with.
     pub callbacks: Vec<String>,
+    /// Time allowed for one tool callback, ms.
     pub timeout_ms: u64,
 }
 
@@ -268,11 +321,17 @@ impl Default for ToolsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutboundConfig {
+    /// The host-wide ceiling: what any worker's allow-list is narrowed to.
     pub allow: Vec<String>,
+    /// Private ranges (CIDR) workers may reach.
     pub allow_private: Vec<String>,
+    /// Outbound requests one incoming request may make.
     pub max_subrequests: u32,
+    /// Time allowed per fetch, ms.
     pub timeout_ms: u64,
+    /// Largest response body one fetch may receive, MiB.
     pub max_response_mb: u64,
+    /// Bytes all fetches of one request may receive together, MiB.
     pub max_total_mb: u64,
 }
 
@@ -297,6 +356,7 @@ impl OutboundConfig {
             .map_err(|e| anyhow::anyhow!("[outbound] {e}"))
     }
 
+    /// The runtime's per-request outbound limits.
     pub fn limits(&self) -> wasm_sandbox::OutboundLimits {
         wasm_sandbox::OutboundLimits {
             max_subrequests: self.max_subrequests,
@@ -330,18 +390,27 @@ fn check_token(t: &str) -> Result<()> {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
+    /// CPU time per request, ms.
     pub cpu_ms: u64,
+    /// Linear memory, MiB.
     pub memory_mb: u64,
+    /// Wall time per request, ms.
     pub wall_ms: u64,
 }
 
+/// The sandbox pool and the worker cache (`[engine]`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
+    /// Sandboxes alive at once (the pooling allocator's slots).
     pub max_instances: u32,
+    /// Workers kept in the cache.
     pub cache_max_workers: usize,
+    /// Footprint of the cached workers, MiB.
     pub cache_max_mb: u64,
+    /// Idle instances each worker keeps warm.
     pub warm_instances_per_worker: usize,
+    /// Sandboxes executing guest code at once (0: one per core).
     pub max_running: usize,
 }
 

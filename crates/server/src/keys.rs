@@ -99,7 +99,7 @@ mod tests {
 /// kept after the worker is evicted from the cache so that nobody can install other code under
 /// the id later. Bounded: beyond [`MAX_BOUND_IDS`] the oldest bindings are forgotten.
 #[derive(Default)]
-pub struct IdBindings {
+pub(crate) struct IdBindings {
     inner: std::sync::Mutex<Bound>,
 }
 
@@ -114,7 +114,7 @@ struct Bound {
 }
 
 /// Most ids whose code binding is remembered, per tenant.
-pub const MAX_BOUND_IDS: usize = 100_000;
+pub(crate) const MAX_BOUND_IDS: usize = 100_000;
 
 fn tenant_of(key: &str) -> &str {
     key.split_once('/').map_or("", |(t, _)| t)
@@ -122,7 +122,7 @@ fn tenant_of(key: &str) -> &str {
 
 impl IdBindings {
     /// Bind `key` to `hash` if it is not bound; `Err(bound)` if it is bound to other code.
-    pub fn bind(&self, key: &str, hash: [u8; 32], tails: &[String]) -> Result<(), [u8; 32]> {
+    pub(crate) fn bind(&self, key: &str, hash: [u8; 32], tails: &[String]) -> Result<(), [u8; 32]> {
         let mut b = self.inner.lock().unwrap();
         match b.by_id.get(key) {
             Some(h) if *h == hash => Ok(()),
@@ -149,7 +149,7 @@ impl IdBindings {
     }
 
     /// The tail workers of the spec `key` is bound to.
-    pub fn tails(&self, key: &str) -> Vec<String> {
+    pub(crate) fn tails(&self, key: &str) -> Vec<String> {
         self.inner
             .lock()
             .unwrap()
@@ -160,19 +160,19 @@ impl IdBindings {
     }
 
     /// Whether `key` is bound to some code.
-    pub fn is_bound(&self, key: &str) -> bool {
+    pub(crate) fn is_bound(&self, key: &str) -> bool {
         self.inner.lock().unwrap().by_id.contains_key(key)
     }
 
     /// Forget `key`'s binding; returns whether there was one.
-    pub fn unbind(&self, key: &str) -> bool {
+    pub(crate) fn unbind(&self, key: &str) -> bool {
         let mut b = self.inner.lock().unwrap();
         b.tails.remove(key);
         b.by_id.remove(key).is_some()
     }
 
     /// Forget `key`'s binding if it is still `hash` (its first load failed).
-    pub fn unbind_if(&self, key: &str, hash: &[u8; 32]) {
+    pub(crate) fn unbind_if(&self, key: &str, hash: &[u8; 32]) {
         let mut b = self.inner.lock().unwrap();
         if b.by_id.get(key) == Some(hash) {
             b.by_id.remove(key);

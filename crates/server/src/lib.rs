@@ -19,6 +19,7 @@
 //! and read under a timeout (`408`). Shutdown is graceful: stop accepting, let in-flight requests
 //! finish within the grace period. The settings (with defaults) are documented on [`ServerConfig`].
 
+#![warn(missing_docs, unreachable_pub)]
 mod api;
 mod bindings;
 pub mod config;

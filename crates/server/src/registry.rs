@@ -14,7 +14,7 @@ const WORKERS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("workers"
 /// One registered worker as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Registered {
+pub(crate) struct Registered {
     pub id: String,
     /// Incremented on every PUT; part of the cache key so a replaced worker is never served stale.
     pub version: u64,
@@ -23,11 +23,11 @@ pub struct Registered {
     pub spec: WorkerSpec,
 }
 
-pub use wasm_sandbox_spec::ids::check_id;
+pub(crate) use wasm_sandbox_spec::ids::check_id;
 
 /// A tenant's registered workers are at their limit.
 #[derive(Debug)]
-pub struct TooMany(pub usize);
+pub(crate) struct TooMany(pub usize);
 
 impl std::fmt::Display for TooMany {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -41,12 +41,12 @@ impl std::fmt::Display for TooMany {
 
 impl std::error::Error for TooMany {}
 
-pub struct Registry {
+pub(crate) struct Registry {
     db: Database,
 }
 
 impl Registry {
-    pub fn open(dir: &Path) -> Result<Self> {
+    pub(crate) fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the data dir {}", dir.display()))?;
         let path = dir.join("registry.redb");
@@ -58,7 +58,7 @@ impl Registry {
         Ok(Registry { db })
     }
 
-    pub fn get(&self, id: &str) -> Result<Option<Registered>> {
+    pub(crate) fn get(&self, id: &str) -> Result<Option<Registered>> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(WORKERS)?;
         let Some(v) = table.get(id)? else {
@@ -96,7 +96,7 @@ impl Registry {
 
     /// Whether the tenant (see [`put`](Self::put)) may register one more worker now (checked
     /// again when it is stored; this spares compiling a worker that would be refused).
-    pub fn has_room(&self, id: &str, max: usize, prefix: Option<&str>) -> Result<bool> {
+    pub(crate) fn has_room(&self, id: &str, max: usize, prefix: Option<&str>) -> Result<bool> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(WORKERS)?;
         Ok(table.get(id)?.is_some() || Self::count(&table, prefix, max)? < max)
@@ -106,7 +106,7 @@ impl Registry {
     /// id is refused ([`TooMany`]) when its tenant (its key `prefix`, see `count`) already has
     /// `max` workers (counted in the same write transaction, so concurrent registrations cannot
     /// pass it).
-    pub fn put(
+    pub(crate) fn put(
         &self,
         id: &str,
         spec: WorkerSpec,
@@ -138,7 +138,7 @@ impl Registry {
         Ok((record, created))
     }
 
-    pub fn delete(&self, id: &str) -> Result<bool> {
+    pub(crate) fn delete(&self, id: &str) -> Result<bool> {
         let txn = self.db.begin_write()?;
         let existed = txn.open_table(WORKERS)?.remove(id)?.is_some();
         txn.commit()?;

@@ -17,10 +17,10 @@ use crate::tenants::Tenant;
 use crate::AppState;
 
 /// Deliveries in flight at once, daemon-wide.
-pub const MAX_DELIVERIES: usize = 64;
+pub(crate) const MAX_DELIVERIES: usize = 64;
 
 /// What the traced request was.
-pub struct Traced<'a> {
+pub(crate) struct Traced<'a> {
     /// The worker's id as its tenant names it (`None` for an anonymous `/api/run`).
     pub script: Option<&'a str>,
     /// `fetch`: method and URL; `rpc`: the method.
@@ -30,7 +30,7 @@ pub struct Traced<'a> {
 }
 
 /// A Cloudflare-shaped trace item for one invocation.
-pub fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> Value {
+pub(crate) fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> Value {
     let now = crate::now_ms();
     let started = now.saturating_sub(trace.wall_time.as_millis() as u64);
     let mut event = traced.event.clone();
@@ -63,7 +63,7 @@ pub fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> 
 
 /// After a fetch invocation of a worker with `tails`: deliver its trace item (nothing to do,
 /// and nothing built, without tails). `target` is the request's method and URI.
-pub fn after_fetch(
+pub(crate) fn after_fetch(
     state: &Arc<AppState>,
     tenant: &Arc<Tenant>,
     tails: &[String],
@@ -90,7 +90,7 @@ pub fn after_fetch(
 
 /// Deliver `item` to each tail worker in `tails` (the tenant's registered workers), in the
 /// background.
-pub fn deliver(state: &Arc<AppState>, tenant: &Arc<Tenant>, tails: &[String], item: Value) {
+pub(crate) fn deliver(state: &Arc<AppState>, tenant: &Arc<Tenant>, tails: &[String], item: Value) {
     for id in tails {
         let (Some(slot), Ok(permit)) = (
             tenant.enter_tail(),

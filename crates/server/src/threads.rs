@@ -40,7 +40,7 @@ impl Drop for Open {
 
 impl ConnThreads {
     /// Start `n` threads (at least one).
-    pub fn start(n: usize) -> std::io::Result<Self> {
+    pub(crate) fn start(n: usize) -> std::io::Result<Self> {
         let mut threads = Vec::with_capacity(n.max(1));
         for i in 0..n.max(1) {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -70,7 +70,7 @@ impl ConnThreads {
 
     /// The thread to serve a new connection on: the one with the fewest open connections, the
     /// next in turn among equals. The connection counts as open there until `Open` is dropped.
-    pub fn pick(&mut self) -> (Handle, Open) {
+    pub(crate) fn pick(&mut self) -> (Handle, Open) {
         let n = self.threads.len();
         let start = self.next;
         let mut best = start % n;
@@ -91,7 +91,7 @@ impl ConnThreads {
 
     /// Stop every thread, dropping the connections still open on them, and wait until they have
     /// ended.
-    pub async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let mut done = Vec::with_capacity(self.threads.len());
         for t in self.threads {
             let _ = t.stop.send(());

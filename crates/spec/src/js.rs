@@ -4,9 +4,13 @@
 /// The kind of a module, as in Workers' module rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModuleKind {
+    /// An ES module.
     Js,
+    /// A string (`export default "<text>"`).
     Text,
+    /// A parsed JSON value.
     Json,
+    /// An `ArrayBuffer` of the bytes.
     Data,
 }
 

@@ -6,6 +6,7 @@
 //! Rust with no wasmtime, so that each part can be fuzzed cheaply (`crates/fuzz`, run by `make
 //! fuzz-smoke`), and every function answers with a message a person can act on, never a panic.
 //! The runtime and the daemon turn what it returns into their own types.
+#![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 
 pub mod js;

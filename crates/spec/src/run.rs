@@ -44,8 +44,10 @@ pub struct WorkerSpec {
     /// Plain JSON values, the worker's `env`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub env: Option<Map<String, Value>>,
+    /// The Workers compatibility date the code was written for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_date: Option<String>,
+    /// Workers compatibility flags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_flags: Option<Vec<String>>,
     /// `{"cpuMs", "memoryMb", "wallMs"}`, each optional, each capped by the daemon's ceilings.
@@ -64,13 +66,17 @@ pub struct WorkerSpec {
     pub tails: Option<Vec<String>>,
 }
 
+/// `limits` as sent: each field optional (the config's default fills the rest).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LimitsSpec {
+    /// CPU time per request, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_ms: Option<u64>,
+    /// Linear memory, MiB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_mb: Option<u64>,
+    /// Wall time per request, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wall_ms: Option<u64>,
 }
@@ -78,8 +84,11 @@ pub struct LimitsSpec {
 /// Limits in the daemon's units (defaults, ceilings, or what a spec asked for).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimitValues {
+    /// CPU time per request, ms.
     pub cpu_ms: u64,
+    /// Linear memory, MiB.
     pub memory_mb: u64,
+    /// Wall time per request, ms.
     pub wall_ms: u64,
 }
 
@@ -87,11 +96,15 @@ pub struct LimitValues {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RequestSpec {
+    /// The request method (default `GET`).
     pub method: Option<String>,
+    /// The request URL (default `https://worker/`).
     pub url: Option<String>,
     /// `HeadersInit`: pairs `[["k", "v"], ...]` or a record `{"k": "v"}`.
     pub headers: Option<HeadersInit>,
+    /// The body as UTF-8 text.
     pub body: Option<String>,
+    /// The body as base64 (bytes).
     pub body_base64: Option<String>,
 }
 
@@ -119,8 +132,10 @@ impl HeadersInit {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunBody {
+    /// The worker to run.
     #[serde(flatten)]
     pub worker: WorkerSpec,
+    /// The request to send it (default: `GET /`).
     #[serde(default)]
     pub request: Option<RequestSpec>,
 }

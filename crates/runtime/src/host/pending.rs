@@ -2,7 +2,7 @@
 //! call produces, so that this file depends on nothing (the generated bindings name it).
 
 /// A call started on the host's runtime, finished later; its result is taken once.
-pub struct Pending<T: Send + 'static> {
+pub(crate) struct Pending<T: Send + 'static> {
     state: State<T>,
 }
 

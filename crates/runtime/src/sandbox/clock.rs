@@ -46,7 +46,7 @@ pub(crate) struct FrozenTime {
 }
 
 impl FrozenTime {
-    pub fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         let t = Arc::new(FrozenTime {
             mono_ns: AtomicU64::new(0),
             wall_ns: AtomicU64::new(0),
@@ -56,7 +56,7 @@ impl FrozenTime {
     }
 
     /// Move to the real time now (the script waited).
-    pub fn advance(&self) {
+    pub(crate) fn advance(&self) {
         self.mono_ns.store(real_mono_ns(), Ordering::Relaxed);
         self.wall_ns
             .store(real_wall().as_nanos() as u64, Ordering::Relaxed);

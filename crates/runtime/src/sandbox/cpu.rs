@@ -50,7 +50,7 @@ impl CpuMeter {
     }
 
     /// CPU time used so far, the poll in progress included (call from the polling thread).
-    pub fn used(&self) -> Duration {
+    pub(crate) fn used(&self) -> Duration {
         let mut ns = self.used_ns.load(Ordering::Relaxed);
         let started = self.poll_started.load(Ordering::Relaxed);
         if started != 0 {
@@ -60,7 +60,7 @@ impl CpuMeter {
     }
 
     /// CPU time charged so far, from any thread, when no poll is in progress.
-    pub fn used_idle(&self) -> Duration {
+    pub(crate) fn used_idle(&self) -> Duration {
         Duration::from_nanos(self.used_ns.load(Ordering::Relaxed))
     }
 

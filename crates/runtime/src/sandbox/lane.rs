@@ -66,7 +66,7 @@ pub(crate) struct RunningStats {
 impl LongLane {
     /// `max_running`: how many calls may execute on the callers' threads at once (0: one per
     /// CPU).
-    pub fn new(max_running: usize) -> std::io::Result<Self> {
+    pub(crate) fn new(max_running: usize) -> std::io::Result<Self> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
@@ -88,17 +88,17 @@ impl LongLane {
     }
 
     /// The most calls that execute at once on the callers' threads.
-    pub fn max_running(&self) -> usize {
+    pub(crate) fn max_running(&self) -> usize {
         self.max_running
     }
 
     /// What the running permits have seen.
-    pub fn running_stats(&self) -> &RunningStats {
+    pub(crate) fn running_stats(&self) -> &RunningStats {
         &self.stats
     }
 
     /// Drive `fut` here until it finishes or `long` is set, then finish it on the lane.
-    pub async fn run<F>(&self, fut: F, long: &AtomicBool) -> Result<F::Output>
+    pub(crate) async fn run<F>(&self, fut: F, long: &AtomicBool) -> Result<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,

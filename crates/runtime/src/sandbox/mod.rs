@@ -83,7 +83,7 @@ pub(crate) struct CallReport {
 impl CallReport {
     /// Add what the call produced to `trace` (its CPU time is the request's budget so far);
     /// returns whether the sandbox can be reused.
-    pub fn record(self, trace: &mut Trace) -> bool {
+    pub(crate) fn record(self, trace: &mut Trace) -> bool {
         trace.logs.extend(self.logs);
         trace.outbound.extend(self.outbound);
         trace.cpu_time = self.cpu_time;
@@ -103,7 +103,7 @@ pub(crate) type GuestCall<T> = Box<
 
 impl Sandbox {
     /// A fresh instance from the pre-instantiated engine (copy-on-write snapshot memory).
-    pub async fn new(
+    pub(crate) async fn new(
         engine: &crate::engine::Engine,
         live: &Arc<AtomicUsize>,
         limits: &Limits,
@@ -205,7 +205,7 @@ impl Sandbox {
     /// image's bytes again (see [`trim`]); returns what was released and what it still
     /// owns (recorded as its resident size). Taking `&mut self` guarantees nothing runs in it
     /// meanwhile.
-    pub fn trim(&mut self) -> trim::Trimmed {
+    pub(crate) fn trim(&mut self) -> trim::Trimmed {
         let state = self.store.data();
         let Some(base) = state.memory.base else {
             return trim::Trimmed {
@@ -258,7 +258,7 @@ impl Sandbox {
 
     /// This instance's footprint for cache accounting: the private bytes it held when last
     /// trimmed, or its whole linear memory before its first trim (an upper bound).
-    pub fn memory_bytes(&self) -> usize {
+    pub(crate) fn memory_bytes(&self) -> usize {
         if self.resident_bytes > 0 {
             self.resident_bytes
         } else {
@@ -269,7 +269,7 @@ impl Sandbox {
     /// [`call`](Self::call), owning the sandbox (handed back with the result): a call that
     /// computes for longer than [`LONG_RUNNING`] finishes on the long-running `lane`. `Err` only
     /// if the lane shut down mid-call (the sandbox is then gone).
-    pub async fn call_owned<T, F>(
+    pub(crate) async fn call_owned<T, F>(
         mut self,
         lane: &LongLane,
         limits: Limits,
@@ -298,7 +298,7 @@ impl Sandbox {
 
     /// Run `f` against this sandbox under `limits`: CPU metered and capped, wall time capped.
     /// `reset_meter` starts a new CPU budget (false: keep charging the current one).
-    pub async fn call<T, F>(
+    pub(crate) async fn call<T, F>(
         &mut self,
         limits: &Limits,
         reset_meter: bool,
