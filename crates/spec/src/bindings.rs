@@ -76,18 +76,16 @@ impl<'de> Deserialize<'de> for BindingMap {
                 f.write_str("an object of bindings by name")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BindingMap, A::Error> {
-                let mut out: Vec<(String, BindingSpec)> = Vec::new();
+                // A repeated name: the last one counts (as in a JSON object); kept sorted by name.
+                let mut out: std::collections::BTreeMap<String, BindingSpec> = Default::default();
                 while let Some(name) = map.next_key::<String>()? {
                     if name.is_empty() || name.len() > MAX_BINDING_NAME {
                         return Err(de::Error::custom(format!("bad binding name {name:?}")));
                     }
                     let binding = map.next_value_seed(Entry(&name))?;
-                    // A repeated name: the last one counts (as in a JSON object).
-                    out.retain(|(n, _)| *n != name);
-                    out.push((name, binding));
+                    out.insert(name, binding);
                 }
-                out.sort_by(|a, b| a.0.cmp(&b.0));
-                Ok(BindingMap(out))
+                Ok(BindingMap(out.into_iter().collect()))
             }
         }
         d.deserialize_map(Entries)

@@ -158,14 +158,13 @@ impl<'de> serde::Deserialize<'de> for ModuleMap {
                 f.write_str("an object of modules by name")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ModuleMap, A::Error> {
-                let mut out: Vec<(String, ModuleJson)> = Vec::new();
+                // A repeated name: the last one counts (as in a JSON object); kept sorted by name.
+                let mut out: std::collections::BTreeMap<String, ModuleJson> = Default::default();
                 while let Some(name) = map.next_key::<String>()? {
                     let module = map.next_value_seed(Entry(&name))?;
-                    out.retain(|(n, _)| *n != name);
-                    out.push((name, module));
+                    out.insert(name, module);
                 }
-                out.sort_by(|a, b| a.0.cmp(&b.0));
-                Ok(ModuleMap(out))
+                Ok(ModuleMap(out.into_iter().collect()))
             }
         }
         d.deserialize_map(Entries)

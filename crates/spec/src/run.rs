@@ -227,13 +227,13 @@ impl<'de> Deserialize<'de> for GlobalOutboundSpec {
                 f.write_str(" as globalOutbound")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields: Vec<(String, Value)> = Vec::new();
+                // A repeated key: the last one counts (as in a JSON object).
+                let mut fields: std::collections::BTreeMap<String, Value> = Default::default();
                 while let Some(key) = map.next_key::<String>()? {
                     let value: Value = map.next_value()?;
-                    fields.retain(|(k, _)| *k != key);
-                    fields.push((key, value));
+                    fields.insert(key, value);
                 }
-                let get = |k: &str| fields.iter().find(|(f, _)| f == k).map(|(_, v)| v);
+                let get = |k: &str| fields.get(k);
                 if let Some(service) = get("service") {
                     if fields.len() != 1 {
                         return Err(A::Error::custom(format!(
