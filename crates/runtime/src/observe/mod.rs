@@ -20,7 +20,7 @@ pub(crate) mod trace;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::broadcast;
 
@@ -32,13 +32,7 @@ const TAIL_CAPACITY: usize = 4096;
 /// Days of unique-worker counts kept.
 const DAYS_KEPT: usize = 92;
 
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub(crate) use trace::now_ms;
 
 /// One thing an invocation did, published as it happened.
 #[derive(Debug, Clone, serde::Serialize)]

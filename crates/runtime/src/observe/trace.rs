@@ -28,16 +28,20 @@ pub struct LogLine {
 
 impl LogLine {
     pub(crate) fn new(level: Level, message: String) -> Self {
-        let timestamp_ms = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
         LogLine {
             level,
             message,
-            timestamp_ms,
+            timestamp_ms: now_ms(),
         }
     }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// The record of one invocation.
