@@ -1,24 +1,22 @@
 //! Calls into bindings (`env.KV`, `env.TOOLS`...), the capabilities the host lends a worker.
 //!
-//! One file per capability ([`kv`], [`tools`], [`services`], [`files`]), each registering its own
-//! typed natives on the `native` object (`native.kv.get(binding, key)`, ...), named after its WIT
-//! interface's functions; the prelude's matching file (`js/kv.js`, ...) builds the JS API over
-//! them. Adding a method to a capability touches only its two files here and the host's side.
+//! The natives themselves are generated from `wit/worker.wit` at build time (`build.rs`): every
+//! function of a binding interface (`kv`, `tools`, `services`, `files`) is
+//! `native.<interface>.<function>(...)` in camelCase (`native.kv.listKeys(binding, prefix, limit,
+//! cursor)`), taking the WIT parameters in order, a record as an object with camelCase fields.
+//! The prelude's matching file (`js/kv.js`, ...) builds the JS API over them, so adding a method
+//! to a binding touches its WIT interface, its JS file and the host's folder (`host/kv/`), and
+//! nothing here.
 //!
 //! What is shared lives here: the table of calls in flight. A native starts its call without
 //! blocking ([`start`] returns an id at once); the event loop settles it when the host's
 //! `pending-call` is ready ([`pollables`], [`take`], [`reply_to_js`]), so calls made together
 //! overlap (the host runs each on its own task).
 
-mod files;
-mod kv;
-mod services;
-mod tools;
-
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use javy::quickjs::{Array, Ctx, Exception, Object, Result, TypedArray, Value};
+use javy::quickjs::{Array, Ctx, Exception, Function, Object, Result, TypedArray, Value};
 
 use crate::engine_world::sandbox::worker::calls::{PendingCall, Reply};
 use crate::engine_world::wasi::io::poll::Pollable;
@@ -28,15 +26,9 @@ thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
-/// Add every capability's natives to `native` (`native.kv`, `native.tools`, `native.services`,
-/// `native.files`).
-pub fn register<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> Result<()> {
-    native.set("kv", kv::natives(ctx)?)?;
-    native.set("tools", tools::natives(ctx)?)?;
-    native.set("services", services::natives(ctx)?)?;
-    native.set("files", files::natives(ctx)?)?;
-    Ok(())
-}
+// `register` and one `<interface>_natives` per binding interface, plus a `FromArg` for each record
+// they take.
+include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 
 /// Keep `call` in flight; its id is what the prelude waits on (`callSettle`).
 fn start(call: PendingCall) -> u32 {
@@ -122,57 +114,88 @@ impl<'a, 'js> Args<'a, 'js> {
         Exception::throw_type(self.ctx, &format!("{}: {what}", self.call))
     }
 
-    fn string(&self, name: &str, v: &Value<'js>) -> Result<String> {
-        match v.as_string() {
-            Some(s) => s.to_string(),
-            None => Err(self.error(&format!("{name} must be a string"))),
-        }
-    }
-
-    /// A string, or none for `null` / `undefined`.
-    fn opt_string(&self, name: &str, v: &Value<'js>) -> Result<Option<String>> {
-        if v.is_null() || v.is_undefined() {
-            return Ok(None);
-        }
-        self.string(name, v).map(Some)
-    }
-
-    /// The bytes of an ArrayBuffer or an ArrayBuffer view.
-    fn bytes(&self, name: &str, v: &Value<'js>) -> Result<Vec<u8>> {
-        if !v.is_object() {
-            return Err(self.error(&format!(
-                "{name} must be an ArrayBuffer or an ArrayBufferView"
-            )));
-        }
-        Ok(crate::natives::bytes_of(self.ctx, v)?.to_vec())
-    }
-
-    /// Bytes, or none for `null` / `undefined`.
-    fn opt_bytes(&self, name: &str, v: &Value<'js>) -> Result<Option<Vec<u8>>> {
-        if v.is_null() || v.is_undefined() {
-            return Ok(None);
-        }
-        self.bytes(name, v).map(Some)
-    }
-
-    /// A whole number from 0 to 2^53, or none for `null` / `undefined`.
-    fn opt_whole(&self, name: &str, v: &Value<'js>) -> Result<Option<u64>> {
-        if v.is_null() || v.is_undefined() {
-            return Ok(None);
-        }
+    /// A whole number from 0 to `max`.
+    fn whole(&self, name: &str, v: &Value<'js>, max: f64) -> Result<f64> {
         match v.as_number() {
-            Some(n) if n.fract() == 0.0 && (0.0..=9.0e15).contains(&n) => Ok(Some(n as u64)),
-            _ => Err(self.error(&format!("{name} must be a non-negative whole number"))),
+            Some(n) if n.fract() == 0.0 && (0.0..=max).contains(&n) => Ok(n),
+            _ => Err(self.error(&format!("{name} must be a whole number from 0 to {max}"))),
         }
     }
 
-    /// An options object; `null` / `undefined` is an empty one.
-    fn options(&self, name: &str, v: &Value<'js>) -> Result<Object<'js>> {
+    /// A record's object; `null` / `undefined` is an empty one.
+    fn object(&self, name: &str, v: &Value<'js>) -> Result<Object<'js>> {
         if v.is_null() || v.is_undefined() {
             return Object::new(self.ctx.clone());
         }
         v.as_object()
             .cloned()
             .ok_or_else(|| self.error(&format!("{name} must be an object")))
+    }
+}
+
+/// A WIT argument from its JS value (`name` is the parameter or field, for the error).
+trait FromArg<'js>: Sized {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self>;
+}
+
+impl<'js> FromArg<'js> for String {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self> {
+        match v.as_string() {
+            Some(s) => s.to_string(),
+            None => Err(a.error(&format!("{name} must be a string"))),
+        }
+    }
+}
+
+impl<'js> FromArg<'js> for bool {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self> {
+        v.as_bool()
+            .ok_or_else(|| a.error(&format!("{name} must be a boolean")))
+    }
+}
+
+impl<'js> FromArg<'js> for u32 {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self> {
+        Ok(a.whole(name, v, u32::MAX as f64)? as u32)
+    }
+}
+
+/// Up to 2^53 (9e15 here): what a JS number holds exactly.
+impl<'js> FromArg<'js> for u64 {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self> {
+        Ok(a.whole(name, v, 9.0e15)? as u64)
+    }
+}
+
+/// `null` and `undefined` are none.
+impl<'js, T: FromArg<'js>> FromArg<'js> for Option<T> {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self> {
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        T::from_arg(a, name, v).map(Some)
+    }
+}
+
+/// The bytes of an ArrayBuffer or an ArrayBuffer view.
+impl<'js> FromArg<'js> for Vec<u8> {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self> {
+        if !v.is_object() {
+            return Err(a.error(&format!(
+                "{name} must be an ArrayBuffer or an ArrayBufferView"
+            )));
+        }
+        Ok(crate::natives::bytes_of(a.ctx, v)?.to_vec())
+    }
+}
+
+/// Header pairs, `[[name, value], ...]`; `undefined` is none.
+impl<'js> FromArg<'js> for Vec<(String, String)> {
+    fn from_arg(a: &Args<'_, 'js>, name: &str, v: &Value<'js>) -> Result<Self> {
+        match v.as_array() {
+            Some(pairs) => crate::natives::pairs_from_js(pairs),
+            None if v.is_undefined() => Ok(Vec::new()),
+            None => Err(a.error(&format!("{name} must be an array of [name, value] pairs"))),
+        }
     }
 }

@@ -1,5 +1,5 @@
   // ---------------------------------------------------------------- files (env.FILES)
-  // Over the `files` natives (calls/files.rs in the guest, the WIT `files` interface).
+  // Over the `files` natives (generated from the WIT `files` interface).
   // Files: a directory the supervisor lends.
   const FILE_TYPES = new Set(["text", "json", "arrayBuffer", "bytes"]);
   function filePath(path) {

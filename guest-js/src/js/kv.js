@@ -1,5 +1,5 @@
   // ---------------------------------------------------------------- KV (env.NOTES)
-  // Workers KV over the `kv` natives (calls/kv.rs in the guest, the WIT `kv` interface).
+  // Workers KV over the `kv` natives (generated from the WIT `kv` interface).
   const KV_TYPES = new Set(["text", "json", "arrayBuffer", "stream"]);
   function kvType(options) {
     const type = typeof options === "string" ? options : (options !== null && typeof options === "object" && options.type !== undefined) ? options.type : "text";
@@ -62,7 +62,7 @@
       const o = options === undefined || options === null ? {} : options;
       const limit = o.limit === undefined || o.limit === null ? null : Number(o.limit);
       if (limit !== null && !(Number.isInteger(limit) && limit > 0)) throw new TypeError("KV list(): limit must be a positive integer");
-      const json = await hostCall(native.kv.listKeys(this.#name, { prefix: o.prefix === undefined ? null : o.prefix, limit, cursor: o.cursor === undefined || o.cursor === "" ? null : o.cursor }));
+      const json = await hostCall(native.kv.listKeys(this.#name, o.prefix === undefined ? null : o.prefix, limit, o.cursor === undefined || o.cursor === "" ? null : o.cursor));
       return JSON.parse(json);
     }
   }

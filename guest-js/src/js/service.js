@@ -1,5 +1,5 @@
   // ---------------------------------------------------------------- service bindings (env.OTHER)
-  // Over the `services` natives (calls/services.rs in the guest, the WIT `services` interface).
+  // Over the `services` natives (generated from the WIT `services` interface).
   // Service bindings: fetch() on another worker (or a host handler).
   function makeService(name) {
     return Object.freeze({

@@ -1,5 +1,5 @@
   // ---------------------------------------------------------------- tools (env.TOOLS)
-  // Over the `tools` natives (calls/tools.rs in the guest, the WIT `tools` interface).
+  // Over the `tools` natives (generated from the WIT `tools` interface).
   // Code Mode tools: one async method per registered tool; input and result are JSON.
   function makeTools(name, tools) {
     const obj = Object.create(null);
