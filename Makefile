@@ -14,7 +14,7 @@ STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.w
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: npm-acceptance setup engine build test serve run-example bench bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: npm-acceptance setup engine build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -90,6 +90,12 @@ run-example: build
 ## bench: criterion benches of the in-process paths.
 bench: build
 	cargo bench --workspace --bench runtime
+
+## bench-count: instructions per operation (fetch_cached, load_fetch_unique) counted under valgrind:
+## a before/after measure that does not move with the machine's load (installs valgrind if missing).
+bench-count: build
+	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null; }
+	cargo bench --workspace --bench count
 
 ## workerd: install the pinned workerd from the npm registry into target/workerd (nothing global).
 workerd:

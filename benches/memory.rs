@@ -1,5 +1,5 @@
 //! In-process memory probe: RSS growth per cached worker, split by stage (bare instance, modules
-//! evaluated, one request served). `cargo bench --workspace --bench memory`.
+//! evaluated, one request served), then once its idle instance is trimmed. `cargo bench --workspace --bench memory`.
 
 use bytes::Bytes;
 use wasm_sandbox::{Config, Loader, WorkerCode};
@@ -62,6 +62,25 @@ fn main() {
             (served - loaded) / N as f64,
             (served - before) / N as f64,
             footprint / 1024
+        );
+        // Idle: the trimmer (`Config::idle_trim_after`, 1 s by default) gives back the pages an
+        // idle instance only read and the written ones that hold the snapshot's bytes again
+        // (reference counts a request raised and lowered). What is left is what a cached worker
+        // costs while it waits. Bounded: at most 20 s.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while held.iter().any(|w| w.trimmed_instances() < w.warm_instances())
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let trimmed = held.iter().filter(|w| w.warm_instances() > 0 && w.trimmed_instances() == w.warm_instances()).count();
+        let r2 = rollup();
+        let owned: u64 = held.iter().map(|w| w.footprint_bytes()).sum::<u64>() / N as u64;
+        println!(
+            "per worker (idle, trimmed: {trimmed} of {N}): Pss {:+.0} KiB, Private_Dirty {:+.0} KiB; linear memory it still owns {} KiB",
+            (r2.1 - r0.1) / N as f64,
+            (r2.2 - r0.2) / N as f64,
+            owned / 1024
         );
     });
 }
