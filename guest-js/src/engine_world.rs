@@ -115,6 +115,7 @@ impl WorkerGuest for Component {
                         BindingKind::Tools => "tools",
                         BindingKind::Service => "service",
                         BindingKind::Files => "files",
+                        BindingKind::Loader => "loader",
                     },
                     methods: b.methods,
                 })

@@ -72,6 +72,7 @@ const PRELUDE: &str = concat!(
     include_str!("js/tools.js"),
     include_str!("js/service.js"),
     include_str!("js/files.js"),
+    include_str!("js/loader.js"),
     include_str!("js/dispatch.js"),
     include_str!("js/globals.js"),
     include_str!("js/builtins.js"),

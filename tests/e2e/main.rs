@@ -21,3 +21,4 @@ mod tenants;
 mod tree;
 mod web_api;
 mod web_platform;
+mod worker_loader;

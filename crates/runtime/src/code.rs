@@ -39,6 +39,9 @@ pub struct WorkerCode {
     /// Capabilities added to `env` by name (KV namespaces, tools). A name may not also be a
     /// plain `env` value.
     pub bindings: crate::host::Bindings,
+    /// Outbound requests one request may make, if fewer than the loader's
+    /// ([`OutboundLimits::max_subrequests`](crate::OutboundLimits)); `None`: the loader's.
+    pub max_subrequests: Option<u32>,
     /// Who is metered for this worker (e.g. a tenant): its invocations also count in
     /// [`Loader::account_usage`](crate::Loader::account_usage) for this account, anonymous
     /// ones and daily totals included. `None`: the loader's totals only.

@@ -48,8 +48,9 @@ pub use code::{ModuleContent, WorkerCode, MAX_CODE_BYTES};
 pub use config::{Config, Limits};
 pub use error::{Error, Outcome, Result};
 pub use host::calls::MAX_CALLS_PER_REQUEST;
+pub use host::loader::MAX_CHILDREN_PER_REQUEST;
 pub use host::services::{Service, ServiceFuture, StatusText};
-pub use host::{files, kv, outbound, tools, Binding, Bindings};
+pub use host::{files, kv, outbound, tools, Binding, Bindings, WorkerLoader};
 pub use loader::{CacheStats, Loader, PoolStats};
 pub use observe::trace::{Level, LogLine, Trace};
 pub use observe::{

@@ -9,6 +9,8 @@ use tokio::sync::OnceCell;
 use crate::code::WorkerCode;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::host::binding::{BoxFuture, Child, ChildCode, Spawn, WorkerLoader};
+use crate::host::Binding;
 use crate::pool::{Evict, Pool};
 use crate::worker::Worker;
 
@@ -120,6 +122,18 @@ impl Loader {
     /// The configuration this loader runs with.
     pub fn config(&self) -> &Config {
         self.inner.host.config()
+    }
+
+    /// A Worker Loader binding (`env.LOADER`) for a worker: it loads children through this
+    /// loader, each given only what its parent passes it (see the README's "Supervisors as
+    /// Workers"). `scope` keeps its `get` ids apart from every other scope's: give each parent
+    /// worker (and tenant) its own, e.g. `"tenant-a/host"`. The binding holds this loader weakly
+    /// (a cached worker holding it does not keep the loader alive).
+    pub fn worker_loader(&self, scope: impl Into<String>) -> Binding {
+        Binding::Loader(WorkerLoader {
+            spawn: Arc::new(Spawner(Arc::downgrade(&self.inner))),
+            scope: Arc::from(scope.into()),
+        })
     }
 
     /// A new worker for `code`, never cached and never shared: every call gives a fresh one.
@@ -331,4 +345,64 @@ fn evict_lru(cache: &Mutex<Cache>, keep: Option<&str>) -> bool {
         w.release_idle();
     }
     true
+}
+
+/// A Worker Loader binding's way back to the loader that made it.
+struct Spawner(std::sync::Weak<LoaderInner>);
+
+impl Spawner {
+    fn loader(&self) -> std::result::Result<Loader, String> {
+        self.0
+            .upgrade()
+            .map(|inner| Loader { inner })
+            .ok_or_else(|| "the loader has shut down".to_string())
+    }
+}
+
+fn worker_code(c: ChildCode) -> WorkerCode {
+    WorkerCode {
+        main_module: c.main_module,
+        modules: c.modules,
+        env: c.env,
+        limits: Some(c.limits),
+        compatibility_date: c.compatibility_date,
+        compatibility_flags: c.compatibility_flags,
+        global_outbound: c.global_outbound,
+        bindings: c.bindings,
+        max_subrequests: c.max_subrequests,
+        account: c.account,
+        ..WorkerCode::default()
+    }
+}
+
+impl Spawn for Spawner {
+    fn load(&self, code: ChildCode) -> std::result::Result<Arc<dyn Child>, String> {
+        let worker = self
+            .loader()?
+            .load(worker_code(code))
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(worker))
+    }
+
+    fn lookup(&self, key: &str) -> Option<Arc<dyn Child>> {
+        let loader = self.loader().ok()?;
+        let cache = loader.inner.cache.lock().unwrap();
+        let worker = cache.entries.get(key)?.cell.get()?.clone();
+        Some(Arc::new(worker))
+    }
+
+    fn put(
+        &self,
+        key: String,
+        code: ChildCode,
+    ) -> BoxFuture<std::result::Result<Arc<dyn Child>, String>> {
+        let loader = self.loader();
+        Box::pin(async move {
+            let worker = loader?
+                .get(&key, || async move { Ok(worker_code(code)) })
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Arc::new(worker) as Arc<dyn Child>)
+        })
+    }
 }

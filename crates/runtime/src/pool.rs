@@ -86,7 +86,7 @@ impl Pool {
         for _ in 0..8 {
             match self.sandbox(limits).await {
                 Err(Error::Capacity(_)) => {
-                    if !self.evict.evict_one() {
+                    if !self.evict.evict_one() && !self.workers.release_oldest_idle() {
                         break;
                     }
                 }
@@ -127,6 +127,44 @@ impl WorkerRegistry {
             r.list.retain(|w| w.strong_count() > 0);
             r.prune_at = (r.list.len() * 2).max(256);
         }
+    }
+
+    /// Drop the instance idle the longest of any worker (cached or not: a worker from `load()`,
+    /// a Worker Loader's child), giving its pool slot back; whether there was one. The pool's
+    /// last resort when it is full and the cache has no victim: a worker that loses its warm
+    /// instance starts cold on its next request.
+    pub(crate) fn release_oldest_idle(&self) -> bool {
+        let workers: Vec<Weak<WarmSet>> = {
+            let mut r = self.workers.lock().unwrap();
+            r.list.retain(|w| w.strong_count() > 0);
+            r.list.clone()
+        };
+        let oldest = workers
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter_map(|w| {
+                let since = w
+                    .idle
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .map(|sb| sb.idle_since)
+                    .min()?;
+                Some((since, w))
+            })
+            .min_by_key(|(since, _)| *since);
+        let Some((_, w)) = oldest else { return false };
+        let released = {
+            let mut idle = w.idle.lock().unwrap();
+            let Some(i) = (0..idle.len()).min_by_key(|&i| idle[i].idle_since) else {
+                return false;
+            };
+            idle.swap_remove(i)
+        };
+        w.bytes
+            .fetch_sub(released.memory_bytes() as u64, Ordering::Relaxed);
+        drop(released);
+        true
     }
 
     /// Release the clean pages of every instance that has been idle for at least `idle_for` and

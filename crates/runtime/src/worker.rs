@@ -9,6 +9,8 @@ use bytes::Bytes;
 use crate::code::WorkerCode;
 use crate::config::Limits;
 use crate::error::{Error, Result};
+use crate::host::binding::{BoxFuture, Child};
+use crate::host::loader::Parent;
 use crate::host::outbound::{ConnectionPool, GlobalOutbound, OnDenied};
 use crate::host::services::{Service, ServiceFuture, StatusText};
 use crate::host::{Binding, Bindings};
@@ -47,6 +49,10 @@ struct WorkerInner {
     serial: u64,
     /// Its metering account ([`WorkerCode::account`]).
     account: Option<Arc<str>>,
+    /// Outbound requests per request, if fewer than the loader's ([`WorkerCode::max_subrequests`]).
+    max_subrequests: Option<u32>,
+    /// What its children may be given, when it holds a Worker Loader binding.
+    parent: Option<Arc<Parent>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -74,6 +80,21 @@ impl Worker {
             .global_outbound
             .clone()
             .within(host.config().outbound_ceiling.as_ref());
+        let max_subrequests = code.max_subrequests;
+        let parent = code
+            .bindings
+            .values()
+            .any(|b| matches!(b, Binding::Loader(_)))
+            .then(|| {
+                let config = host.config().outbound_limits.max_subrequests;
+                Arc::new(Parent {
+                    bindings: Arc::new(code.bindings.clone()),
+                    outbound: outbound.clone(),
+                    limits,
+                    max_subrequests: max_subrequests.map_or(config, |n| n.min(config)),
+                    account: code.account.clone(),
+                })
+            });
         let serial = host.observer.next_serial();
         host.observer.worker_loaded();
         let worker = Worker {
@@ -90,6 +111,8 @@ impl Worker {
                 bindings: Arc::new(code.bindings.clone()),
                 connections: Arc::default(),
                 warm: Arc::default(),
+                max_subrequests,
+                parent,
             }),
         };
         worker.inner.host.workers.register(&worker.inner.warm);
@@ -235,13 +258,20 @@ impl Worker {
         metrics::histogram!("sandbox_instantiate_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         // Set once: an instance only ever serves the worker that created it.
+        let mut outbound_limits = self.inner.host.config().outbound_limits;
+        if let Some(n) = self.inner.max_subrequests {
+            outbound_limits.max_subrequests = outbound_limits.max_subrequests.min(n);
+        }
         sb.set_outbound(
             self.inner.on_denied,
             &self.inner.outbound,
-            self.inner.host.config().outbound_limits,
+            outbound_limits,
             &self.inner.connections,
         );
         sb.set_bindings(&self.inner.bindings);
+        if let Some(parent) = &self.inner.parent {
+            sb.set_parent(parent.clone());
+        }
         Ok(sb)
     }
 
@@ -297,6 +327,36 @@ impl Service for Worker {
                 .fetch(request)
                 .await
                 .map_err(|e| format!("the service worker failed: {e}"))
+        })
+    }
+}
+
+/// A Worker Loader's child is a worker.
+impl Child for Worker {
+    fn fetch(&self, entrypoint: Option<String>, request: http::Request<Bytes>) -> ServiceFuture {
+        let worker = self.clone();
+        Box::pin(async move {
+            worker
+                .entrypoint(entrypoint.as_deref())
+                .fetch(request)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn call(
+        &self,
+        entrypoint: Option<String>,
+        method: String,
+        args: Vec<serde_json::Value>,
+    ) -> BoxFuture<std::result::Result<serde_json::Value, String>> {
+        let worker = self.clone();
+        Box::pin(async move {
+            worker
+                .entrypoint(entrypoint.as_deref())
+                .call(&method, args)
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 }

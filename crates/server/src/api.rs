@@ -58,6 +58,7 @@ pub(crate) fn to_code(
         global_outbound: outbound,
         on_denied: spec.on_denied(),
         bindings: Default::default(),
+        max_subrequests: None,
         account: Some(tenant.name.clone()),
     })
 }

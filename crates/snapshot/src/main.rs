@@ -62,18 +62,11 @@ async fn main() -> Result<()> {
     linker
         .instance("sandbox:worker/memory@0.1.0")?
         .func_new("anchor", |_, _, _, _| Ok(()))?;
-    // Bindings cannot be used during initialization: every call traps.
+    // Bindings cannot be used during initialization: every call traps. The `pending-call`
+    // resource is declared here; the binding interfaces' functions (kv, tools, services, files,
+    // loader, outbound denials) are stubbed from the component's own imports (`stub_bindings`),
+    // so a new binding function needs nothing here.
     struct PendingCallStub;
-    fn trap<T>(
-        _: wasmtime::StoreContextMut<'_, T>,
-        _: wasmtime::component::types::ComponentFunc,
-        _: &[wasmtime::component::Val],
-        _: &mut [wasmtime::component::Val],
-    ) -> wasmtime::Result<()> {
-        Err(wasmtime::format_err!(
-            "bindings are not available during pre-initialization"
-        ))
-    }
     let mut calls = linker.instance("sandbox:worker/calls@0.1.0")?;
     calls.resource(
         "pending-call",
@@ -82,23 +75,6 @@ async fn main() -> Result<()> {
     )?;
     calls.func_new("[method]pending-call.subscribe", trap)?;
     calls.func_new("[method]pending-call.take", trap)?;
-    let mut kv = linker.instance("sandbox:worker/kv@0.1.0")?;
-    for f in ["get", "put", "delete", "list-keys"] {
-        kv.func_new(f, trap)?;
-    }
-    linker
-        .instance("sandbox:worker/tools@0.1.0")?
-        .func_new("call", trap)?;
-    linker
-        .instance("sandbox:worker/services@0.1.0")?
-        .func_new("fetch", trap)?;
-    linker
-        .instance("sandbox:worker/outbound@0.1.0")?
-        .func_new("denial", trap)?;
-    let mut files = linker.instance("sandbox:worker/files@0.1.0")?;
-    for f in ["read", "write", "list-dir", "delete"] {
-        files.func_new(f, trap)?;
-    }
     let mut store = Store::new(
         &engine,
         InitState {
@@ -111,7 +87,8 @@ async fn main() -> Result<()> {
     let mut wizer = wasmtime_wizer::Wizer::new();
     wizer.init_func("wizer-initialize").keep_init_func(true);
     let (snapshot, _) = wizer
-        .run_component(&mut store, &wasm, async |store, component| {
+        .run_component(&mut store, &wasm, async move |store, component| {
+            stub_bindings(&mut linker, component)?;
             linker.instantiate_async(store, component).await
         })
         .await
@@ -125,5 +102,45 @@ async fn main() -> Result<()> {
         snapshot.len() / 1024,
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// A binding call during initialization: refused.
+fn trap<T>(
+    _: wasmtime::StoreContextMut<'_, T>,
+    _: wasmtime::component::types::ComponentFunc,
+    _: &[wasmtime::component::Val],
+    _: &mut [wasmtime::component::Val],
+) -> wasmtime::Result<()> {
+    Err(wasmtime::format_err!(
+        "bindings are not available during pre-initialization"
+    ))
+}
+
+/// Link every function of the component's `sandbox:worker/*` imports not linked yet to [`trap`].
+fn stub_bindings<T: 'static>(
+    linker: &mut Linker<T>,
+    component: &wasmtime::component::Component,
+) -> wasmtime::Result<()> {
+    use wasmtime::component::types::ComponentItem;
+    let engine = component.engine().clone();
+    for (name, item) in component.component_type().imports(&engine) {
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            continue;
+        };
+        if !name.starts_with("sandbox:worker/")
+            || ["host", "memory", "calls"]
+                .iter()
+                .any(|i| name.starts_with(&format!("sandbox:worker/{i}@")))
+        {
+            continue;
+        }
+        let mut stubs = linker.instance(name)?;
+        for (func, item) in instance.exports(&engine) {
+            if matches!(item.ty, ComponentItem::ComponentFunc(_)) {
+                stubs.func_new(func, trap)?;
+            }
+        }
+    }
     Ok(())
 }

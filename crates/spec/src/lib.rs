@@ -1,5 +1,5 @@
 //! What arrives from outside, parsed and checked before anything runs: the daemon's JSON bodies
-//! ([`run`], [`bindings`]), a worker's module map ([`modules`], [`js`]) and the values a script
+//! ([`run`], [`bindings`]), the code a worker hands its Worker Loader ([`loader`]), a worker's module map ([`modules`], [`js`]) and the values a script
 //! passes to the host across the WIT boundary ([`boundary`]).
 //!
 //! Every input here is hostile (a tenant's request body, a script's arguments). The crate is plain
@@ -17,6 +17,8 @@ pub mod bindings;
 pub mod boundary;
 #[cfg(feature = "host")]
 pub mod ids;
+#[cfg(feature = "host")]
+pub mod loader;
 #[cfg(feature = "host")]
 pub mod modules;
 #[cfg(feature = "host")]

@@ -15,12 +15,15 @@
     if (ok) c.resolve(value); else c.reject(new Error(value));
   }
   const bindingKinds = new Map(); // binding kind (the WIT binding-kind) -> (name, methods) => binding
+  // Each binding object -> its name in env: how a Worker Loader passes one on (loader.js).
+  const bindingNames = new WeakMap();
   function makeEnv(envJson, bindings) {
     const env = JSON.parse(envJson || "{}");
     for (const [name, kind, methods] of bindings || []) {
       const make = bindingKinds.get(kind);
       if (make === undefined) throw new TypeError(`unknown binding kind "${kind}"`);
       env[name] = make(name, methods);
+      bindingNames.set(env[name], name);
     }
     return Object.freeze(env);
   }

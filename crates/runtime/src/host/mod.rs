@@ -9,75 +9,27 @@
 //! | [`files`] | `files` | [`files::FilesCtx`] |
 //! | [`tools`] | `tools` | [`tools::ToolsCtx`] |
 //! | [`services`] | `services` | [`services::ServicesCtx`] |
+//! | [`loader`] | `loader` | [`loader::LoaderCtx`] |
 //! | [`calls`] | `calls` (the `pending-call` every binding call returns) | [`calls::CallsCtx`] |
 
+pub(crate) mod binding;
 pub(crate) mod calls;
 pub(crate) mod console;
 pub mod files;
 pub mod kv;
+pub(crate) mod loader;
 pub mod outbound;
 pub(crate) mod pending;
 pub(crate) mod services;
 pub mod tools;
-
-use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::sandbox::memory::MemoryLimiter;
-use crate::wit::sandbox::worker::types::{Binding as WitBinding, BindingKind};
+pub use binding::{Binding, Bindings, WorkerLoader};
 use calls::{CallView, CallsCtx};
-use files::FilesBinding;
-use kv::KvNamespace;
-use services::Service;
-use tools::ToolSet;
-
-/// One binding in a worker's `env`.
-#[derive(Clone, Debug)]
-pub enum Binding {
-    /// A KV namespace: `env.NAME.get/put/delete/list/getWithMetadata`.
-    Kv(KvNamespace),
-    /// Code Mode tools: `await env.NAME.<tool>(input)`.
-    Tools(Arc<ToolSet>),
-    /// A service: `env.NAME.fetch(request)`.
-    Service(Arc<dyn Service>),
-    /// A directory: `env.NAME.read/write/list/delete(path)`.
-    Files(FilesBinding),
-}
-
-impl Binding {
-    /// A service binding answered by `handler` on the host.
-    pub fn service<F, Fut>(handler: F) -> Binding
-    where
-        F: Fn(http::Request<bytes::Bytes>) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Result<http::Response<bytes::Bytes>, String>>
-            + Send
-            + 'static,
-    {
-        Binding::Service(Arc::new(handler))
-    }
-
-    /// How the guest learns of it (its kind, and for tools the method names).
-    pub(crate) fn to_wit(&self, name: &str) -> WitBinding {
-        let (kind, methods) = match self {
-            Binding::Kv(_) => (BindingKind::Kv, Vec::new()),
-            Binding::Tools(t) => (BindingKind::Tools, t.names()),
-            Binding::Service(_) => (BindingKind::Service, Vec::new()),
-            Binding::Files(_) => (BindingKind::Files, Vec::new()),
-        };
-        WitBinding {
-            name: name.to_owned(),
-            kind,
-            methods,
-        }
-    }
-}
-
-/// A worker's bindings by name.
-pub type Bindings = BTreeMap<String, Binding>;
 
 /// The store state of one sandbox: WASI (empty), wasi:http, the resource table, the memory
 /// limiter, and one context per capability.
@@ -93,6 +45,7 @@ pub(crate) struct HostState {
     pub(crate) files: files::FilesCtx,
     pub(crate) tools: tools::ToolsCtx,
     pub(crate) services: services::ServicesCtx,
+    pub(crate) loader: loader::LoaderCtx,
 }
 
 impl HostState {
@@ -109,6 +62,7 @@ impl HostState {
             files: files::ctx(),
             tools: tools::ctx(),
             services: services::ServicesCtx::new(max_calls_in_flight),
+            loader: loader::LoaderCtx::default(),
         }
     }
 
@@ -121,6 +75,7 @@ impl HostState {
                 Binding::Tools(set) => self.tools.insert(name, set.clone()),
                 Binding::Service(s) => self.services.lent.insert(name, s.clone()),
                 Binding::Files(dir) => self.files.insert(name, dir.clone()),
+                Binding::Loader(l) => self.loader.lent.insert(name, l.clone()),
             }
         }
     }
@@ -178,6 +133,9 @@ pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     })?;
     services::add_to_linker(linker, |s| {
         HostState::view(&mut s.table, &mut s.calls, &mut s.services)
+    })?;
+    loader::add_to_linker(linker, |s| {
+        HostState::view(&mut s.table, &mut s.calls, &mut s.loader)
     })?;
     crate::sandbox::memory::add_to_linker(linker, |s| &mut s.memory)?;
     Ok(())

@@ -233,10 +233,10 @@ impl Sandbox {
             let permits = c.tree.limits.max_calls_in_flight.max(1) as usize;
             services.in_flight = Arc::new(tokio::sync::Semaphore::new(permits));
         }
-        state
-            .outbound
-            .set_tree(ctx.clone(), services.in_flight.clone());
-        services.tree = ctx;
+        let in_flight = services.in_flight.clone();
+        state.outbound.set_tree(ctx.clone(), in_flight.clone());
+        state.loader.set_request(ctx.clone(), in_flight);
+        state.services.tree = ctx;
     }
 
     /// The invocation the next calls belong to (their console lines and outbound attempts are
@@ -254,6 +254,11 @@ impl Sandbox {
     /// The bindings its worker's `env` has.
     pub(crate) fn set_bindings(&mut self, bindings: &Bindings) {
         self.store.data_mut().lend(bindings);
+    }
+
+    /// What the worker it serves has, for the children its Worker Loader bindings load.
+    pub(crate) fn set_parent(&mut self, parent: Arc<crate::host::loader::Parent>) {
+        self.store.data_mut().loader.parent = Some(parent);
     }
 
     /// This instance's footprint for cache accounting: the private bytes it held when last

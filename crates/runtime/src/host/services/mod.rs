@@ -100,38 +100,8 @@ impl services::Host for CallView<'_, ServicesCtx> {
                 .acquire_owned()
                 .await
                 .map_err(|_| "the request has ended".to_string())?;
-            let head = wasm_sandbox_spec::boundary::request_head(
-                &request.method,
-                &request.url,
-                request
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            )
-            .map_err(|e| format!("env.{binding}.fetch(): invalid request: {e}"))?;
-            let request = head.map(|()| bytes::Bytes::from(request.body.unwrap_or_default()));
-            let response = service.fetch(request).await?;
-            let status_text = response
-                .extensions()
-                .get::<StatusText>()
-                .map(|s| s.0.clone())
-                .unwrap_or_default();
-            let (parts, body) = response.into_parts();
-            Ok(Reply::Response(HttpResponse {
-                status: parts.status.as_u16(),
-                status_text,
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect(),
-                body: body.to_vec(),
-            }))
+            let request = to_http(&format!("env.{binding}.fetch()"), request)?;
+            Ok(to_reply(service.fetch(request).await?))
         };
         self.start(async move {
             match child {
@@ -140,4 +110,46 @@ impl services::Host for CallView<'_, ServicesCtx> {
             }
         })
     }
+}
+
+/// A request from the guest as the host's services take it (`what` names the call in errors).
+pub(crate) fn to_http(
+    what: &str,
+    request: HttpRequest,
+) -> Result<http::Request<bytes::Bytes>, String> {
+    let head = wasm_sandbox_spec::boundary::request_head(
+        &request.method,
+        &request.url,
+        request
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+    .map_err(|e| format!("{what}: invalid request: {e}"))?;
+    Ok(head.map(|()| bytes::Bytes::from(request.body.unwrap_or_default())))
+}
+
+/// A service's response as the guest takes it.
+pub(crate) fn to_reply(response: http::Response<bytes::Bytes>) -> Reply {
+    let status_text = response
+        .extensions()
+        .get::<StatusText>()
+        .map(|s| s.0.clone())
+        .unwrap_or_default();
+    let (parts, body) = response.into_parts();
+    Reply::Response(HttpResponse {
+        status: parts.status.as_u16(),
+        status_text,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.to_vec(),
+    })
 }
