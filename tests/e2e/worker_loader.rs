@@ -420,3 +420,118 @@ export default { async fetch(req, env) {
         "{b}"
     );
 }
+
+/// Both programs through the daemon: registered workers with `{"loader": {}}`, Cloudflare's
+/// host worker driven through `/workers/host/api/run` with the example's request bodies.
+#[tokio::test]
+async fn both_programs_run_through_the_daemon() {
+    use wasm_sandbox_tests::daemon::{client, post_json, put_json, TempDir, TestDaemon};
+    let dir = TempDir::new("worker-loader");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let (status, v) = put_json(
+        &d,
+        "/workers/host",
+        &json!({ "mainModule": "host.ts", "modules": { "host.ts": HOST_TS }, "bindings": { "LOADER": { "loader": {} } } }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let run = |body: Value| {
+        let url = d.url("/workers/host/api/run");
+        async move {
+            let r = client().post(url).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    assert_eq!(
+        run(json!({})).await,
+        (
+            200,
+            json!({"ok": true, "status": 200, "output": "Hello from a dynamic Worker!"})
+        )
+    );
+    let (status, out) =
+        run(json!({"code": "export default { fetch() { throw new Error('nope'); } }"})).await;
+    assert_eq!(status, 400, "{out}");
+    assert!(out["error"].as_str().unwrap().contains("nope"), "{out}");
+    let (status, out) = run(json!({"code": "export default { fetch() { while(true){} } }"})).await;
+    assert_eq!(status, 400, "{out}");
+    assert!(
+        out["error"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("cpu"),
+        "{out}"
+    );
+
+    // Program 2: the code in a KV namespace, a registered worker as INTERNAL_API.
+    let (status, v) = put_json(
+        &d,
+        "/workers/internal",
+        &json!({ "code": "export default { fetch(req) { return new Response('internal ' + new URL(req.url).pathname); } }" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let seed = "export default { async fetch(req, env) { await env.CODE.put('tenant-123-agent', env.SRC); return new Response('ok'); } }";
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": seed, "env": { "SRC": AGENT_JS }, "bindings": { "CODE": { "kv": "code" } } }),
+    )
+    .await;
+    assert_eq!((status, v["output"].clone()), (200, json!("ok")), "{v}");
+    let (status, v) = put_json(
+        &d,
+        "/workers/parent",
+        &json!({ "code": CACHED_JS, "bindings": {
+            "LOADER": { "loader": {} },
+            "CODE_STORAGE": { "kv": "code" },
+            "INTERNAL_API": { "service": "internal" },
+        } }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let r = client()
+        .get(d.url("/workers/parent/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out["internal"], "internal /data", "{out}");
+    assert_eq!(out["keys"], json!(["INTERNAL_API"]));
+
+    // Two registered parents asking for the same id get their own children.
+    for (id, says) in [("pa", "A"), ("pb", "B")] {
+        let src = format!(
+            r#"export default {{ fetch(req, env) {{
+                return env.LOADER.get("same", () => ({{ mainModule: "c.js", modules: {{ "c.js": "export default {{ fetch() {{ return new Response('{says}'); }} }}" }} }})).getEntrypoint().fetch(req);
+            }} }}"#
+        );
+        let (status, v) = put_json(
+            &d,
+            &format!("/workers/{id}"),
+            &json!({ "code": src, "bindings": { "LOADER": { "loader": {} } } }),
+        )
+        .await;
+        assert_eq!(status, 201, "{v}");
+    }
+    for _ in 0..2 {
+        for (id, says) in [("pa", "A"), ("pb", "B")] {
+            let r = client()
+                .get(d.url(&format!("/workers/{id}/")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.text().await.unwrap(), says);
+        }
+    }
+    // A loader binding takes no options yet.
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": "x", "bindings": { "L": { "loader": { "cpuMs": 1 } } } }),
+    )
+    .await;
+    assert_eq!(status, 400, "{v}");
+}

@@ -1,4 +1,5 @@
-//! The daemon's JSON bodies (`/api/run`, `/api/get/{id}`, `PUT /workers/{id}`) on arbitrary
+//! The daemon's JSON bodies (`/api/run`, `/api/get/{id}`, `PUT /workers/{id}`), and the code a
+//! worker hands its Worker Loader binding, on arbitrary
 //! bytes: nothing may panic, and whatever parses must keep the promises the daemon relies on —
 //! limits within the ceilings, ids and directory names that are path-safe, callback URLs under
 //! their allowed prefix, and a spec that means the same after a round trip through JSON (the
@@ -9,6 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use wasm_sandbox_spec::bindings::{self, callback_allowed, BindingSpec};
 use wasm_sandbox_spec::ids::{check_id, MAX_TAILS};
+use wasm_sandbox_spec::loader::{ChildSpec, MAX_CHILD_BINDINGS};
 use wasm_sandbox_spec::modules::{self, ModuleContent};
 use wasm_sandbox_spec::run::{LimitValues, OutboundSpec, RunBody, WorkerSpec};
 
@@ -33,6 +35,15 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(spec) = WorkerSpec::parse(data) {
         check_spec(&spec);
+    }
+    // What a worker hands its Worker Loader binding (`env.LOADER.load(code)`).
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(child) = ChildSpec::parse(text) {
+            assert!(child.modules.iter().any(|(n, _)| *n == child.main_module));
+            modules::check(&child.main_module, &child.modules).expect("checked by parse");
+            assert!(child.env_bindings.len() <= MAX_CHILD_BINDINGS);
+            assert!(child.env_bindings.keys().all(|k| !child.env.contains_key(k)));
+        }
     }
 });
 
@@ -86,7 +97,7 @@ fn check_spec(spec: &WorkerSpec) {
         for (name, b) in list.iter() {
             assert!(!name.is_empty());
             match b {
-                BindingSpec::Kv(_) => {}
+                BindingSpec::Kv(_) | BindingSpec::Loader => {}
                 BindingSpec::Service(id) => check_id(id).expect("service ids are checked"),
                 BindingSpec::Files { dir, .. } => {
                     assert!(bindings::dir_name(dir));

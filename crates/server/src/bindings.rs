@@ -12,6 +12,9 @@
 //! - `{"files": {"dir": "<name>", "mode": "ro" | "rw", "quotaBytes": N}}`: the directory
 //!   `<name>` under the tenant's files root (created if missing), read-only or read-write within
 //!   the quota, and within the tenant's files quota across all its directories.
+//! - `{"loader": {}}`: a Worker Loader (`env.LOADER.load(code)` / `.get(id, getCode)`): the
+//!   worker loads children that get only what it passes them (its own bindings, its outbound or
+//!   less, its limits or less); their `get` ids are scoped to this worker and its tenant.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +41,8 @@ pub(crate) fn bindings(
     config: &ServerConfig,
     tenant: &Tenant,
     services: &crate::api::Services<'_>,
+    loader: &wasm_sandbox::Loader,
+    scope: &str,
 ) -> Result<Bindings, String> {
     let mut out = Bindings::new();
     let Some(spec) = spec else { return Ok(out) };
@@ -61,6 +66,7 @@ pub(crate) fn bindings(
                 quota_bytes,
             } => files(&dir, writable, quota_bytes, config, tenant)
                 .map_err(|e| format!("bindings.{name}.files: {e}"))?,
+            BindingSpec::Loader => loader.worker_loader(scope),
         };
         out.insert(name.to_owned(), binding);
     }

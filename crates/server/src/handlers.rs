@@ -579,7 +579,7 @@ async fn api_run(
     };
     let (worker, fresh) = match &id {
         None => {
-            let code = match worker_code(state, tenant, &run.worker).await {
+            let code = match worker_code(state, tenant, &run.worker, "run").await {
                 Ok((c, _)) => c,
                 Err(e) => return api_error(e.0, e.1),
             };
@@ -619,7 +619,7 @@ async fn api_run(
                             "worker id `{id}` is no longer cached: send its code again"
                         ))));
                     }
-                    worker_code(state, tenant, &run.worker)
+                    worker_code(state, tenant, &run.worker, &format!("get/{id}"))
                         .await
                         .map(|(code, _)| code)
                         .map_err(anyhow::Error::new)
@@ -838,7 +838,7 @@ async fn registry_route(
             }
             // Check it now: a worker that cannot load (bad spec, syntax error, throws at load) is
             // refused at registration, with the reason.
-            let code = match worker_code(state, tenant, &spec).await {
+            let code = match worker_code(state, tenant, &spec, &format!("workers/{id}")).await {
                 Ok((c, lock)) => {
                     // Kept with the worker: a restart rebuilds the same packages from the cache.
                     if spec.files.is_some() {
@@ -934,10 +934,15 @@ impl std::error::Error for Gone {}
 /// and bindings (its namespaces, directories and workers only) applied; a `files` spec bundled
 /// first (TypeScript, npm packages: bounded and cached by the bundler). Also the lock of the
 /// packages it was built with.
+///
+/// `parent` names the worker among the tenant's (`run`, `get/{id}`, `workers/{id}`): with the
+/// tenant and the spec's hash it scopes the `get` ids of a Worker Loader binding, so two parents
+/// never share a child.
 async fn worker_code(
     state: &Arc<AppState>,
     tenant: &Arc<Tenant>,
     spec: &WorkerSpec,
+    parent: &str,
 ) -> Result<(WorkerCode, Vec<String>), SpecError> {
     let bad = |e: String| SpecError(StatusCode::BAD_REQUEST, e);
     let bundled = match spec.file_map().map_err(bad)? {
@@ -972,6 +977,8 @@ async fn worker_code(
         &state.config,
         tenant,
         &services,
+        &state.loader,
+        &format!("{}/{parent}/{}", tenant.name, hex_prefix(&spec.hash())),
     )
     .map_err(bad)?;
     let lock = match bundled {
@@ -1137,7 +1144,7 @@ async fn registered(
     let worker = state
         .loader
         .get(&cache_key(&record), || async {
-            worker_code(state, tenant, &record.spec)
+            worker_code(state, tenant, &record.spec, &format!("workers/{id}"))
                 .await
                 .map(|(code, _)| code)
                 .map_err(anyhow::Error::new)

@@ -5,6 +5,7 @@
 //! - `{"tools": {"url": "<callback>", "tools": [{"name", "description", "inputSchema"}]}}`
 //! - `{"service": "<worker-id>"}`
 //! - `{"files": {"dir": "<name>", "mode": "ro" | "rw", "quotaBytes": N}}`
+//! - `{"loader": {}}`: a Worker Loader (`env.LOADER.load(code)`, `env.LOADER.get(id, getCode)`)
 
 use std::fmt;
 
@@ -16,7 +17,7 @@ use serde_json::{json, Value};
 /// Longest binding name.
 pub const MAX_BINDING_NAME: usize = 128;
 
-const SHAPES: &str = r#"expected {"kv": "<namespace>"}, {"tools": {"url": "<callback URL>", "tools": [{"name", "description", "inputSchema"}]}}, {"service": "<worker-id>"} or {"files": {"dir": "<name>", "mode": "ro"|"rw", "quotaBytes": N}}"#;
+const SHAPES: &str = r#"expected {"kv": "<namespace>"}, {"tools": {"url": "<callback URL>", "tools": [{"name", "description", "inputSchema"}]}}, {"service": "<worker-id>"}, {"files": {"dir": "<name>", "mode": "ro"|"rw", "quotaBytes": N}} or {"loader": {}}"#;
 
 /// What one binding asks for, checked: the typed form of one entry of `bindings` (it
 /// serializes back to the same JSON shape).
@@ -42,6 +43,8 @@ pub enum BindingSpec {
         /// Its quota (0 when read-only and not given).
         quota_bytes: u64,
     },
+    /// A Worker Loader: the worker loads children with what it holds, never more.
+    Loader,
 }
 
 /// One tool of a tools binding.
@@ -132,6 +135,10 @@ impl<'de> Visitor<'de> for Entry<'_> {
             ),
             "tools" => tools(&map.next_value::<Value>()?).map_err(in_kind)?,
             "files" => files(&map.next_value::<Value>()?).map_err(in_kind)?,
+            "loader" => match map.next_value::<Value>()? {
+                Value::Object(o) if o.is_empty() => BindingSpec::Loader,
+                _ => return Err(in_kind("expected {} (no options yet)".into())),
+            },
             _ => return Err(shapes()),
         };
         if map.next_key::<IgnoredAny>()?.is_some() {
@@ -157,6 +164,7 @@ impl Serialize for BindingSpec {
                     })).collect::<Vec<_>>(),
                 }),
             ),
+            BindingSpec::Loader => ("loader", json!({})),
             BindingSpec::Files {
                 dir,
                 writable,
