@@ -535,3 +535,48 @@ async fn both_programs_run_through_the_daemon() {
     .await;
     assert_eq!(status, 400, "{v}");
 }
+
+/// The tail shows a child's invocation under its parent's.
+#[tokio::test]
+async fn the_tail_shows_children_under_their_parent() {
+    use wasm_sandbox::{TailItem, TailKind};
+    let loader = loader().await;
+    let mut tail = loader.tail();
+    let parent = loader
+        .load(
+            WorkerCode::js(
+                "p.js",
+                r#"export default { async fetch(req, env) {
+                    console.log("parent says hi");
+                    const w = env.LOADER.load({ mainModule: "c.js", modules: { "c.js": "export default { fetch() { console.log('child says hi'); return new Response('c'); } }" } });
+                    return new Response(await (await w.getEntrypoint().fetch("https://c/")).text());
+                } }"#,
+            )
+            .with_binding("LOADER", loader.worker_loader("t/tail")),
+        )
+        .unwrap();
+    let r = parent
+        .entrypoint(None)
+        .fetch(get("https://p/"))
+        .await
+        .unwrap();
+    assert_eq!(text(&r), "c");
+    let mut logs = Vec::new();
+    let mut finished = 0;
+    while finished < 2 {
+        let item = tokio::time::timeout(std::time::Duration::from_secs(10), tail.recv())
+            .await
+            .expect("tail events")
+            .expect("loader alive");
+        let TailItem::Event(e) = item else { continue };
+        match &e.kind {
+            TailKind::Log { message, .. } => logs.push((message.clone(), e.invocation, e.parent)),
+            TailKind::Finish { .. } => finished += 1,
+            _ => {}
+        }
+    }
+    let parent_inv = logs.iter().find(|l| l.0 == "parent says hi").unwrap();
+    let child = logs.iter().find(|l| l.0 == "child says hi").unwrap();
+    assert_eq!(parent_inv.2, None);
+    assert_eq!(child.2, Some(parent_inv.1), "{logs:?}");
+}

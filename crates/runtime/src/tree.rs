@@ -75,6 +75,12 @@ pub(crate) struct TreeCtx {
     pub tree: Arc<RequestTree>,
     /// 0 for the request from outside.
     pub depth: u32,
+    /// The invocation running with this context (set when it starts), whose nested calls name it
+    /// as their `caller`.
+    pub invocation: Option<u64>,
+    /// The invocation that made this nested call (none for the request from outside): tail
+    /// events show a child invocation under its parent.
+    pub caller: Option<u64>,
 }
 
 tokio::task_local! {
@@ -94,6 +100,8 @@ impl TreeCtx {
                 instances: AtomicU32::new(0),
             }),
             depth: 0,
+            invocation: None,
+            caller: None,
         })
     }
 
@@ -109,7 +117,14 @@ impl TreeCtx {
         Ok(TreeCtx {
             tree: self.tree.clone(),
             depth,
+            invocation: None,
+            caller: self.invocation,
         })
+    }
+
+    /// The invocation that made the nested call running on this task, if it is one.
+    pub(crate) fn current_caller() -> Option<u64> {
+        CURRENT.try_with(|c| c.caller).ok().flatten()
     }
 
     /// Run `fut` as part of this tree (what it calls joins the tree at this depth).

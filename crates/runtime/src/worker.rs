@@ -138,6 +138,7 @@ impl Worker {
             self.inner.id.as_ref(),
             self.inner.account.as_ref(),
             self.inner.serial,
+            TreeCtx::current_caller(),
             kind,
             trigger,
         )
@@ -544,7 +545,8 @@ impl Entrypoint {
         call: sandbox::GuestCall<T>,
     ) -> Result<T> {
         let worker = &self.worker;
-        let tree = worker.tree_ctx();
+        let mut tree = worker.tree_ctx();
+        tree.invocation = Some(run.ctx.invocation);
         let _hold = tree.tree.hold_instance().map_err(Error::TreeLimit)?;
         let _busy = worker.take_busy(&tree)?;
         let mut sandbox = worker.checkout(trace).await?;

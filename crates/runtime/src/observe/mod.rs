@@ -49,6 +49,11 @@ pub struct TailEvent {
     /// What happened.
     #[serde(flatten)]
     pub kind: TailKind,
+    /// The invocation whose nested call this one is (a service binding's, an intercepted
+    /// `fetch()`'s, a Worker Loader child's): its events sit under that parent's. Absent for a
+    /// request from outside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<u64>,
     /// Which `Worker` object (for [`Worker::tail`](crate::Worker::tail)).
     #[serde(skip)]
     pub(crate) serial: u64,
@@ -378,6 +383,8 @@ pub(crate) struct InvocationCtx {
     /// The metering account of the worker, if it has one.
     account: Option<Arc<str>>,
     serial: u64,
+    /// The invocation that called this one (a nested call), if any.
+    parent: Option<u64>,
 }
 
 impl sink::Sink for InvocationCtx {
@@ -402,6 +409,7 @@ impl InvocationCtx {
             worker: self.worker.clone(),
             timestamp: now_ms(),
             kind,
+            parent: self.parent,
             serial: self.serial,
         }));
     }
@@ -451,6 +459,7 @@ impl Running {
         worker: Option<&Arc<str>>,
         account: Option<&Arc<str>>,
         serial: u64,
+        parent: Option<u64>,
         kind: &'static str,
         trigger: impl FnOnce() -> Trigger,
     ) -> Running {
@@ -470,6 +479,7 @@ impl Running {
             worker: worker.cloned(),
             account: account.cloned(),
             serial,
+            parent,
         };
         if ctx.live() {
             ctx.emit(TailKind::Start { event: trigger() });
