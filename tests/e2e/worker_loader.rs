@@ -13,44 +13,7 @@ use wasm_sandbox_tests::{get, json as body_json, loader, text};
 /// The host worker of Cloudflare's Dynamic Workers example, in TypeScript as it is written there:
 /// `POST /api/run` with `{"code"?}` loads the code as a child with no network and answers
 /// `{ok, status, output}`, or `{ok: false, error}` with 400.
-pub const HOST_TS: &str = r#"
-const DEFAULT_CODE = `export default {
-  fetch() {
-    return new Response("Hello from a dynamic Worker!");
-  },
-};`;
-
-interface Env {
-  LOADER: WorkerLoader;
-}
-
-export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
-    const url = new URL(request.url);
-    if (url.pathname === "/api/run" && request.method === "POST") {
-      const body = await request.json<{ code?: string }>();
-      const code = body.code?.trim() || DEFAULT_CODE;
-      try {
-        const worker = env.LOADER.load({
-          compatibilityDate: "2026-01-28",
-          mainModule: "worker.js",
-          modules: { "worker.js": code },
-          globalOutbound: null,
-        });
-        const result = await worker.getEntrypoint().fetch(new Request("https://worker/"));
-        const text = await result.text();
-        return Response.json({ ok: true, status: result.status, output: text });
-      } catch (err) {
-        return Response.json(
-          { ok: false, error: err instanceof Error ? err.message : String(err) },
-          { status: 400 },
-        );
-      }
-    }
-    return new Response("Not found", { status: 404 });
-  },
-} satisfies ExportedHandler<Env>;
-"#;
+pub const HOST_TS: &str = include_str!("../../examples/supervisor/host.ts");
 
 /// The cached variant: the child's code comes from a KV namespace on a miss, and the child is
 /// handed the parent's service binding `INTERNAL_API`.
