@@ -14,6 +14,10 @@
 //!   bundler's result cache);
 //! - `first_get/plain_js` vs `first_get/hono_ts_npm`: `get()` of an id never seen + its first
 //!   response, for a one-line JS worker and for the Hono example (bundled from the warm cache).
+//! - `worker_loader/child_from_parent` vs `worker_loader/api_run_http`: code never seen before
+//!   loaded and run once — by a warm parent worker through its `env.LOADER` binding (the parent's
+//!   own request included), and through the daemon's `POST /api/run` over loopback HTTP (an
+//!   in-process daemon; HTTP and JSON included).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -254,5 +258,71 @@ fn typescript_npm(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-criterion_group!(runtime, benches, standalone, typescript_npm);
+/// A parent worker that loads the code in its request body as a child and answers with the
+/// child's response text.
+const PARENT: &str = r#"export default { async fetch(req, env) {
+  const w = env.LOADER.load({ mainModule: "worker.js", modules: { "worker.js": await req.text() }, globalOutbound: null });
+  return new Response(await (await w.getEntrypoint().fetch("https://worker/")).text());
+} };"#;
+
+fn worker_loader(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("worker_loader");
+    let loader = rt.block_on(Loader::new(Config::default())).unwrap();
+    let parent = rt
+        .block_on(loader.get("parent", || async {
+            Ok(WorkerCode::js("parent.js", PARENT)
+                .with_binding("LOADER", loader.worker_loader("bench/parent")))
+        }))
+        .unwrap();
+    let counter = AtomicU64::new(0);
+    group.bench_function("child_from_parent", |b| {
+        b.to_async(&rt).iter(|| async {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let req = http::Request::post("https://parent/")
+                .body(Bytes::from(unique_script(n)))
+                .unwrap();
+            let resp = parent.entrypoint(None).fetch(req).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+
+    // The same through the daemon, in process, on loopback.
+    let dir = std::env::temp_dir().join(format!("wasm-sandbox-bench-{}", std::process::id()));
+    let config = wasm_sandbox_server::ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        data_dir: Some(dir.clone()),
+        ..Default::default()
+    };
+    let daemon = rt.block_on(async {
+        wasm_sandbox_server::Daemon::bind(config)
+            .await
+            .unwrap()
+            .spawn()
+    });
+    let url = format!("http://{}/api/run", daemon.local_addr());
+    let client = reqwest::Client::new();
+    group.bench_function("api_run_http", |b| {
+        b.to_async(&rt).iter(|| async {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let resp = client
+                .post(&url)
+                .json(&serde_json::json!({ "code": unique_script(n) }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.bytes().await.unwrap();
+        })
+    });
+    group.finish();
+    rt.block_on(daemon.stop()).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+criterion_group!(runtime, benches, standalone, typescript_npm, worker_loader);
 criterion_main!(runtime);
