@@ -543,3 +543,58 @@ async fn the_tail_shows_children_under_their_parent() {
     assert_eq!(parent_inv.2, None);
     assert_eq!(child.2, Some(parent_inv.1), "{logs:?}");
 }
+
+/// One parent cycling through `get` ids keeps at most 64 children cached: its oldest are
+/// dropped, not other workers.
+#[tokio::test]
+async fn a_parent_cycling_ids_keeps_a_bounded_cache() {
+    let loader = loader().await;
+    let own = loader
+        .get("supervisors-own", || async {
+            Ok(WorkerCode::js(
+                "o.js",
+                "export default { fetch() { return new Response('own'); } }",
+            ))
+        })
+        .await
+        .unwrap();
+    drop(own);
+    const CYCLE: &str = r#"export default { async fetch(req, env) {
+        const u = new URL(req.url);
+        const from = Number(u.searchParams.get("from")), to = Number(u.searchParams.get("to"));
+        let misses = 0;
+        for (let i = from; i < to; i++) {
+            const w = env.LOADER.get("id-" + i, () => { misses++; return { mainModule: "c.js", modules: { "c.js": "export default { fetch() { return new Response('c'); } }" } }; });
+            await (await w.getEntrypoint().fetch("https://c/")).text();
+        }
+        return Response.json({ misses });
+    } };"#;
+    let parent = loader
+        .load(WorkerCode::js("p.js", CYCLE).with_binding("LOADER", loader.worker_loader("t/cycle")))
+        .unwrap();
+    let misses = |from: u32, to: u32| {
+        let parent = parent.clone();
+        async move {
+            let r = parent
+                .entrypoint(None)
+                .fetch(get(&format!("https://p/?from={from}&to={to}")))
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", text(&r));
+            body_json(&r)["misses"].as_u64().unwrap()
+        }
+    };
+    // 90 ids, 30 per request (the per-request limit is 32 loads).
+    for k in 0..3 {
+        assert_eq!(misses(k * 30, k * 30 + 30).await, 30);
+    }
+    // The newest 64 are cached; the oldest were dropped.
+    assert_eq!(misses(60, 90).await, 0);
+    assert_eq!(misses(0, 10).await, 10);
+    assert_eq!(
+        loader.cache_stats().workers <= 64 + 1,
+        true,
+        "{:?}",
+        loader.cache_stats()
+    );
+}

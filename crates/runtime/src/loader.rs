@@ -347,6 +347,46 @@ fn evict_lru(cache: &Mutex<Cache>, keep: Option<&str>) -> bool {
     true
 }
 
+/// Most children one Worker Loader binding keeps cached by `get` id: past it, its least
+/// recently used child is dropped, so one parent (one tenant) cycling through ids cannot push
+/// every other worker out of the shared cache.
+pub const MAX_CACHED_CHILDREN_PER_LOADER: usize = 64;
+
+impl Loader {
+    /// Before caching `key` (a Worker Loader's scoped id): drop the scope's least recently used
+    /// child if the scope already holds [`MAX_CACHED_CHILDREN_PER_LOADER`].
+    fn make_room_in_scope(&self, key: &str) {
+        let Some(cut) = key.rfind('\0') else { return };
+        let scope = &key[..=cut];
+        let victim = {
+            let mut cache = self.inner.cache.lock().unwrap();
+            let mut n = 0;
+            let mut oldest: Option<(&String, u64)> = None;
+            for (id, e) in cache
+                .entries
+                .iter()
+                .filter(|(id, _)| id.starts_with(scope) && id.as_str() != key)
+            {
+                n += 1;
+                if oldest.is_none_or(|(_, t)| e.last_used < t) {
+                    oldest = Some((id, e.last_used));
+                }
+            }
+            if n < MAX_CACHED_CHILDREN_PER_LOADER {
+                return;
+            }
+            let Some(id) = oldest.map(|(id, _)| id.clone()) else {
+                return;
+            };
+            cache.evictions += 1;
+            cache.entries.remove(&id)
+        };
+        if let Some(w) = victim.as_ref().and_then(|e| e.cell.get()) {
+            w.release_idle();
+        }
+    }
+}
+
 /// A Worker Loader binding's way back to the loader that made it.
 struct Spawner(std::sync::Weak<LoaderInner>);
 
@@ -398,7 +438,9 @@ impl Spawn for Spawner {
     ) -> BoxFuture<std::result::Result<Arc<dyn Child>, String>> {
         let loader = self.loader();
         Box::pin(async move {
-            let worker = loader?
+            let loader = loader?;
+            loader.make_room_in_scope(&key);
+            let worker = loader
                 .get(&key, || async move { Ok(worker_code(code)) })
                 .await
                 .map_err(|e| e.to_string())?;
