@@ -1,7 +1,8 @@
 //! A worker's module map and the JS the engine guest builds from it, on arbitrary input:
 //! nothing may panic; a map that passes the checks has a JS main module among unique, named
 //! modules; a text module's string literal evaluates to exactly its text (nothing can end the
-//! string early and run as code); a JSON module's source hands its exact text to JSON.parse.
+//! string early and run as code); a JSON module's source hands its exact text to JSON.parse,
+//! and JSON text that does not parse never passes the check.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
@@ -75,8 +76,20 @@ fuzz_target!(|input: Input| {
     }
     let (name, text) = &input.json_module;
     if let Ok(value) = serde_json::from_str::<Value>(text) {
-        if let Ok(ModuleContent::Json(s)) = ModuleContent::from_json(name, &value) {
-            serde_json::from_str::<Value>(&s).expect("a JSON module from JSON is JSON");
+        match ModuleContent::from_json(name, &value) {
+            // `{"json": <value>}` is JSON by construction.
+            Ok(ModuleContent::Json(s)) if value.get("json").is_some() => {
+                serde_json::from_str::<Value>(&s).expect("a {json} module is JSON");
+            }
+            // A string typed `.json` by its name is sent as text: the map check must refuse
+            // it before load unless it parses.
+            Ok(content @ ModuleContent::Json(_)) => {
+                let ModuleContent::Json(s) = &content else { unreachable!() };
+                let parses = serde_json::from_str::<Value>(s).is_ok();
+                let map = [(name.clone(), content.clone())];
+                assert!(parses || check(name, &map).is_err(), "unparsed JSON passes the check");
+            }
+            _ => {}
         }
     }
     assert_eq!(decode_literal(&string_literal(name)), *name);
