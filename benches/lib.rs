@@ -13,6 +13,20 @@ export default {{ fetch(request) {{ return new Response("Hello from a dynamic Wo
     )
 }
 
+/// A parent worker holding a Worker Loader as `LOADER`: it loads the request body as a child's
+/// `worker.js` and answers with the child's answer.
+pub const PARENT: &str = r#"export default { async fetch(req, env) {
+  const w = env.LOADER.load({ mainModule: "worker.js", modules: { "worker.js": await req.text() }, globalOutbound: null });
+  return new Response(await (await w.getEntrypoint().fetch("https://worker/")).text());
+} };"#;
+
+/// The same parent without a loader: it reaches children the way a worker could before, by
+/// `fetch()`ing the daemon's `POST /api/run` (at `env.API`) with the code as JSON.
+pub const PARENT_HTTP: &str = r#"export default { async fetch(req, env) {
+  const r = await fetch(env.API, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: await req.text() }) });
+  return new Response((await r.json()).output);
+} };"#;
+
 /// A small agent: a JSON module, some module state, an async handler.
 pub const AGENT: &str = r#"
 const table = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i * i]));

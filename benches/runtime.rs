@@ -14,17 +14,19 @@
 //!   bundler's result cache);
 //! - `first_get/plain_js` vs `first_get/hono_ts_npm`: `get()` of an id never seen + its first
 //!   response, for a one-line JS worker and for the Hono example (bundled from the warm cache).
-//! - `worker_loader/child_from_parent` vs `worker_loader/api_run_http`: code never seen before
-//!   loaded and run once — by a warm parent worker through its `env.LOADER` binding (the parent's
-//!   own request included), and through the daemon's `POST /api/run` over loopback HTTP (an
-//!   in-process daemon; HTTP and JSON included).
+//! - `worker_loader/*`: code never seen before loaded and run once — `child_from_parent`: by a
+//!   warm parent worker through its `env.LOADER` binding (the parent's own request included);
+//!   `child_from_parent_via_http`: by the same parent logic without a loader, `fetch()`ing the
+//!   daemon's `POST /api/run` (an in-process daemon on loopback; HTTP and JSON included);
+//!   `api_run_http`: `POST /api/run` from a native client (no parent worker at all). The group runs
+//!   on one single-threaded runtime, as each of the daemon's connection threads does.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
-use wasm_sandbox::{Config, Loader, WorkerCode};
-use wasm_sandbox_benches::{unique_script, HELLO};
+use wasm_sandbox::{Config, GlobalOutbound, Loader, WorkerCode};
+use wasm_sandbox_benches::{unique_script, HELLO, PARENT, PARENT_HTTP};
 
 fn request() -> http::Request<Bytes> {
     http::Request::get("https://worker/")
@@ -258,16 +260,8 @@ fn typescript_npm(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-/// A parent worker that loads the code in its request body as a child and answers with the
-/// child's response text.
-const PARENT: &str = r#"export default { async fetch(req, env) {
-  const w = env.LOADER.load({ mainModule: "worker.js", modules: { "worker.js": await req.text() }, globalOutbound: null });
-  return new Response(await (await w.getEntrypoint().fetch("https://worker/")).text());
-} };"#;
-
 fn worker_loader(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
@@ -279,19 +273,7 @@ fn worker_loader(c: &mut Criterion) {
                 .with_binding("LOADER", loader.worker_loader("bench/parent")))
         }))
         .unwrap();
-    let counter = AtomicU64::new(0);
-    group.bench_function("child_from_parent", |b| {
-        b.to_async(&rt).iter(|| async {
-            let n = counter.fetch_add(1, Ordering::Relaxed);
-            let req = http::Request::post("https://parent/")
-                .body(Bytes::from(unique_script(n)))
-                .unwrap();
-            let resp = parent.entrypoint(None).fetch(req).await.unwrap();
-            assert_eq!(resp.status(), 200);
-        })
-    });
-
-    // The same through the daemon, in process, on loopback.
+    // The daemon, in process, on loopback: for /api/run over HTTP from outside, and from a parent.
     let dir = std::env::temp_dir().join(format!("wasm-sandbox-bench-{}", std::process::id()));
     let config = wasm_sandbox_server::ServerConfig {
         listen: "127.0.0.1:0".into(),
@@ -304,7 +286,37 @@ fn worker_loader(c: &mut Criterion) {
             .unwrap()
             .spawn()
     });
-    let url = format!("http://{}/api/run", daemon.local_addr());
+    let base = format!("http://{}", daemon.local_addr());
+    let url = format!("{base}/api/run");
+    let parent_http = rt
+        .block_on(loader.get("parent-http", || async {
+            Ok(WorkerCode::js("parent.js", PARENT_HTTP)
+                .with_env("API", url.clone())
+                .with_outbound(GlobalOutbound::allow(&[base.as_str()], &["127.0.0.1/32"]).unwrap()))
+        }))
+        .unwrap();
+    let counter = AtomicU64::new(0);
+    let post = |n: u64| {
+        http::Request::post("https://parent/")
+            .body(Bytes::from(unique_script(n)))
+            .unwrap()
+    };
+    group.bench_function("child_from_parent", |b| {
+        b.to_async(&rt).iter(|| async {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let resp = parent.entrypoint(None).fetch(post(n)).await.unwrap();
+            assert_eq!(resp.status(), 200);
+        })
+    });
+    group.bench_function("child_from_parent_via_http", |b| {
+        b.to_async(&rt).iter(|| async {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let resp = parent_http.entrypoint(None).fetch(post(n)).await.unwrap();
+            assert_eq!(resp.status(), 200);
+            assert!(resp.body().starts_with(b"Hello"));
+        })
+    });
+
     let client = reqwest::Client::new();
     group.bench_function("api_run_http", |b| {
         b.to_async(&rt).iter(|| async {

@@ -62,6 +62,10 @@ fn wasmtime_config(config: &Config) -> anyhow::Result<wasmtime::Config> {
     c.cranelift_opt_level(wasmtime::OptLevel::Speed);
     // Instances start as copy-on-write mappings of the snapshot's memory image.
     c.memory_init_cow(true);
+    // Development: `perf` names the guest's functions (QuickJS's C, the glue) from a perf map.
+    if std::env::var_os("WASM_SANDBOX_PERFMAP").is_some() {
+        c.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let n = config.max_instances.max(1);
     let mut pool = PoolingAllocationConfig::default();
     // One engine component instance = 1 component instance with a few core instances (the

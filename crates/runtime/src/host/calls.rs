@@ -108,6 +108,20 @@ impl<C> CallView<'_, C> {
         Ok(self.table.push(call)?)
     }
 
+    /// A call whose work is done already (`result`, computed on the guest's own call: nothing to
+    /// spawn, nothing to wake), counted against the request's calls like [`Self::start`].
+    pub(crate) fn finish(&mut self, result: CallResult) -> wasmtime::Result<Resource<PendingCall>> {
+        self.calls.made += 1;
+        let result = if self.calls.made > MAX_CALLS_PER_REQUEST {
+            Err(format!(
+                "too many binding calls in one request (the limit is {MAX_CALLS_PER_REQUEST})"
+            ))
+        } else {
+            result
+        };
+        Ok(self.table.push(PendingCall::done(result))?)
+    }
+
     /// A call that fails at once with `message`.
     pub(crate) fn refuse(&mut self, message: String) -> wasmtime::Result<Resource<PendingCall>> {
         Ok(self.table.push(PendingCall::done(Err(message)))?)

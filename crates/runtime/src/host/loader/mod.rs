@@ -254,11 +254,12 @@ impl loader::Host for CallView<'_, LoaderCtx> {
             Ok(p) => p,
             Err(e) => return self.refuse(format!("env.{binding}.load(): {e}")),
         };
-        let children = self.cap.children.clone();
-        self.start(async move {
-            let child = loader.spawn.load(code)?;
-            Ok(handle_reply(children.lock().unwrap().add(child, true)))
-        })
+        // Loading only prepares the child (its instance is made by its first call): done here.
+        let result = loader
+            .spawn
+            .load(code)
+            .map(|child| handle_reply(self.cap.children.lock().unwrap().add(child, true)));
+        self.finish(result)
     }
 
     fn lookup(&mut self, binding: String, id: String) -> wasmtime::Result<Resource<PendingCall>> {
@@ -266,13 +267,11 @@ impl loader::Host for CallView<'_, LoaderCtx> {
             Ok(l) => l,
             Err(e) => return self.refuse(e),
         };
-        let children = self.cap.children.clone();
-        self.start(async move {
-            Ok(match loader.spawn.lookup(&scoped(&loader, &id)) {
-                Some(child) => handle_reply(children.lock().unwrap().add(child, false)),
-                None => Reply::Json("null".into()),
-            })
-        })
+        let found = loader.spawn.lookup(&scoped(&loader, &id));
+        self.finish(Ok(match found {
+            Some(child) => handle_reply(self.cap.children.lock().unwrap().add(child, false)),
+            None => Reply::Json("null".into()),
+        }))
     }
 
     fn put(
