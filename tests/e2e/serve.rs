@@ -153,6 +153,22 @@ async fn extended_fields_request_and_reply() {
         json!({ "m": "PUT", "u": "https://example.test/x?y=1", "h": "v", "body": "payload", "cfg": { "a": [1, 2] }, "t": "text module", "b": [0, 1, 2] })
     );
 
+    // CommonJS modules, as the Worker Loader takes them: `{cjs}` and a `*.cjs` string.
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({
+            "mainModule": "index.cjs",
+            "modules": {
+                "index.cjs": { "cjs": "const { add } = require('./math.cjs'); module.exports = { fetch() { return new Response(String(add(2, 3))); } };" },
+                "math.cjs": "exports.add = (a, b) => a + b;"
+            }
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["output"], "5", "{v}");
+
     // A binary body comes back as outputBase64 too.
     let (_, v) = post_json(
         &d,

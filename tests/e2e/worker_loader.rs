@@ -594,3 +594,96 @@ async fn a_parent_cycling_ids_keeps_a_bounded_cache() {
     let stats = loader.cache_stats();
     assert!(stats.workers <= 64 + 1, "{stats:?}");
 }
+
+/// A parent loading CommonJS children (`{cjs}` and `*.cjs` string modules), as Cloudflare's
+/// Worker Loader takes them.
+const CJS_PARENT: &str = r#"
+export default {
+  async fetch(request, env) {
+    const run = async (code) => {
+      try {
+        const r = await env.LOADER.load(code).getEntrypoint().fetch("https://child/");
+        return await r.text();
+      } catch (e) { return "error: " + e.message; }
+    };
+    const out = {};
+    // A CommonJS main module requiring a CommonJS helper (in a folder, by a relative path), an ES
+    // module, a JSON module and a node built-in.
+    out.main = await run({
+      mainModule: "index.cjs",
+      modules: {
+        "index.cjs": { cjs: `
+          const { greet } = require("./lib/greet.cjs");
+          const esm = require("./esm.js");
+          const data = require("./data.json");
+          const { Buffer } = require("node:buffer");
+          const self = this === module.exports;
+          module.exports = { fetch() { return new Response([greet("cjs"), esm.twice(21), esm.default, data.n, Buffer.from("hi").toString("hex"), self, typeof __filename, __dirname].join(" ")); } };` },
+        "lib/greet.cjs": "exports.greet = (who) => require('../util.cjs').upper('hello ' + who);",
+        "util.cjs": { cjs: "module.exports.upper = (s) => s.toUpperCase();" },
+        "esm.js": "export const twice = (n) => n * 2; export default 'esm-default';",
+        "data.json": { json: { n: 7 } },
+      },
+    });
+    // An ES main module importing a CommonJS helper: its default export is module.exports.
+    out.esmMain = await run({
+      mainModule: "worker.js",
+      modules: {
+        "worker.js": "import lib from './lib.cjs'; export default { fetch() { return new Response(String(lib.answer)); } };",
+        "lib.cjs": { cjs: "module.exports = { answer: 42 };" },
+      },
+    });
+    // require of what is not there: Node's error, at the call.
+    out.missing = await run({
+      mainModule: "index.cjs",
+      modules: { "index.cjs": { cjs: "let m; try { require('./nope.js'); } catch (e) { m = e.code + ': ' + e.message; } module.exports = { fetch() { return new Response(m); } };" } },
+    });
+    // A source that tries to break out of its wrapper only reaches its own module's top level.
+    out.breakout = await run({
+      mainModule: "index.cjs",
+      modules: { "index.cjs": { cjs: "}); globalThis.escaped = 1; (function(){" } },
+    });
+    // A syntax error names the module.
+    out.syntax = await run({ mainModule: "index.cjs", modules: { "index.cjs": { cjs: "module.exports = {" } } });
+    return Response.json(out);
+  },
+};
+"#;
+
+#[tokio::test]
+async fn commonjs_children_run_and_require_what_they_name() {
+    let loader = loader().await;
+    let parent = loader
+        .load(
+            WorkerCode::js("p.js", CJS_PARENT)
+                .with_binding("LOADER", loader.worker_loader("t/cjs")),
+        )
+        .unwrap();
+    let r = parent
+        .entrypoint(None)
+        .fetch(get("https://p/"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let out = body_json(&r);
+    assert_eq!(
+        out["main"], "HELLO CJS 42 esm-default 7 6869 true string /",
+        "{out}"
+    );
+    assert_eq!(out["esmMain"], "42", "{out}");
+    assert_eq!(
+        out["missing"], "MODULE_NOT_FOUND: Cannot find module './nope.js' from 'index.cjs'",
+        "{out}"
+    );
+    // Breaking out of the wrapper leaves a module without a handler (or a syntax error): an
+    // error for this child, nothing for anyone else.
+    assert!(
+        out["breakout"].as_str().unwrap().starts_with("error: "),
+        "{out}"
+    );
+    let syntax = out["syntax"].as_str().unwrap();
+    assert!(
+        syntax.starts_with("error: ") && syntax.contains("index.cjs"),
+        "{out}"
+    );
+}

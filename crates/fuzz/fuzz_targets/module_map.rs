@@ -2,12 +2,14 @@
 //! nothing may panic; a map that passes the checks has a JS main module among unique, named
 //! modules; a text module's string literal evaluates to exactly its text (nothing can end the
 //! string early and run as code); a JSON module's source hands its exact text to JSON.parse,
-//! and JSON text that does not parse never passes the check.
+//! and JSON text that does not parse never passes the check; a CommonJS module's wrapper
+//! carries its source verbatim and its required specifiers as exact string literals.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
+use wasm_sandbox_spec::cjs::{normalize, require_specifiers, to_es_module, Required};
 use wasm_sandbox_spec::js::{module_source, string_literal, ModuleKind};
 use wasm_sandbox_spec::modules::{check, ModuleContent};
 
@@ -47,7 +49,20 @@ fuzz_target!(|input: Input| {
         let source = module_source(name, content.kind(), content.bytes());
         match content {
             ModuleContent::Js(s) | ModuleContent::Ts(s) => {
-                assert_eq!(source.as_deref(), Ok(s.as_str()))
+                assert_eq!(source.as_deref(), Ok(s.as_str()));
+                // The same text as a CommonJS module: its source is carried verbatim, and each
+                // specifier it requires becomes an import of exactly that string.
+                let lookup = |_: &str| Some(Required::Namespace);
+                let wrapped = to_es_module(name, s, &lookup);
+                assert!(wrapped.contains(s.as_str()));
+                for (i, spec) in require_specifiers(s).iter().enumerate().take(8) {
+                    let _ = normalize(name, spec);
+                    if let Some(at) = wrapped.find(&format!("import * as __cjs_dep{i} from ")) {
+                        let rest = &wrapped[at + format!("import * as __cjs_dep{i} from ").len()..];
+                        let literal = &rest[..rest.find("; ").expect("an import ends")];
+                        let _ = decode_literal(literal);
+                    }
+                }
             }
             ModuleContent::Text(s) => {
                 let source = source.expect("text is UTF-8");

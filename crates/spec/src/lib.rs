@@ -1,5 +1,5 @@
 //! What arrives from outside, parsed and checked before anything runs: the daemon's JSON bodies
-//! ([`run`], [`bindings`]), the code a worker hands its Worker Loader ([`loader`]), a worker's module map ([`modules`], [`js`]) and the values a script
+//! ([`run`], [`bindings`]), the code a worker hands its Worker Loader ([`loader`]), a worker's module map ([`modules`], [`js`], [`cjs`]) and the values a script
 //! passes to the host across the WIT boundary ([`boundary`]).
 //!
 //! Every input here is hostile (a tenant's request body, a script's arguments). The crate is plain
@@ -9,6 +9,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 
+pub mod cjs;
 pub mod js;
 
 #[cfg(feature = "host")]

@@ -90,12 +90,7 @@ impl ChildSpec {
     pub fn parse(json: &str) -> Result<ChildSpec, String> {
         let wire: Wire =
             serde_json::from_str(json).map_err(|e| format!("invalid WorkerCode: {e}"))?;
-        let modules = wire
-            .modules
-            .0
-            .iter()
-            .map(|(name, m)| Ok((name.clone(), m.content(name)?)))
-            .collect::<Result<Vec<_>, String>>()?;
+        let modules = wire.modules.contents()?;
         if !modules.iter().any(|(n, _)| *n == wire.main_module) {
             return Err(format!(
                 "WorkerCode.mainModule `{}` is not one of its modules",

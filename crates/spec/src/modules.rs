@@ -106,6 +106,9 @@ pub enum ModuleJson {
     },
     /// `{"ts": "..."}`.
     Ts(String),
+    /// `{"cjs": "..."}`: CommonJS, run as an ES module whose default export is `module.exports`
+    /// (see [`crate::cjs`]).
+    Cjs(String),
     /// `{"text": "..."}`.
     Text(String),
     /// `{"json": <value>}`.
@@ -118,8 +121,47 @@ impl ModuleJson {
     /// The module `name` is: a string typed by its extension (.json → json,
     /// .txt/.html/.md/.csv/.svg/.css → text, .ts/.mts/.cts/.tsx/.jsx → TypeScript, anything else
     /// → js), `data` decoded from base64.
+    /// A CommonJS module (`{cjs}`, or a string named `*.cjs`) is taken as if no other module of
+    /// its worker were CommonJS: [`ModuleMap::contents`] knows better.
     pub fn content(&self, name: &str) -> Result<ModuleContent, String> {
+        self.content_in(name, &|_: &str| None)
+    }
+
+    /// Whether it is CommonJS as module `name`.
+    pub fn is_cjs(&self, name: &str) -> bool {
+        match self {
+            ModuleJson::Cjs(_) => true,
+            ModuleJson::Source(_) => name.ends_with(".cjs"),
+            _ => false,
+        }
+    }
+
+    /// What a CommonJS module's `require` of it (as module `name`) returns.
+    fn required(&self, name: &str) -> crate::cjs::Required {
+        use crate::cjs::Required;
+        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+        match self {
+            _ if self.is_cjs(name) => Required::Default,
+            ModuleJson::Js { .. } | ModuleJson::Ts(_) => Required::Namespace,
+            ModuleJson::Source(_) => match ModuleContent::from_extension(ext, String::new()) {
+                Some(ModuleContent::Json(_) | ModuleContent::Text(_)) => Required::Default,
+                _ => Required::Namespace,
+            },
+            _ => Required::Default,
+        }
+    }
+
+    /// [`Self::content`], `lookup` saying which modules the worker has and which are CommonJS.
+    fn content_in(
+        &self,
+        name: &str,
+        lookup: &dyn Fn(&str) -> Option<crate::cjs::Required>,
+    ) -> Result<ModuleContent, String> {
         Ok(match self {
+            ModuleJson::Cjs(s) => ModuleContent::Js(crate::cjs::to_es_module(name, s, lookup)),
+            ModuleJson::Source(s) if self.is_cjs(name) => {
+                ModuleContent::Js(crate::cjs::to_es_module(name, s, lookup))
+            }
             ModuleJson::Source(s) => {
                 let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
                 ModuleContent::from_extension(ext, s.clone())
@@ -146,6 +188,21 @@ impl ModuleMap {
     /// The module names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// Each module's content (CommonJS modules turned into ES modules that import the modules
+    /// they `require`); errors name the module.
+    pub fn contents(&self) -> Result<Vec<(String, ModuleContent)>, String> {
+        let kinds: std::collections::HashMap<&str, crate::cjs::Required> = self
+            .0
+            .iter()
+            .map(|(n, m)| (n.as_str(), m.required(n)))
+            .collect();
+        let lookup = |resolved: &str| kinds.get(resolved).copied();
+        self.0
+            .iter()
+            .map(|(name, m)| Ok((name.clone(), m.content_in(name, &lookup)?)))
+            .collect()
     }
 }
 
@@ -204,7 +261,7 @@ impl<'de> Visitor<'de> for Entry<'_> {
         let name = self.0;
         let shapes = || {
             de::Error::custom(format!(
-                "module `{name}`: expected {{\"js\"|\"ts\"|\"text\": string}}, {{\"json\": value}} or {{\"data\": base64 string}}"
+                "module `{name}`: expected {{\"js\"|\"cjs\"|\"ts\"|\"text\": string}}, {{\"json\": value}} or {{\"data\": base64 string}}"
             ))
         };
         let not_one = || {
@@ -234,6 +291,7 @@ impl<'de> Visitor<'de> for Entry<'_> {
                 es_module: true,
             },
             "ts" => ModuleJson::Ts(string(value)?),
+            "cjs" => ModuleJson::Cjs(string(value)?),
             "text" => ModuleJson::Text(string(value)?),
             "json" => ModuleJson::Json(value),
             "data" => ModuleJson::Data(string(value)?),
@@ -264,6 +322,7 @@ impl Serialize for ModuleJson {
                 Inner::Str(source),
             ),
             ModuleJson::Ts(src) => ("ts", Inner::Str(src)),
+            ModuleJson::Cjs(src) => ("cjs", Inner::Str(src)),
             ModuleJson::Text(src) => ("text", Inner::Str(src)),
             ModuleJson::Json(v) => ("json", Inner::Json(v)),
             ModuleJson::Data(b64) => ("data", Inner::Str(b64)),

@@ -368,11 +368,7 @@ impl WorkerSpec {
             (Some(_), Some(_)) => {
                 return Err("give either `code` or `modules` (with `mainModule`), not both".into())
             }
-            (Some(modules), None) => modules
-                .0
-                .iter()
-                .map(|(name, m)| Ok((name.clone(), m.content(name)?)))
-                .collect::<Result<Vec<_>, String>>()?,
+            (Some(modules), None) => modules.contents()?,
             (None, code) => {
                 let src = code
                     .as_deref()

@@ -16,7 +16,6 @@
     if (code.modules === null || typeof code.modules !== "object") throw new TypeError("WorkerCode.modules must be an object");
     const modules = {};
     for (const [name, m] of Object.entries(code.modules)) {
-      if (m !== null && typeof m === "object" && "cjs" in m) throw new TypeError(`WorkerCode.modules["${name}"]: CommonJS modules are not supported yet`);
       if (m !== null && typeof m === "object" && "data" in m && typeof m.data !== "string") {
         if (!(m.data instanceof ArrayBuffer || ArrayBuffer.isView(m.data))) throw new TypeError(`WorkerCode.modules["${name}"].data must be an ArrayBuffer`);
         modules[name] = { data: bytesBase64(m.data) };
