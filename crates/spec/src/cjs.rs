@@ -145,8 +145,7 @@ pub fn require_specifiers(source: &str) -> Vec<String> {
             continue;
         };
         i += 1;
-        let Some(len) = source[i..].find(|c: char| c == quote as char || c == '\\' || c == '\n')
-        else {
+        let Some(len) = source[i..].find([quote as char, '\\', '\n']) else {
             continue;
         };
         if bytes[i + len] != quote {
