@@ -967,3 +967,68 @@ async fn service_and_files_bindings_through_the_daemon() {
         );
     }
 }
+
+/// A script plus helper modules (`code` + `modules`) and headers as a record (`{k: v}`): the
+/// shapes people send first, through `/api/run`, `/api/get/{id}` and the registry.
+#[tokio::test]
+async fn code_with_modules_and_record_headers_everywhere() {
+    let dir = TempDir::new("shapes");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let code = "import { twice } from './lib.js'; import cfg from './cfg.json'; export default { fetch(req) { return new Response(twice(cfg.n) + ' ' + req.headers.get('x-k')); } };";
+    let modules = json!({ "lib.js": "export const twice = (n) => n * 2;", "cfg.json": { "json": { "n": 21 } } });
+    let body =
+        json!({ "code": code, "modules": modules, "request": { "headers": { "x-k": "record" } } });
+    let (status, v) = post_json(&d, "/api/run", &body).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["output"], "42 record", "{v}");
+    let (status, v) = post_json(&d, "/api/get/shapes-1", &body).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["output"], "42 record", "{v}");
+    // Pairs still work, and repeat.
+    let pairs = json!({ "code": code, "modules": modules, "request": { "headers": [["x-k", "a"], ["x-k", "b"]] } });
+    let (_, v) = post_json(&d, "/api/run", &pairs).await;
+    assert_eq!(v["output"], "42 a, b", "{v}");
+    // The registry takes the same worker shape.
+    let r = client()
+        .put(d.url("/workers/shapes"))
+        .json(&json!({ "code": code, "modules": modules }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = client()
+        .get(d.url("/workers/shapes/"))
+        .header("x-k", "registry")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), "42 registry");
+    // The main module given twice is a 400 that says so.
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": code, "modules": { "worker.js": "x" } }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("may not define it too"),
+        "{v}"
+    );
+    // A header value that is not a string names the accepted forms.
+    let (status, v) = post_json(
+        &d,
+        "/api/run",
+        &json!({ "code": code, "request": { "headers": { "x-k": 5 } } }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let error = v["error"].as_str().unwrap();
+    assert!(
+        error.contains("request.headers") && error.contains("or a record"),
+        "{v}"
+    );
+}

@@ -183,8 +183,8 @@ mod tests {
         let config = ServerConfig::default();
         let cases = [
             (
-                serde_json::json!({"code": "x", "modules": {"a.js": "y"}}),
-                "not both",
+                serde_json::json!({"code": "x", "modules": {"worker.js": "y"}}),
+                "may not define it too",
             ),
             (
                 serde_json::json!({"modules": {"a.bin": {"data": "!!"}}}),

@@ -23,10 +23,11 @@ pub const DEFAULT_CODE: &str =
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkerSpec {
-    /// Source of `worker.js` (the whole worker, for the simple case).
+    /// Source of the main module (`worker.js`, or `mainModule`): the whole worker, or with
+    /// `modules` holding its helpers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// Name of the main module (with `modules`); defaults to `worker.js`.
+    /// Name of the main module; defaults to `worker.js`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub main_module: Option<String>,
     /// Modules by name (see [`ModuleContent::from_json`]).
@@ -110,7 +111,10 @@ pub struct RequestSpec {
 
 /// Request headers as the Fetch API's `HeadersInit` takes them.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "request.headers: expected pairs [[\"name\", \"value\"], ...] or a record {\"name\": \"value\"}, with string names and values"
+)]
 pub enum HeadersInit {
     /// `[["name", "value"], ...]` (repeats allowed).
     Pairs(Vec<(String, String)>),
@@ -349,8 +353,10 @@ impl WorkerSpec {
     }
 
     /// The main module's name and the module map: `modules` (with `mainModule`, default
-    /// `worker.js`) or `code` (empty or missing: [`DEFAULT_CODE`]). Each module's shape is
-    /// checked here; the map as a whole by [`crate::modules::check`] (the runtime does, at load).
+    /// `worker.js`), `code` (empty or missing: [`DEFAULT_CODE`]), or both — `code` is then the
+    /// main module (named `mainModule`, default `worker.js`) and `modules` its helpers. Each
+    /// module's shape is checked here; the map as a whole by [`crate::modules::check`] (the
+    /// runtime does, at load).
     pub fn module_map(&self) -> Result<(String, Vec<(String, ModuleContent)>), String> {
         let main = self
             .main_module
@@ -365,8 +371,15 @@ impl WorkerSpec {
             );
         }
         let modules = match (&self.modules, &self.code) {
-            (Some(_), Some(_)) => {
-                return Err("give either `code` or `modules` (with `mainModule`), not both".into())
+            (Some(modules), Some(code)) => {
+                if modules.names().any(|n| n == main) {
+                    return Err(format!(
+                        "`code` is the main module `{main}`: `modules` may not define it too (give its helpers only, or leave `code` out)"
+                    ));
+                }
+                let mut map = vec![(main.clone(), ModuleContent::Js(code.clone()))];
+                map.extend(modules.contents()?);
+                map
             }
             (Some(modules), None) => modules.contents()?,
             (None, code) => {
@@ -590,7 +603,21 @@ mod tests {
         let s = |v: &str| WorkerSpec::parse(v.as_bytes()).unwrap();
         let (main, m) = s("{}").module_map().unwrap();
         assert_eq!((main.as_str(), m.len()), ("worker.js", 1));
-        assert!(s(r#"{"code": "x", "modules": {}}"#).module_map().is_err());
+        // `code` + `modules`: the code is the main module, the modules its helpers.
+        let (main, m) = s(r#"{"code": "x", "modules": {"lib.js": "y"}}"#)
+            .module_map()
+            .unwrap();
+        assert_eq!(main, "worker.js");
+        assert_eq!(m[0], ("worker.js".into(), ModuleContent::Js("x".into())));
+        assert_eq!(m[1], ("lib.js".into(), ModuleContent::Js("y".into())));
+        let (main, m) = s(r#"{"code": "x", "mainModule": "m.js", "modules": {}}"#)
+            .module_map()
+            .unwrap();
+        assert_eq!((main.as_str(), m.len()), ("m.js", 1));
+        assert!(s(r#"{"code": "x", "modules": {"worker.js": "y"}}"#)
+            .module_map()
+            .unwrap_err()
+            .contains("may not define it too"));
         let (main, m) = s(r#"{"mainModule": "a.js", "modules": {"a.js": "x", "d.json": "[1]"}}"#)
             .module_map()
             .unwrap();
