@@ -24,8 +24,8 @@
 use std::process::Command;
 
 use bytes::Bytes;
-use wasm_sandbox::{Binding, Config, GlobalOutbound, Limits, Loader, WorkerCode};
-use wasm_sandbox_benches::{unique_script, HELLO, PARENT, PARENT_HTTP};
+use wasm_sandbox::{Binding, Config, Limits, Loader, WorkerCode};
+use wasm_sandbox_benches::{parent_http_code, post_script, unique_script, HELLO, PARENT};
 
 const OPS: &[(&str, u64, u64)] = &[
     ("fetch_cached", 100, 600),
@@ -149,12 +149,7 @@ fn run(op: &str, n: u64) {
         };
         let parent_http = match &daemon {
             Some(d) if op == "child_from_parent_via_http" => {
-                let base = d.url.trim_end_matches("/api/run").to_string();
-                let code = WorkerCode::js("parent.js", PARENT_HTTP)
-                    .with_env("API", d.url.clone())
-                    .with_outbound(
-                        GlobalOutbound::allow(&[base.as_str()], &["127.0.0.1/32"]).unwrap(),
-                    );
+                let code = parent_http_code(&d.url);
                 Some(
                     loader
                         .get("parent-http", || async { Ok(code) })
@@ -166,10 +161,11 @@ fn run(op: &str, n: u64) {
         };
         for i in 0..n {
             if let Some(parent) = &parent_http {
-                let req = http::Request::post("https://parent/")
-                    .body(Bytes::from(unique_script(5000 + i)))
+                let response = parent
+                    .entrypoint(None)
+                    .fetch(post_script(5000 + i))
+                    .await
                     .unwrap();
-                let response = parent.entrypoint(None).fetch(req).await.unwrap();
                 assert_eq!(response.status(), 200);
                 continue;
             }
@@ -179,12 +175,7 @@ fn run(op: &str, n: u64) {
             }
             let response = match op {
                 "service_fetch_cached" => service.entrypoint(None).fetch(request()).await,
-                "child_from_parent" => {
-                    let req = http::Request::post("https://parent/")
-                        .body(Bytes::from(unique_script(5000 + i)))
-                        .unwrap();
-                    parent.entrypoint(None).fetch(req).await
-                }
+                "child_from_parent" => parent.entrypoint(None).fetch(post_script(5000 + i)).await,
                 "fetch_cached" => cached.entrypoint(None).fetch(request()).await,
                 "load_fetch_unique" => {
                     let w = loader

@@ -27,6 +27,22 @@ pub const PARENT_HTTP: &str = r#"export default { async fetch(req, env) {
   return new Response((await r.json()).output);
 } };"#;
 
+/// A request to [`PARENT`] or [`PARENT_HTTP`] carrying never-seen child code `n`.
+pub fn post_script(n: u64) -> http::Request<bytes::Bytes> {
+    http::Request::post("https://parent/")
+        .body(bytes::Bytes::from(unique_script(n)))
+        .unwrap()
+}
+
+/// [`PARENT_HTTP`] as a worker reaching the daemon's `/api/run` at `api` (`http://host:port/api/run`):
+/// its `env.API`, and an outbound that allows that loopback address and nothing else.
+pub fn parent_http_code(api: &str) -> wasm_sandbox::WorkerCode {
+    let base = api.trim_end_matches("/api/run");
+    wasm_sandbox::WorkerCode::js("parent.js", PARENT_HTTP)
+        .with_env("API", api.to_string())
+        .with_outbound(wasm_sandbox::GlobalOutbound::allow(&[base], &["127.0.0.1/32"]).unwrap())
+}
+
 /// A small agent: a JSON module, some module state, an async handler.
 pub const AGENT: &str = r#"
 const table = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, i * i]));

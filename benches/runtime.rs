@@ -25,8 +25,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
-use wasm_sandbox::{Config, GlobalOutbound, Loader, WorkerCode};
-use wasm_sandbox_benches::{unique_script, HELLO, PARENT, PARENT_HTTP};
+use wasm_sandbox::{Config, Loader, WorkerCode};
+use wasm_sandbox_benches::{parent_http_code, post_script, unique_script, HELLO, PARENT};
 
 fn request() -> http::Request<Bytes> {
     http::Request::get("https://worker/")
@@ -286,21 +286,12 @@ fn worker_loader(c: &mut Criterion) {
             .unwrap()
             .spawn()
     });
-    let base = format!("http://{}", daemon.local_addr());
-    let url = format!("{base}/api/run");
+    let url = format!("http://{}/api/run", daemon.local_addr());
     let parent_http = rt
-        .block_on(loader.get("parent-http", || async {
-            Ok(WorkerCode::js("parent.js", PARENT_HTTP)
-                .with_env("API", url.clone())
-                .with_outbound(GlobalOutbound::allow(&[base.as_str()], &["127.0.0.1/32"]).unwrap()))
-        }))
+        .block_on(loader.get("parent-http", || async { Ok(parent_http_code(&url)) }))
         .unwrap();
     let counter = AtomicU64::new(0);
-    let post = |n: u64| {
-        http::Request::post("https://parent/")
-            .body(Bytes::from(unique_script(n)))
-            .unwrap()
-    };
+    let post = post_script;
     group.bench_function("child_from_parent", |b| {
         b.to_async(&rt).iter(|| async {
             let n = counter.fetch_add(1, Ordering::Relaxed);

@@ -53,6 +53,18 @@ fn post(url: &str, body: &str) -> http::Request<Bytes> {
         .unwrap()
 }
 
+/// Load `src` as a parent holding a Worker Loader scoped `scope`, and send it `GET https://p/`.
+async fn parent_reply(loader: &Loader, scope: &str, src: &str) -> http::Response<Bytes> {
+    let parent = loader
+        .load(WorkerCode::js("p.js", src).with_binding("LOADER", loader.worker_loader(scope)))
+        .unwrap();
+    parent
+        .entrypoint(None)
+        .fetch(get("https://p/"))
+        .await
+        .unwrap()
+}
+
 async fn host(loader: &Loader, scope: &str) -> wasm_sandbox::Worker {
     loader
         .load(
@@ -365,14 +377,7 @@ export default { async fetch(req, env) {
   return Response.json({ a, b });
 } };
 "#;
-    let parent = loader
-        .load(WorkerCode::js("p.js", RECURSE).with_binding("LOADER", loader.worker_loader("t/rec")))
-        .unwrap();
-    let r = parent
-        .entrypoint(None)
-        .fetch(get("https://p/"))
-        .await
-        .unwrap();
+    let r = parent_reply(&loader, "t/rec", RECURSE).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let out = body_json(&r);
     assert_eq!(out["a"], "no loader at depth 1");
@@ -505,24 +510,16 @@ async fn the_tail_shows_children_under_their_parent() {
     use wasm_sandbox::{TailItem, TailKind};
     let loader = loader().await;
     let mut tail = loader.tail();
-    let parent = loader
-        .load(
-            WorkerCode::js(
-                "p.js",
-                r#"export default { async fetch(req, env) {
-                    console.log("parent says hi");
-                    const w = env.LOADER.load({ mainModule: "c.js", modules: { "c.js": "export default { fetch() { console.log('child says hi'); return new Response('c'); } }" } });
-                    return new Response(await (await w.getEntrypoint().fetch("https://c/")).text());
-                } }"#,
-            )
-            .with_binding("LOADER", loader.worker_loader("t/tail")),
-        )
-        .unwrap();
-    let r = parent
-        .entrypoint(None)
-        .fetch(get("https://p/"))
-        .await
-        .unwrap();
+    let r = parent_reply(
+        &loader,
+        "t/tail",
+        r#"export default { async fetch(req, env) {
+            console.log("parent says hi");
+            const w = env.LOADER.load({ mainModule: "c.js", modules: { "c.js": "export default { fetch() { console.log('child says hi'); return new Response('c'); } }" } });
+            return new Response(await (await w.getEntrypoint().fetch("https://c/")).text());
+        } }"#,
+    )
+    .await;
     assert_eq!(text(&r), "c");
     let mut logs = Vec::new();
     let mut finished = 0;
@@ -653,17 +650,7 @@ export default {
 #[tokio::test]
 async fn commonjs_children_run_and_require_what_they_name() {
     let loader = loader().await;
-    let parent = loader
-        .load(
-            WorkerCode::js("p.js", CJS_PARENT)
-                .with_binding("LOADER", loader.worker_loader("t/cjs")),
-        )
-        .unwrap();
-    let r = parent
-        .entrypoint(None)
-        .fetch(get("https://p/"))
-        .await
-        .unwrap();
+    let r = parent_reply(&loader, "t/cjs", CJS_PARENT).await;
     assert_eq!(r.status(), 200, "{}", text(&r));
     let out = body_json(&r);
     assert_eq!(

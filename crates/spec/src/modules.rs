@@ -139,14 +139,15 @@ impl ModuleJson {
     /// What a CommonJS module's `require` of it (as module `name`) returns.
     fn required(&self, name: &str) -> crate::cjs::Required {
         use crate::cjs::Required;
-        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
         match self {
             _ if self.is_cjs(name) => Required::Default,
             ModuleJson::Js { .. } | ModuleJson::Ts(_) => Required::Namespace,
-            ModuleJson::Source(_) => match ModuleContent::from_extension(ext, String::new()) {
-                Some(ModuleContent::Json(_) | ModuleContent::Text(_)) => Required::Default,
-                _ => Required::Namespace,
-            },
+            ModuleJson::Source(_) => {
+                match ModuleContent::from_extension(extension(name), String::new()) {
+                    Some(ModuleContent::Json(_) | ModuleContent::Text(_)) => Required::Default,
+                    _ => Required::Namespace,
+                }
+            }
             _ => Required::Default,
         }
     }
@@ -162,11 +163,8 @@ impl ModuleJson {
             ModuleJson::Source(s) if self.is_cjs(name) => {
                 ModuleContent::Js(crate::cjs::to_es_module(name, s, lookup))
             }
-            ModuleJson::Source(s) => {
-                let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-                ModuleContent::from_extension(ext, s.clone())
-                    .unwrap_or_else(|| ModuleContent::Js(s.clone()))
-            }
+            ModuleJson::Source(s) => ModuleContent::from_extension(extension(name), s.clone())
+                .unwrap_or_else(|| ModuleContent::Js(s.clone())),
             ModuleJson::Js { source, .. } => ModuleContent::Js(source.clone()),
             ModuleJson::Ts(s) => ModuleContent::Ts(s.clone()),
             ModuleJson::Text(s) => ModuleContent::Text(s.clone()),
@@ -177,6 +175,11 @@ impl ModuleJson {
                 .map_err(|e| format!("module `{name}`: `data` must be base64: {e}"))?,
         })
     }
+}
+
+/// A module name's extension (after its last dot; empty without one).
+fn extension(name: &str) -> &str {
+    name.rsplit_once('.').map_or("", |(_, e)| e)
 }
 
 /// The daemon's `modules` map: modules by name, their shapes checked as it is deserialized

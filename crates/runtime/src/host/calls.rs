@@ -90,35 +90,40 @@ impl<C: 'static> HasData for Call<C> {
 }
 
 impl<C> CallView<'_, C> {
+    /// Count one more call of this request: the error once past its limit.
+    fn count_call(&mut self) -> Result<(), String> {
+        self.calls.made += 1;
+        if self.calls.made > MAX_CALLS_PER_REQUEST {
+            return Err(format!(
+                "too many binding calls in one request (the limit is {MAX_CALLS_PER_REQUEST})"
+            ));
+        }
+        Ok(())
+    }
+
     /// Start `fut` as a call of this invocation, or refuse it (the request's limit is reached).
     pub(crate) fn start(
         &mut self,
         fut: impl Future<Output = CallResult> + Send + 'static,
     ) -> wasmtime::Result<Resource<PendingCall>> {
-        self.calls.made += 1;
-        let call = if self.calls.made > MAX_CALLS_PER_REQUEST {
-            PendingCall::done(Err(format!(
-                "too many binding calls in one request (the limit is {MAX_CALLS_PER_REQUEST})"
-            )))
-        } else {
-            let task = tokio::spawn(fut);
-            self.calls.spawned.push(task.abort_handle());
-            PendingCall::running(task)
+        let call = match self.count_call() {
+            Err(e) => PendingCall::done(Err(e)),
+            Ok(()) => {
+                let task = tokio::spawn(fut);
+                self.calls.spawned.push(task.abort_handle());
+                PendingCall::running(task)
+            }
         };
         Ok(self.table.push(call)?)
     }
 
-    /// A call whose work is done already (`result`, computed on the guest's own call: nothing to
-    /// spawn, nothing to wake), counted against the request's calls like [`Self::start`].
-    pub(crate) fn finish(&mut self, result: CallResult) -> wasmtime::Result<Resource<PendingCall>> {
-        self.calls.made += 1;
-        let result = if self.calls.made > MAX_CALLS_PER_REQUEST {
-            Err(format!(
-                "too many binding calls in one request (the limit is {MAX_CALLS_PER_REQUEST})"
-            ))
-        } else {
-            result
-        };
+    /// A call done on the guest's own call (`work`, run now: nothing to spawn, nothing to wake),
+    /// counted against the request's calls like [`Self::start`] and not run past the limit.
+    pub(crate) fn finish(
+        &mut self,
+        work: impl FnOnce(&mut C) -> CallResult,
+    ) -> wasmtime::Result<Resource<PendingCall>> {
+        let result = self.count_call().and_then(|()| work(self.cap));
         Ok(self.table.push(PendingCall::done(result))?)
     }
 

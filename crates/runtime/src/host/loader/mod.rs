@@ -255,11 +255,10 @@ impl loader::Host for CallView<'_, LoaderCtx> {
             Err(e) => return self.refuse(format!("env.{binding}.load(): {e}")),
         };
         // Loading only prepares the child (its instance is made by its first call): done here.
-        let result = loader
-            .spawn
-            .load(code)
-            .map(|child| handle_reply(self.cap.children.lock().unwrap().add(child, true)));
-        self.finish(result)
+        self.finish(|cap| {
+            let child = loader.spawn.load(code)?;
+            Ok(handle_reply(cap.children.lock().unwrap().add(child, true)))
+        })
     }
 
     fn lookup(&mut self, binding: String, id: String) -> wasmtime::Result<Resource<PendingCall>> {
@@ -267,11 +266,12 @@ impl loader::Host for CallView<'_, LoaderCtx> {
             Ok(l) => l,
             Err(e) => return self.refuse(e),
         };
-        let found = loader.spawn.lookup(&scoped(&loader, &id));
-        self.finish(Ok(match found {
-            Some(child) => handle_reply(self.cap.children.lock().unwrap().add(child, false)),
-            None => Reply::Json("null".into()),
-        }))
+        self.finish(|cap| {
+            Ok(match loader.spawn.lookup(&scoped(&loader, &id)) {
+                Some(child) => handle_reply(cap.children.lock().unwrap().add(child, false)),
+                None => Reply::Json("null".into()),
+            })
+        })
     }
 
     fn put(
