@@ -124,21 +124,37 @@ impl WorkerGuest for Component {
         crate::load(&source).map_err(to_wit)
     }
 
-    fn fetch(entrypoint: Option<String>, request: HttpRequest) -> Result<HttpResponse, JsError> {
-        crate::fetch(entrypoint.as_deref(), from_wit(request))
-            .map(to_wit_response)
-            .map_err(to_wit)
+    fn fetch(
+        entrypoint: Option<String>,
+        props_json: Option<String>,
+        request: HttpRequest,
+    ) -> Result<HttpResponse, JsError> {
+        crate::fetch(
+            entrypoint.as_deref(),
+            props_json.as_deref(),
+            from_wit(request),
+        )
+        .map(to_wit_response)
+        .map_err(to_wit)
     }
 
     fn fetch_streaming(
         entrypoint: Option<String>,
+        props_json: Option<String>,
         request: HttpRequest,
         body: Option<wasi::http::types::IncomingBody>,
         out: wasi::http::types::ResponseOutparam,
     ) -> Result<Option<HttpResponse>, JsError> {
         let mut request = from_wit(request);
         request.stream = body;
-        match crate::fetch_to(entrypoint.as_deref(), request, Some(out)).0 {
+        match crate::fetch_to(
+            entrypoint.as_deref(),
+            props_json.as_deref(),
+            request,
+            Some(out),
+        )
+        .0
+        {
             Ok(crate::Reply::Whole(r)) => Ok(Some(to_wit_response(r))),
             Ok(crate::Reply::Streamed) => Ok(None),
             Err(f) => Err(to_wit(f)),
@@ -147,9 +163,16 @@ impl WorkerGuest for Component {
 
     fn call(
         entrypoint: Option<String>,
+        props_json: Option<String>,
         method: String,
         args_json: String,
     ) -> Result<String, JsError> {
-        crate::call(entrypoint.as_deref(), &method, &args_json).map_err(to_wit)
+        crate::call(
+            entrypoint.as_deref(),
+            props_json.as_deref(),
+            &method,
+            &args_json,
+        )
+        .map_err(to_wit)
     }
 }

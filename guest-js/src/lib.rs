@@ -710,8 +710,12 @@ pub enum Reply {
 }
 
 /// Call `fetch(request, env, ctx)` on the default or a named export and drive it to completion.
-pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Failure> {
-    match fetch_to(entrypoint, request, None).0? {
+pub fn fetch(
+    entrypoint: Option<&str>,
+    props: Option<&str>,
+    request: Request,
+) -> Result<Response, Failure> {
+    match fetch_to(entrypoint, props, request, None).0? {
         Reply::Whole(r) => Ok(r),
         Reply::Streamed => Err(error(Kind::Internal, "streamed without an outparam")),
     }
@@ -721,6 +725,7 @@ pub fn fetch(entrypoint: Option<&str>, request: Request) -> Result<Response, Fai
 /// there is an `out`). `out` comes back unused unless the body was streamed.
 pub fn fetch_to(
     entrypoint: Option<&str>,
+    props: Option<&str>,
     request: Request,
     out: Option<respond::ResponseOutparam>,
 ) -> (Result<Reply, Failure>, Option<respond::ResponseOutparam>) {
@@ -745,17 +750,20 @@ pub fn fetch_to(
                 None => None,
             };
             // The response array itself when the handler answered synchronously, else a promise.
-            dispatch
-                .call((
-                    entrypoint,
-                    request.method,
-                    request.url,
-                    headers,
-                    body,
-                    streaming,
-                    body_id,
-                ))
-                .map_err(|e| describe(ctx, e))
+            // (Eight arguments: past what a tuple converts.)
+            let mut args = javy::quickjs::function::Args::new(ctx.clone(), 8);
+            let pushed = (|| {
+                args.push_arg(entrypoint)?;
+                args.push_arg(props)?;
+                args.push_arg(request.method)?;
+                args.push_arg(request.url)?;
+                args.push_arg(headers)?;
+                args.push_arg(body)?;
+                args.push_arg(streaming)?;
+                args.push_arg(body_id)
+            })();
+            pushed.map_err(|e| describe(ctx, e))?;
+            dispatch.call_arg(args).map_err(|e| describe(ctx, e))
         },
         |ctx, internals, value| {
             // A streamed body's job (its stream or fetch() body, its call's serial).
@@ -790,14 +798,19 @@ pub fn fetch_to(
 /// RPC: call `method` on the default or a named export with the JSON array `args_json`, drive it
 /// to completion and return the result as JSON.
 #[cfg(not(feature = "standalone"))]
-pub fn call(entrypoint: Option<&str>, method: &str, args_json: &str) -> Result<String, Failure> {
+pub fn call(
+    entrypoint: Option<&str>,
+    props: Option<&str>,
+    method: &str,
+    args_json: &str,
+) -> Result<String, Failure> {
     dispatch_loaded(
         |ctx, internals| {
             let dispatch: Function<'_> = internals
                 .get("dispatchCall")
                 .map_err(|e| describe(ctx, e))?;
             dispatch
-                .call((entrypoint, method, args_json))
+                .call((entrypoint, props, method, args_json))
                 .map_err(|e| describe(ctx, e))
         },
         |_, _, value| {

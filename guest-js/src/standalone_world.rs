@@ -194,7 +194,7 @@ impl HandlerGuest for Component {
             }
         };
         // A stream body goes out as the script produces it; a whole one through `respond`.
-        match crate::fetch_to(None, request, Some(out)) {
+        match crate::fetch_to(None, None, request, Some(out)) {
             (Ok(crate::Reply::Whole(r)), Some(out)) => respond(out, r.status, &r.headers, &r.body),
             (Err(f), out) => {
                 let msg = report(&f);

@@ -338,7 +338,7 @@ async fn a_child_never_gets_more_than_its_parent() {
         out["wider"]
             .as_str()
             .unwrap()
-            .contains("must be null or a service binding"),
+            .contains("must be null, a service binding or a ctx.exports entrypoint"),
         "{out}"
     );
     // `env.NOT_MINE` is undefined in the parent: passed as a value, it is simply absent.
@@ -673,4 +673,375 @@ async fn commonjs_children_run_and_require_what_they_name() {
         syntax.starts_with("error: ") && syntax.contains("index.cjs"),
         "{out}"
     );
+}
+
+/// Cloudflare's egress-control example: a `WorkerEntrypoint` of the parent, handed to the child
+/// as its `globalOutbound` through `ctx.exports` with `props`, sees every fetch the child makes.
+pub const GATEWAY_JS: &str = r#"
+import { WorkerEntrypoint } from "cloudflare:workers";
+
+export class HttpGateway extends WorkerEntrypoint {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.hostname !== "api.example.com") {
+      return new Response(`blocked: ${url.hostname}`, { status: 403 });
+    }
+    // The credential is the parent's: the child never sees it.
+    const headers = new Headers(request.headers);
+    headers.set("authorization", `Bearer token-for-${this.ctx.props.tenantId}`);
+    return Response.json({ url: request.url, auth: headers.get("authorization"), child: request.headers.get("x-from") });
+  }
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const worker = env.LOADER.get("agent", async () => ({
+      compatibilityDate: "2026-01-28",
+      mainModule: "index.js",
+      modules: {
+        "index.js": `export default { async fetch() {
+          const a = await fetch("https://api.example.com/v1/items", { headers: { "x-from": "child" } });
+          const b = await fetch("https://evil.example/steal");
+          return Response.json({ a: await a.json(), b: b.status + " " + await b.text(), auth: typeof AUTH });
+        } }`,
+      },
+      globalOutbound: ctx.exports.HttpGateway({ props: { tenantId: "acme" } }),
+    }));
+    return worker.getEntrypoint().fetch(request);
+  },
+};
+"#;
+
+#[tokio::test]
+async fn ctx_exports_intercept_a_childs_fetches_with_props() {
+    let loader = loader().await;
+    let r = parent_reply(&loader, "t/gateway", GATEWAY_JS).await;
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let out = body_json(&r);
+    assert_eq!(out["a"]["url"], "https://api.example.com/v1/items", "{out}");
+    assert_eq!(out["a"]["auth"], "Bearer token-for-acme", "{out}");
+    assert_eq!(out["a"]["child"], "child");
+    assert_eq!(out["b"], "403 blocked: evil.example", "{out}");
+}
+
+/// `ctx.exports` stubs: called by the parent itself, passed to a child's `env` (fetch and RPC,
+/// with props the child cannot change), `ctx.props` through `getEntrypoint(name, { props })`,
+/// and `{}` by default; RPC on a worker service binding; a host handler has no methods.
+#[tokio::test]
+async fn entrypoint_stubs_carry_props_and_rpc_but_only_what_the_parent_gave() {
+    let loader = loader().await;
+    let adder = loader
+        .load(WorkerCode::js(
+            "adder.js",
+            "export default { add(a, b) { return a + b; }, fetch() { return new Response('adder'); } }",
+        ))
+        .unwrap();
+    const SRC: &str = r#"
+import { WorkerEntrypoint } from "cloudflare:workers";
+export class Api extends WorkerEntrypoint {
+  whoami() { return { tenant: this.ctx.props.tenant ?? null, keys: Object.keys(this.ctx.props) }; }
+  async fetch(req) { return new Response(`api for ${this.ctx.props.tenant} at ${new URL(req.url).pathname}`); }
+}
+export class Plain extends WorkerEntrypoint { props() { return this.ctx.props; } }
+const CHILD = `import { WorkerEntrypoint } from "cloudflare:workers";
+export class Named extends WorkerEntrypoint { hello() { return "named " + JSON.stringify(this.ctx.props); } }
+export default {
+  async fetch(req, env, ctx) {
+    const who = await env.API.whoami();
+    const page = await (await env.API.fetch("https://api/x")).text();
+    let forged;
+    try { env.API({ props: { tenant: "other" } }); forged = "called"; } catch (e) { forged = e.constructor.name; }
+    const own = Object.keys(ctx.exports);
+    return Response.json({ who, page, forged, own, props: ctx.props });
+  }
+};`;
+export default {
+  async fetch(req, env, ctx) {
+    const direct = await ctx.exports.Api({ props: { tenant: "self" } }).whoami();
+    const plain = await ctx.exports.Plain.props();
+    const exported = Object.keys(ctx.exports).sort();
+    const w = env.LOADER.load({ mainModule: "c.js", modules: { "c.js": CHILD },
+      env: { API: ctx.exports.Api({ props: { tenant: "acme" } }) } });
+    const child = await (await w.getEntrypoint().fetch("https://c/")).json();
+    const named = await w.getEntrypoint("Named", { props: { run: 7 } }).hello();
+    const sum = await env.ADDER.add(2, 3);
+    let hostRpc;
+    try { await env.GATE.anything(); } catch (e) { hostRpc = e.message; }
+    let big;
+    try { await ctx.exports.Plain({ props: { x: "y".repeat(70000) } }).props(); } catch (e) { big = e.message; }
+    let notStub;
+    try { env.LOADER.load({ mainModule: "c.js", modules: { "c.js": CHILD }, tails: [{ tail() {} }] }); } catch (e) { notStub = e.message; }
+    let kvTail;
+    try { await env.LOADER.load({ mainModule: "c.js", modules: { "c.js": CHILD }, tails: [env.KV] }).getEntrypoint().fetch("https://c/"); } catch (e) { kvTail = e.message; }
+    return Response.json({ direct, plain, exported, child, named, sum, hostRpc, big, notStub, kvTail });
+  }
+};
+"#;
+    let gate = Binding::service(|_req: http::Request<Bytes>| async {
+        Ok(http::Response::new(Bytes::from("gate")))
+    });
+    let ns = KvNamespace::new(MemoryKv::new(), "t").unwrap();
+    let parent = loader
+        .load(
+            WorkerCode::js("p.js", SRC)
+                .with_binding("LOADER", loader.worker_loader("t/stubs"))
+                .with_binding("ADDER", Binding::worker(adder))
+                .with_binding("GATE", gate)
+                .with_binding("KV", Binding::Kv(ns)),
+        )
+        .unwrap();
+    let r = parent
+        .entrypoint(None)
+        .fetch(get("https://p/"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let out = body_json(&r);
+    assert_eq!(
+        out["direct"],
+        json!({"tenant": "self", "keys": ["tenant"]}),
+        "{out}"
+    );
+    assert_eq!(out["plain"], json!({}), "{out}");
+    assert_eq!(out["exported"], json!(["Api", "Plain", "default"]), "{out}");
+    // The child reaches the parent's entrypoint with the parent's props, and cannot re-stamp it.
+    assert_eq!(
+        out["child"]["who"],
+        json!({"tenant": "acme", "keys": ["tenant"]}),
+        "{out}"
+    );
+    assert_eq!(out["child"]["page"], "api for acme at /x");
+    assert_eq!(out["child"]["forged"], "TypeError", "{out}");
+    // The child's own ctx.exports are its own entrypoints, not the parent's.
+    assert_eq!(out["child"]["own"], json!(["Named", "default"]), "{out}");
+    assert_eq!(out["child"]["props"], json!({}));
+    assert_eq!(out["named"], r#"named {"run":7}"#, "{out}");
+    assert_eq!(out["sum"], 5);
+    assert!(
+        out["hostRpc"]
+            .as_str()
+            .unwrap()
+            .contains("has no RPC methods"),
+        "{out}"
+    );
+    assert!(
+        out["big"].as_str().unwrap().contains("at most 65536"),
+        "{out}"
+    );
+    assert!(
+        out["notStub"]
+            .as_str()
+            .unwrap()
+            .contains("tails[0] must be a service binding or a ctx.exports entrypoint"),
+        "{out}"
+    );
+    assert!(
+        out["kvTail"]
+            .as_str()
+            .unwrap()
+            .contains("only a service binding or a ctx.exports entrypoint"),
+        "{out}"
+    );
+}
+
+/// A parent calling its own default entrypoint through `ctx.exports` forever is stopped by the
+/// request tree (depth or sandboxes), with an error it can catch.
+#[tokio::test]
+async fn a_worker_calling_itself_through_ctx_exports_is_bounded() {
+    let loader = loader().await;
+    let r = parent_reply(
+        &loader,
+        "t/self",
+        r#"export default { async fetch(req, env, ctx) {
+            const d = Number(new URL(req.url).searchParams.get("d") || 0);
+            try {
+              const r = await ctx.exports.default.fetch("https://p/?d=" + (d + 1));
+              return new Response(await r.text());
+            } catch (e) { return new Response("stopped at " + d + ": " + e.message); }
+        } }"#,
+    )
+    .await;
+    let body = text(&r);
+    assert!(
+        body.contains("nested more than") || body.contains("sandboxes"),
+        "{body}"
+    );
+}
+
+/// Cloudflare's dynamic-worker observability: `tails: [ctx.exports.Tail({ props })]` receives a
+/// trace item for each of the child's invocations, after it, with its logs, outcome and
+/// exception. Invocations made while delivering a tail are not tailed (a tail that loads a
+/// child tailing to itself does not loop).
+#[tokio::test]
+async fn a_childs_tails_get_its_trace_items() {
+    let loader = loader().await;
+    let ns = KvNamespace::new(MemoryKv::new(), "tails").unwrap();
+    const SRC: &str = r#"
+import { WorkerEntrypoint } from "cloudflare:workers";
+const CHILD = `export default { fetch(req) {
+  console.log("child at " + new URL(req.url).pathname);
+  if (req.url.endsWith("/boom")) throw new TypeError("boom");
+  return new Response("ok");
+} };`;
+export class DynamicWorkerTail extends WorkerEntrypoint {
+  async tail(events) {
+    for (const e of events) {
+      const key = `${this.ctx.props.workerId}:${e.event.request.url}`;
+      await this.env.LOGS.put(key, JSON.stringify({ n: events.length, script: e.scriptName, outcome: e.outcome,
+        logs: e.logs.map((l) => l.message[0]), exceptions: e.exceptions.map((x) => x.name + ": " + x.message),
+        status: e.event.response ? e.event.response.status : null }));
+      // Loading a child that tails to this same entrypoint, while delivering: not tailed again.
+      const again = this.env.LOADER.load({ mainModule: "c.js", modules: { "c.js": CHILD },
+        tails: [this.ctx.exports.DynamicWorkerTail({ props: { workerId: "again" } })] });
+      await again.getEntrypoint().fetch("https://c/from-tail");
+    }
+  }
+}
+export default {
+  async fetch(req, env, ctx) {
+    const worker = env.LOADER.get("w1", async () => ({
+      mainModule: "c.js", modules: { "c.js": CHILD },
+      tails: [ctx.exports.DynamicWorkerTail({ props: { workerId: "w1" } })],
+    }));
+    const ok = await (await worker.getEntrypoint().fetch("https://c/fine")).text();
+    let boom;
+    try { await worker.getEntrypoint().fetch("https://c/boom"); } catch (e) { boom = e.message; }
+    return Response.json({ ok, boom });
+  }
+};
+"#;
+    let parent = loader
+        .load(
+            WorkerCode::js("p.js", SRC)
+                .with_binding("LOADER", loader.worker_loader("t/tails"))
+                .with_binding("LOGS", Binding::Kv(ns.clone())),
+        )
+        .unwrap();
+    let r = parent
+        .entrypoint(None)
+        .fetch(get("https://p/"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", text(&r));
+    let out = body_json(&r);
+    assert_eq!(out["ok"], "ok");
+    assert!(out["boom"].as_str().unwrap().contains("boom"), "{out}");
+    // Deliveries are in the background: wait for both (bounded).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (fine, boom) = loop {
+        let fine = ns.get("w1:https://c/fine").await.unwrap();
+        let boom = ns.get("w1:https://c/boom").await.unwrap();
+        if let (Some(f), Some(b)) = (&fine, &boom) {
+            break (
+                serde_json::from_slice::<Value>(&f.value).unwrap(),
+                serde_json::from_slice::<Value>(&b.value).unwrap(),
+            );
+        }
+        assert!(std::time::Instant::now() < deadline, "tails not delivered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(fine["n"], 1);
+    assert_eq!(fine["script"], "w1", "{fine}");
+    assert_eq!(fine["outcome"], "ok");
+    assert_eq!(fine["status"], 200);
+    assert_eq!(fine["logs"], json!(["child at /fine"]));
+    assert_eq!(boom["outcome"], "exception", "{boom}");
+    assert_eq!(boom["exceptions"], json!(["TypeError: boom"]), "{boom}");
+    // The children loaded while delivering ran, and were not tailed.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let again = ns.list(Some("again:"), None, None).await.unwrap();
+    assert_eq!(
+        again["keys"],
+        json!([]),
+        "a tail delivery was tailed: {again}"
+    );
+}
+
+/// Through the daemon: the egress gateway of `ctx.exports`, RPC on a service binding to a
+/// registered worker, and a child's tail handed to a registered worker through the parent's
+/// service binding.
+#[tokio::test]
+async fn ctx_exports_rpc_and_tails_through_the_daemon() {
+    use wasm_sandbox_tests::daemon::{client, put_json, TempDir, TestDaemon};
+    let dir = TempDir::new("worker-loader-exports");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let (status, v) = put_json(
+        &d,
+        "/workers/gateway-parent",
+        &json!({ "code": GATEWAY_JS, "bindings": { "LOADER": { "loader": {} } } }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let r = client()
+        .get(d.url("/workers/gateway-parent/"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let out: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(out["a"]["auth"], "Bearer token-for-acme", "{out}");
+    assert_eq!(out["b"], "403 blocked: evil.example", "{out}");
+
+    // A registered worker with RPC methods, used as a service binding and as a child's tail.
+    let (status, v) = put_json(
+        &d,
+        "/workers/logger",
+        &json!({ "code": "export default {
+            add(a, b) { return a + b; },
+            async tail(events, env) { for (const e of events) await env.LOGS.put('seen:' + e.event.request.url, e.outcome); },
+            async count(env) { return 0; },
+        };", "bindings": { "LOGS": { "kv": "logs" } } }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let (status, v) = put_json(
+        &d,
+        "/workers/tail-parent",
+        &json!({ "code": r#"export default { async fetch(req, env) {
+            const sum = await env.LOGGER.add(20, 22);
+            const w = env.LOADER.load({ mainModule: "c.js", modules: { "c.js": "export default { fetch() { return new Response('child'); } }" }, tails: [env.LOGGER] });
+            const child = await (await w.getEntrypoint().fetch("https://c/traced")).text();
+            return Response.json({ sum, child });
+        } }"#, "bindings": { "LOADER": { "loader": {} }, "LOGGER": { "service": "logger" } } }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let r = client()
+        .get(d.url("/workers/tail-parent/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out, json!({"sum": 42, "child": "child"}));
+    // The delivery is in the background: read the logger's namespace until it shows (bounded).
+    let (status, v) = put_json(
+        &d,
+        "/workers/reader",
+        &json!({ "code": "export default { async fetch(req, env) { return new Response(String(await env.LOGS.get('seen:https://c/traced'))); } }",
+                 "bindings": { "LOGS": { "kv": "logs" } } }),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let seen = client()
+            .get(d.url("/workers/reader/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if seen == "ok" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no tail delivered: {seen}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

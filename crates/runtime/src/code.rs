@@ -46,6 +46,10 @@ pub struct WorkerCode {
     /// [`Loader::account_usage`](crate::Loader::account_usage) for this account, anonymous
     /// ones and daily totals included. `None`: the loader's totals only.
     pub account: Option<String>,
+    /// Tail workers (Cloudflare's `WorkerCode.tails`): after each invocation, its trace item
+    /// goes to `tail([item])` on each ([`Service::call`](crate::Service::call)), in the
+    /// background (see [`observe`](crate::observe)'s tail deliveries for the bounds).
+    pub tails: Vec<std::sync::Arc<dyn crate::Service>>,
 }
 
 impl WorkerCode {

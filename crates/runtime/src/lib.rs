@@ -49,9 +49,10 @@ pub use config::{Config, Limits};
 pub use error::{Error, Outcome, Result};
 pub use host::calls::MAX_CALLS_PER_REQUEST;
 pub use host::loader::MAX_CHILDREN_PER_REQUEST;
-pub use host::services::{Service, ServiceFuture, StatusText};
+pub use host::services::{CallFuture, Service, ServiceFuture, StatusText};
 pub use host::{files, kv, outbound, tools, Binding, Bindings, WorkerLoader};
 pub use loader::{CacheStats, Loader, PoolStats, MAX_CACHED_CHILDREN_PER_LOADER};
+pub use observe::tails::{MAX_TAIL_DELIVERIES, MAX_TAIL_DELIVERIES_PER_ACCOUNT};
 pub use observe::trace::{Level, LogLine, Trace};
 pub use observe::{
     AccountUsage, DayUsage, Tail, TailEvent, TailItem, TailKind, Trigger, Usage, WorkerUsage,

@@ -411,6 +411,7 @@ fn worker_code(c: ChildCode) -> WorkerCode {
         bindings: c.bindings,
         max_subrequests: c.max_subrequests,
         account: c.account,
+        tails: c.tails,
         ..WorkerCode::default()
     }
 }

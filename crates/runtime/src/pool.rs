@@ -38,6 +38,8 @@ pub(crate) struct Pool {
     pub(crate) live_instances: Arc<AtomicUsize>,
     /// Sandboxes checked out for a call now (not idle warm ones).
     pub(crate) busy_instances: Arc<AtomicUsize>,
+    /// Children's tail deliveries in flight.
+    pub(crate) tails: crate::observe::tails::TailQueue,
     _trimmer: Option<Periodic>,
 }
 
@@ -67,6 +69,7 @@ impl Pool {
             observer: Arc::default(),
             live_instances: Arc::default(),
             busy_instances: Arc::default(),
+            tails: Default::default(),
             _trimmer: trimmer,
         })
     }

@@ -67,6 +67,8 @@ pub(crate) struct RequestTree {
     pub cpu_budget: Duration,
     cpu_used_ns: AtomicU64,
     instances: AtomicU32,
+    /// The tree delivers a tail (its invocations are not tailed in turn).
+    tail: bool,
 }
 
 /// Where a call sits in its tree.
@@ -92,17 +94,36 @@ impl TreeCtx {
     /// The tree the caller's task belongs to, or a new one rooted here (a request from outside,
     /// whose CPU limit sets the tree's budget).
     pub(crate) fn current_or_root(limits: TreeLimits, root_cpu: Duration) -> TreeCtx {
-        CURRENT.try_with(Clone::clone).unwrap_or_else(|_| TreeCtx {
+        CURRENT
+            .try_with(Clone::clone)
+            .unwrap_or_else(|_| Self::root(limits, root_cpu, false))
+    }
+
+    fn root(limits: TreeLimits, root_cpu: Duration, tail: bool) -> TreeCtx {
+        TreeCtx {
             tree: Arc::new(RequestTree {
                 limits,
                 cpu_budget: root_cpu.saturating_mul(limits.cpu_multiplier.max(1)),
                 cpu_used_ns: AtomicU64::new(0),
                 instances: AtomicU32::new(0),
+                tail,
             }),
             depth: 0,
             invocation: None,
             caller: None,
-        })
+        }
+    }
+
+    /// A tree for delivering a tail: its own budget, entered at depth 1 (a nested call: it may
+    /// not take the pool's reserve).
+    pub(crate) fn tail_delivery(limits: TreeLimits, cpu: Duration) -> TreeCtx {
+        let root = Self::root(limits, cpu, true);
+        TreeCtx { depth: 1, ..root }
+    }
+
+    /// Whether the task runs inside a tail delivery.
+    pub(crate) fn delivering_tail() -> bool {
+        CURRENT.try_with(|c| c.tree.tail).unwrap_or(false)
     }
 
     /// The context of a call made from here, or why it may not be made.

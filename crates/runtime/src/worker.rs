@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::host::binding::{BoxFuture, Child};
 use crate::host::loader::Parent;
 use crate::host::outbound::{ConnectionPool, GlobalOutbound, OnDenied};
-use crate::host::services::{Service, ServiceFuture, StatusText};
+use crate::host::services::{CallFuture, Exports, Service, ServiceFuture, StatusText};
 use crate::host::{Binding, Bindings};
 use crate::observe::trace::Trace;
 use crate::observe::{Running, Tail, Trigger};
@@ -53,6 +53,8 @@ struct WorkerInner {
     max_subrequests: Option<u32>,
     /// What its children may be given, when it holds a Worker Loader binding.
     parent: Option<Arc<Parent>>,
+    /// Where its invocations' trace items go ([`WorkerCode::tails`]).
+    tails: Vec<Arc<dyn Service>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -113,6 +115,7 @@ impl Worker {
                 warm: Arc::default(),
                 max_subrequests,
                 parent,
+                tails: code.tails.clone(),
             }),
         };
         worker.inner.host.workers.register(&worker.inner.warm);
@@ -154,7 +157,37 @@ impl Worker {
         Entrypoint {
             worker: self.clone(),
             name: name.map(str::to_owned),
+            props: None,
         }
+    }
+
+    /// After an invocation: its trace item to each of the worker's tails (nothing is built
+    /// without tails).
+    fn tail_out(
+        &self,
+        event: impl FnOnce() -> serde_json::Value,
+        status: Option<u16>,
+        trace: &Trace,
+        error: Option<&Error>,
+    ) {
+        if self.inner.tails.is_empty() {
+            return;
+        }
+        // A child cached by `get` is named by its id, not by the loader's scoped key.
+        let script = self
+            .inner
+            .id
+            .as_deref()
+            .map(|id| id.rsplit('\0').next().unwrap_or(id));
+        let item = trace.trace_item(script, event(), status, error);
+        let config = self.inner.host.config();
+        self.inner.host.tails.deliver(
+            self.inner.account.as_ref(),
+            &self.inner.tails,
+            item,
+            config.tree,
+            config.limits.cpu_time,
+        );
     }
 
     /// Memory this worker keeps: its warm instances' linear memory plus its source.
@@ -270,6 +303,7 @@ impl Worker {
             &self.inner.connections,
         );
         sb.set_bindings(&self.inner.bindings);
+        sb.set_this(Arc::new(SelfRef(Arc::downgrade(&self.inner))));
         if let Some(parent) = &self.inner.parent {
             sb.set_parent(parent.clone());
         }
@@ -318,7 +352,7 @@ impl Worker {
     }
 }
 
-/// A worker is a service: its default entrypoint's `fetch`.
+/// A worker is a service: its default entrypoint's `fetch` and RPC methods.
 impl Service for Worker {
     fn fetch(&self, request: http::Request<Bytes>) -> ServiceFuture {
         let worker = self.clone();
@@ -330,35 +364,66 @@ impl Service for Worker {
                 .map_err(|e| format!("the service worker failed: {e}"))
         })
     }
+
+    fn call(&self, method: String, args: Vec<serde_json::Value>) -> CallFuture {
+        self.entrypoint(None).call_service(method, args)
+    }
+}
+
+/// An entrypoint is a service (what `ctx.exports.Name({ props })` hands a child).
+impl Service for Entrypoint {
+    fn fetch(&self, request: http::Request<Bytes>) -> ServiceFuture {
+        let ep = self.clone();
+        Box::pin(async move { ep.fetch(request).await.map_err(|e| e.to_string()) })
+    }
+
+    fn call(&self, method: String, args: Vec<serde_json::Value>) -> CallFuture {
+        self.call_service(method, args)
+    }
+}
+
+/// A sandbox's way back to the worker it runs (`ctx.exports`), held weakly: the worker holds its
+/// warm sandboxes.
+struct SelfRef(std::sync::Weak<WorkerInner>);
+
+impl Exports for SelfRef {
+    fn stub(
+        &self,
+        entrypoint: Option<String>,
+        props_json: Option<String>,
+    ) -> std::result::Result<Arc<dyn Service>, String> {
+        let inner = self.0.upgrade().ok_or("the worker has been unloaded")?;
+        Ok(Arc::new(Entrypoint {
+            worker: Worker { inner },
+            name: entrypoint,
+            props: props_json.map(Arc::from),
+        }))
+    }
 }
 
 /// A Worker Loader's child is a worker.
 impl Child for Worker {
-    fn fetch(&self, entrypoint: Option<String>, request: http::Request<Bytes>) -> ServiceFuture {
-        let worker = self.clone();
-        Box::pin(async move {
-            worker
-                .entrypoint(entrypoint.as_deref())
-                .fetch(request)
-                .await
-                .map_err(|e| e.to_string())
-        })
+    fn fetch(
+        &self,
+        entrypoint: Option<String>,
+        props_json: Option<String>,
+        request: http::Request<Bytes>,
+    ) -> ServiceFuture {
+        let mut ep = self.entrypoint(entrypoint.as_deref());
+        ep.props = props_json.map(Arc::from);
+        Box::pin(async move { ep.fetch(request).await.map_err(|e| e.to_string()) })
     }
 
     fn call(
         &self,
         entrypoint: Option<String>,
+        props_json: Option<String>,
         method: String,
         args: Vec<serde_json::Value>,
     ) -> BoxFuture<std::result::Result<serde_json::Value, String>> {
-        let worker = self.clone();
-        Box::pin(async move {
-            worker
-                .entrypoint(entrypoint.as_deref())
-                .call(&method, args)
-                .await
-                .map_err(|e| e.to_string())
-        })
+        let mut ep = self.entrypoint(entrypoint.as_deref());
+        ep.props = props_json.map(Arc::from);
+        ep.call_service(method, args)
     }
 }
 
@@ -369,11 +434,13 @@ impl Binding {
     }
 }
 
-/// A handle on one export of a worker, to call its `fetch` handler.
+/// A handle on one export of a worker, to call its `fetch` handler and RPC methods.
 #[derive(Clone, Debug)]
 pub struct Entrypoint {
     worker: Worker,
     name: Option<String>,
+    /// `ctx.props` as JSON text (`None`: `{}`).
+    props: Option<Arc<str>>,
 }
 
 /// The result of [`Entrypoint::fetch_traced`]: the outcome and what happened on the way.
@@ -386,6 +453,23 @@ pub struct Invocation {
 }
 
 impl Entrypoint {
+    /// This entrypoint with `ctx.props` set to `props` for its calls (Cloudflare's
+    /// `getEntrypoint(name, { props })`, and `ctx.exports.Name({ props })`): what the caller
+    /// tells the worker about whom it serves, which the worker cannot forge. At most
+    /// 64 KiB as JSON.
+    pub fn with_props(mut self, props: &serde_json::Value) -> Result<Entrypoint> {
+        let json = props.to_string();
+        wasm_sandbox_spec::loader::check_props("props", &json).map_err(Error::InvalidCode)?;
+        self.props = Some(Arc::from(json));
+        Ok(self)
+    }
+
+    /// RPC for a caller that takes the error as a message (services, children).
+    fn call_service(&self, method: String, args: Vec<serde_json::Value>) -> CallFuture {
+        let ep = self.clone();
+        Box::pin(async move { ep.call(&method, args).await.map_err(|e| e.to_string()) })
+    }
+
     /// Call the entrypoint's `fetch(request, env, ctx)` and return its `Response`.
     ///
     /// A relative request URI (`/path`) is made absolute against the `Host` header, or
@@ -402,12 +486,22 @@ impl Entrypoint {
             url: request.uri().to_string(),
             entrypoint: self.name.clone(),
         });
+        let target = (!self.worker.inner.tails.is_empty())
+            .then(|| (request.method().to_string(), request.uri().to_string()));
         let span = run.span();
         let result = self
             .run(request, &mut trace, &mut run)
             .instrument(span)
             .await;
         finish_trace(&mut trace, &result, &mut run);
+        if let Some((method, url)) = target {
+            self.worker.tail_out(
+                || fetch_event(&method, &url),
+                result.as_ref().ok().map(|r| r.status().as_u16()),
+                &trace,
+                result.as_ref().err(),
+            );
+        }
         Invocation { result, trace }
     }
 
@@ -419,6 +513,7 @@ impl Entrypoint {
     ) -> Result<http::Response<Bytes>> {
         let request = to_wit_request(request);
         let name = self.name.clone();
+        let props = self.props.clone();
         let response = self
             .invoke(
                 trace,
@@ -427,7 +522,7 @@ impl Entrypoint {
                     Box::pin(async move {
                         engine
                             .sandbox_worker_guest()
-                            .call_fetch(store, name.as_deref(), &request)
+                            .call_fetch(store, name.as_deref(), props.as_deref(), &request)
                             .await
                     })
                 }),
@@ -457,12 +552,26 @@ impl Entrypoint {
                 url: request.uri().to_string(),
                 entrypoint: this.name.clone(),
             });
+            let target = (!this.worker.inner.tails.is_empty())
+                .then(|| (request.method().to_string(), request.uri().to_string()));
             let span = run.span();
             let result = this
                 .run_streaming(request, head_tx, &mut trace, &mut run)
                 .instrument(span)
                 .await;
             finish_trace(&mut trace, &result, &mut run);
+            if let Some((method, url)) = target {
+                let status = match &result {
+                    Ok(Some(r)) => Some(r.status),
+                    _ => None,
+                };
+                this.worker.tail_out(
+                    || fetch_event(&method, &url),
+                    status,
+                    &trace,
+                    result.as_ref().err(),
+                );
+            }
             (result, trace)
         });
         // Until the head is handed over, the call belongs to this future: a caller that goes
@@ -514,6 +623,7 @@ impl Entrypoint {
         };
         let request = to_wit_request(request);
         let name = self.name.clone();
+        let props = self.props.clone();
         self.invoke(
             trace,
             run,
@@ -527,7 +637,14 @@ impl Entrypoint {
                     };
                     engine
                         .sandbox_worker_guest()
-                        .call_fetch_streaming(&mut *store, name.as_deref(), &request, body, out)
+                        .call_fetch_streaming(
+                            &mut *store,
+                            name.as_deref(),
+                            props.as_deref(),
+                            &request,
+                            body,
+                            out,
+                        )
                         .await
                 })
             }),
@@ -622,6 +739,12 @@ impl Entrypoint {
             .instrument(span)
             .await;
         finish_trace(&mut trace, &result, &mut run);
+        self.worker.tail_out(
+            || serde_json::json!({ "rpcMethod": method }),
+            None,
+            &trace,
+            result.as_ref().err(),
+        );
         (result, trace)
     }
 
@@ -635,6 +758,7 @@ impl Entrypoint {
         let args_json = serde_json::Value::Array(args).to_string();
         let method = method.to_owned();
         let name = self.name.clone();
+        let props = self.props.clone();
         let json = self
             .invoke(
                 trace,
@@ -643,7 +767,13 @@ impl Entrypoint {
                     Box::pin(async move {
                         engine
                             .sandbox_worker_guest()
-                            .call_call(store, name.as_deref(), &method, &args_json)
+                            .call_call(
+                                store,
+                                name.as_deref(),
+                                props.as_deref(),
+                                &method,
+                                &args_json,
+                            )
                             .await
                     })
                 }),
@@ -652,6 +782,11 @@ impl Entrypoint {
         serde_json::from_str(&json)
             .map_err(|e| Error::Trap(format!("the engine returned invalid JSON: {e}")))
     }
+}
+
+/// A fetch invocation's `event` in its trace item.
+fn fetch_event(method: &str, url: &str) -> serde_json::Value {
+    serde_json::json!({ "request": { "method": method, "url": url } })
 }
 
 fn to_wit_request(request: http::Request<Bytes>) -> HttpRequest {

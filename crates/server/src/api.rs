@@ -60,6 +60,7 @@ pub(crate) fn to_code(
         bindings: Default::default(),
         max_subrequests: None,
         account: Some(tenant.name.clone()),
+        tails: Vec::new(),
     })
 }
 

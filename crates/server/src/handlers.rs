@@ -1057,6 +1057,30 @@ impl wasm_sandbox::Service for ServiceCall {
                 .map_err(|e| format!("the {what} worker `{id}` failed: {e}"))
         })
     }
+
+    /// RPC on the registered worker's default entrypoint (`env.SVC.method(...)`); what the method
+    /// throws reaches the caller as it was thrown.
+    fn call(&self, method: String, args: Vec<serde_json::Value>) -> wasm_sandbox::CallFuture {
+        let (state, tenant, id, what) = (
+            self.state.clone(),
+            self.tenant.clone(),
+            self.id.clone(),
+            self.caller.as_str(),
+        );
+        Box::pin(async move {
+            let state = state
+                .upgrade()
+                .ok_or_else(|| "the daemon is shutting down".to_string())?;
+            let worker = registered_worker(&state, &tenant, &id)
+                .await
+                .map_err(|_| format!("the {what} worker `{id}` is not registered"))?;
+            worker
+                .entrypoint(None)
+                .call(&method, args)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// `POST /workers/{id}/rpc` `{"entrypoint"?, "method", "args"?}`: call a method of a registered

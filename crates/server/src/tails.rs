@@ -29,36 +29,9 @@ pub(crate) struct Traced<'a> {
     pub status: Option<u16>,
 }
 
-/// A Cloudflare-shaped trace item for one invocation.
+/// A Cloudflare-shaped trace item for one invocation (the runtime's, as a child's tails get).
 pub(crate) fn trace_item(traced: &Traced<'_>, trace: &Trace, error: Option<&Error>) -> Value {
-    let now = crate::now_ms();
-    let started = now.saturating_sub(trace.wall_time.as_millis() as u64);
-    let mut event = traced.event.clone();
-    if let (Some(status), Some(o)) = (traced.status, event.as_object_mut()) {
-        o.insert("response".into(), json!({ "status": status }));
-    }
-    let exceptions: Vec<Value> = match error {
-        Some(Error::Exception { message, stack }) => {
-            let (name, msg) = message.split_once(": ").unwrap_or(("Error", message));
-            vec![json!({ "name": name, "message": msg, "stack": stack, "timestamp": now })]
-        }
-        _ => Vec::new(),
-    };
-    json!({
-        "scriptName": traced.script,
-        "outcome": trace.outcome,
-        "eventTimestamp": started,
-        "event": event,
-        "logs": trace.logs.iter().map(|l| json!({
-            "message": [l.message],
-            "level": l.level,
-            "timestamp": l.timestamp_ms,
-        })).collect::<Vec<_>>(),
-        "exceptions": exceptions,
-        "diagnosticsChannelEvents": [],
-        "cpuTime": trace.cpu_time.as_secs_f64() * 1e3,
-        "wallTime": trace.wall_time.as_secs_f64() * 1e3,
-    })
+    trace.trace_item(traced.script, traced.event.clone(), traced.status, error)
 }
 
 /// After a fetch invocation of a worker with `tails`: deliver its trace item (nothing to do,

@@ -17,7 +17,7 @@
   }
   let worker = null; // { namespace, env }
 
-  function handlerTarget(entrypoint) {
+  function handlerTarget(entrypoint, props) {
     const ns = worker.namespace;
     const name = entrypoint == null ? "default" : entrypoint;
     if (!(name in ns)) {
@@ -27,7 +27,7 @@
     const exported = ns[name];
     if (typeof exported === "function" && exported.prototype && typeof exported.prototype.fetch === "function") {
       // A class entrypoint (WorkerEntrypoint style): instantiate per call with (ctx, env).
-      const ctx = makeCtx();
+      const ctx = makeCtx(props);
       const obj = new exported(ctx, worker.env);
       if (obj.env === undefined) obj.env = worker.env;
       if (obj.ctx === undefined) obj.ctx = ctx;
@@ -38,29 +38,45 @@
         ? "the default export has no `fetch` handler: export default { async fetch(request, env, ctx) { ... } }"
         : `the export \`${name}\` has no \`fetch\` handler`);
     }
-    return { fn: exported.fetch, self: exported, ctx: makeCtx(), isClass: false };
+    return { fn: exported.fetch, self: exported, ctx: makeCtx(props), isClass: false };
   }
   let waitUntil = [];
   class ExecutionContext {
-    constructor() { this.props = {}; }
+    constructor(props) { this.props = props === null || props === undefined ? {} : JSON.parse(props); }
     waitUntil(p) { waitUntil.push(Promise.resolve(p).catch(reportError)); }
     passThroughOnException() {}
+    // Stubs of this worker's own entrypoints (service.js): the default export and every
+    // WorkerEntrypoint class (or class with a fetch handler) the main module exports.
+    get exports() { return ctxExports(); }
   }
-  function makeCtx() { return new ExecutionContext(); }
+  function makeCtx(props) { return new ExecutionContext(props); }
+  let exportStubs = null;
+  function ctxExports() {
+    if (exportStubs !== null) return exportStubs;
+    if (worker === null) return {};
+    const out = {};
+    for (const name of Object.keys(worker.namespace)) {
+      const v = worker.namespace[name];
+      const isClass = typeof v === "function" && v.prototype !== undefined && (v.prototype instanceof WorkerEntrypoint || typeof v.prototype.fetch === "function");
+      const isObject = name === "default" && v !== null && typeof v === "object";
+      if (isClass || isObject) out[name] = loopback(name === "default" ? null : name, null);
+    }
+    return exportStubs = Object.freeze(out);
+  }
 
   // Call the handler with the host's request. Returns the response as
   // [status, statusText, [[name, value]...], Uint8Array], or a promise of it when the handler
   // (or a ctx.waitUntil) is asynchronous; throws what the handler throws.
   // `streaming`: the host can take a stream body as it is produced (see pumpBody).
   // `bodyId`: the request's body, still arriving in the host (read as it comes).
-  function dispatchFetch(entrypoint, method, url, headers, body, streaming, bodyId) {
+  function dispatchFetch(entrypoint, props, method, url, headers, body, streaming, bodyId) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
     const serial = ++callSerial;
     streamingCall = streaming === true;
     inflight.clear(); // anything still in flight belonged to an earlier call
     bodyReads.clear();
     calls.clear();
-    const target = handlerTarget(entrypoint);
+    const target = handlerTarget(entrypoint, props);
     const href = native.urlHref(url);
     if (href === null) throw new TypeError(`Invalid URL: ${url}`);
     const upper = method.toUpperCase();
@@ -163,7 +179,7 @@
   // RPC: call `method` on an entrypoint with JSON arguments; the result as JSON text, or a
   // promise of it.
   const NOT_RPC = new Set(["constructor", "fetch", "then"]);
-  function dispatchCall(entrypoint, method, argsJson) {
+  function dispatchCall(entrypoint, props, method, argsJson) {
     if (worker === null) throw new SandboxError("invalid-worker", "no worker is loaded");
     const serial = ++callSerial;
     inflight.clear();
@@ -178,7 +194,7 @@
     const exported = ns[name];
     let self;
     if (typeof exported === "function" && exported.prototype) {
-      const ctx = makeCtx();
+      const ctx = makeCtx(props);
       self = new exported(ctx, worker.env);
       if (self.env === undefined) self.env = worker.env;
       if (self.ctx === undefined) self.ctx = ctx;
@@ -200,7 +216,7 @@
       return out;
     };
     // An object export's `tail(events, env, ctx)` handler gets env and ctx as on Cloudflare.
-    if (method === "tail" && self === exported) args.push(worker.env, makeCtx());
+    if (method === "tail" && self === exported) args.push(worker.env, makeCtx(props));
     const result = fn.apply(self, args);
     if (result !== null && typeof result === "object" && typeof result.then === "function") return Promise.resolve(result).then(finish);
     return finish(result);

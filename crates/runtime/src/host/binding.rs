@@ -100,6 +100,8 @@ pub(crate) struct ChildCode {
     pub(crate) compatibility_flags: Vec<String>,
     /// The parent's metering account: a child's invocations count for it.
     pub(crate) account: Option<String>,
+    /// Where its invocations' trace items go.
+    pub(crate) tails: Vec<Arc<dyn Service>>,
 }
 
 /// A boxed future of the loader's contracts.
@@ -117,16 +119,19 @@ pub(crate) trait Spawn: Send + Sync + 'static {
 
 /// A loaded child: implemented by the runtime's worker.
 pub(crate) trait Child: Send + Sync + 'static {
-    /// `fetch` on its default export (`None`) or a named one.
+    /// `fetch` on its default export (`None`) or a named one, with `ctx.props` from
+    /// `props_json`.
     fn fetch(
         &self,
         entrypoint: Option<String>,
+        props_json: Option<String>,
         request: http::Request<bytes::Bytes>,
     ) -> ServiceFuture;
     /// RPC: `method` with JSON `args`; the result as JSON.
     fn call(
         &self,
         entrypoint: Option<String>,
+        props_json: Option<String>,
         method: String,
         args: Vec<Value>,
     ) -> BoxFuture<Result<Value, String>>;

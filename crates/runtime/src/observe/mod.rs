@@ -15,6 +15,7 @@
 //!   `sandbox_outbound_requests_total{outcome,rule}`, `sandbox_workers_loaded_total`.
 
 pub(crate) mod sink;
+pub(crate) mod tails;
 pub(crate) mod trace;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

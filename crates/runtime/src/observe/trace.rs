@@ -60,3 +60,47 @@ pub struct Trace {
     /// Every outbound request attempted (allowed, denied with the reason, failed).
     pub outbound: Vec<crate::host::outbound::record::OutboundRecord>,
 }
+
+impl Trace {
+    /// This invocation as a Cloudflare `TraceItem` (what a tail worker's `tail(events)` gets):
+    /// `script` is the worker's name, `event` what triggered it (`{"request": {"method", "url"}}`
+    /// for a fetch, `{"rpcMethod": ...}` for a call), `status` the response's, `error` why it
+    /// failed.
+    pub fn trace_item(
+        &self,
+        script: Option<&str>,
+        event: serde_json::Value,
+        status: Option<u16>,
+        error: Option<&crate::Error>,
+    ) -> serde_json::Value {
+        use serde_json::json;
+        let now = now_ms();
+        let started = now.saturating_sub(self.wall_time.as_millis() as u64);
+        let mut event = event;
+        if let (Some(status), Some(o)) = (status, event.as_object_mut()) {
+            o.insert("response".into(), json!({ "status": status }));
+        }
+        let exceptions: Vec<serde_json::Value> = match error {
+            Some(crate::Error::Exception { message, stack }) => {
+                let (name, msg) = message.split_once(": ").unwrap_or(("Error", message));
+                vec![json!({ "name": name, "message": msg, "stack": stack, "timestamp": now })]
+            }
+            _ => Vec::new(),
+        };
+        json!({
+            "scriptName": script,
+            "outcome": self.outcome,
+            "eventTimestamp": started,
+            "event": event,
+            "logs": self.logs.iter().map(|l| json!({
+                "message": [l.message],
+                "level": l.level,
+                "timestamp": l.timestamp_ms,
+            })).collect::<Vec<_>>(),
+            "exceptions": exceptions,
+            "diagnosticsChannelEvents": [],
+            "cpuTime": self.cpu_time.as_secs_f64() * 1e3,
+            "wallTime": self.wall_time.as_secs_f64() * 1e3,
+        })
+    }
+}

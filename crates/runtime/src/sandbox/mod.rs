@@ -261,6 +261,13 @@ impl Sandbox {
         self.store.data_mut().loader.parent = Some(parent);
     }
 
+    /// The worker this instance runs, for `ctx.exports` (set once).
+    pub(crate) fn set_this(&mut self, this: Arc<dyn crate::host::services::Exports>) {
+        let state = self.store.data_mut();
+        state.loader.this = Some(this.clone());
+        state.services.this = Some(this);
+    }
+
     /// This instance's footprint for cache accounting: the private bytes it held when last
     /// trimmed, or its whole linear memory before its first trim (an upper bound).
     pub(crate) fn memory_bytes(&self) -> usize {

@@ -19,20 +19,19 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
 use wasmtime::component::{Linker, Resource};
 
 use crate::config::Limits;
 use crate::host::binding::{Binding, Bindings, Child, ChildCode, WorkerLoader};
 use crate::host::calls::{Call, CallView, Lent};
 use crate::host::outbound::GlobalOutbound;
-use crate::host::services::{to_http, to_reply};
+use crate::host::services::{rpc_args, to_http, to_reply, Exports, Service};
 use crate::tree::TreeCtx;
 use crate::wit::sandbox::worker::calls::Reply;
 use crate::wit::sandbox::worker::loader;
 use crate::wit::sandbox::worker::types::HttpRequest;
 use crate::wit::PendingCall;
-use wasm_sandbox_spec::loader::{ChildOutbound, ChildSpec};
+use wasm_sandbox_spec::loader::{check_props, ChildOutbound, ChildSpec, StubRef};
 
 /// Most children one request may load (`load`, and `get` misses).
 pub const MAX_CHILDREN_PER_REQUEST: usize = 32;
@@ -53,6 +52,8 @@ pub(crate) struct LoaderCtx {
     pub(crate) lent: Lent<WorkerLoader>,
     /// Set when the sandbox is checked out for a worker that holds a loader.
     pub(crate) parent: Option<Arc<Parent>>,
+    /// The worker this sandbox runs: its `ctx.exports` stubs can be passed to children.
+    pub(crate) this: Option<Arc<dyn Exports>>,
     /// The current request's tree (none between requests).
     pub(crate) tree: Option<TreeCtx>,
     /// The current invocation's queue for nested calls (shared with services).
@@ -91,6 +92,45 @@ impl LoaderCtx {
         self.tree = tree;
     }
 
+    /// What `r` names: a binding the parent holds, or a stub of one of its own entrypoints.
+    fn resolve(&self, parent: &Parent, what: &str, r: StubRef) -> Result<Binding, String> {
+        match r {
+            StubRef::Binding(from) => parent
+                .bindings
+                .get(&from)
+                .cloned()
+                .ok_or_else(|| format!("{what}: env.{from} is not a binding this worker holds")),
+            StubRef::Loopback {
+                entrypoint,
+                props_json,
+            } => {
+                if let Some(p) = &props_json {
+                    check_props(what, p)?;
+                }
+                let this = self
+                    .this
+                    .as_ref()
+                    .ok_or_else(|| format!("{what}: this worker has no ctx.exports"))?;
+                Ok(Binding::Service(this.stub(entrypoint, props_json)?))
+            }
+        }
+    }
+
+    /// What `r` names, which must be a service (a service binding or an entrypoint).
+    fn resolve_service(
+        &self,
+        parent: &Parent,
+        what: &str,
+        r: StubRef,
+    ) -> Result<Arc<dyn Service>, String> {
+        match self.resolve(parent, what, r)? {
+            Binding::Service(s) => Ok(s),
+            _ => Err(format!(
+                "{what}: only a service binding or a ctx.exports entrypoint can be given here"
+            )),
+        }
+    }
+
     /// `spec`, settled against the parent: bindings resolved, outbound and limits narrowed.
     fn narrow(&self, spec: ChildSpec) -> Result<ChildCode, String> {
         let parent = self
@@ -99,23 +139,24 @@ impl LoaderCtx {
             .ok_or("this worker cannot load workers")?;
         let mut bindings = Bindings::new();
         for (name, from) in spec.env_bindings {
-            let b = parent.bindings.get(&from).ok_or_else(|| {
-                format!("WorkerCode.env.{name}: env.{from} is not a binding this worker holds")
-            })?;
-            bindings.insert(name, b.clone());
+            let b = self.resolve(parent, &format!("WorkerCode.env.{name}"), from)?;
+            bindings.insert(name, b);
         }
         let global_outbound = match spec.outbound {
             ChildOutbound::Inherit => parent.outbound.clone(),
             ChildOutbound::Deny => GlobalOutbound::Deny,
-            ChildOutbound::Binding(name) => match parent.bindings.get(&name) {
-                Some(Binding::Service(s)) => GlobalOutbound::Intercept(s.clone()),
-                _ => {
-                    return Err(format!(
-                        "WorkerCode.globalOutbound: env.{name} is not a service binding this worker holds"
-                    ))
-                }
-            },
+            ChildOutbound::Stub(r) => GlobalOutbound::Intercept(self.resolve_service(
+                parent,
+                "WorkerCode.globalOutbound",
+                r,
+            )?),
         };
+        let tails = spec
+            .tails
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| self.resolve_service(parent, &format!("WorkerCode.tails[{i}]"), r))
+            .collect::<Result<Vec<_>, String>>()?;
         let mut limits = parent.limits;
         if let Some(ms) = spec.cpu_ms {
             limits.cpu_time = limits.cpu_time.min(Duration::from_millis(ms.max(1)));
@@ -142,6 +183,7 @@ impl LoaderCtx {
             compatibility_date: spec.compatibility_date,
             compatibility_flags: spec.compatibility_flags,
             account: parent.account.clone(),
+            tails,
         })
     }
 
@@ -296,15 +338,19 @@ impl loader::Host for CallView<'_, LoaderCtx> {
         binding: String,
         child: u32,
         entrypoint: Option<String>,
+        props_json: Option<String>,
         request: HttpRequest,
     ) -> wasmtime::Result<Resource<PendingCall>> {
         if let Err(e) = self.cap.lent.get(&binding) {
             return self.refuse(e);
         }
         let what = "fetch()".to_string();
+        if let Some(Err(e)) = props_json.as_deref().map(|p| check_props(&what, p)) {
+            return self.refuse(e);
+        }
         self.nested(what.clone(), child, move |c| async move {
             let request = to_http(&what, request)?;
-            Ok(to_reply(c.fetch(entrypoint, request).await?))
+            Ok(to_reply(c.fetch(entrypoint, props_json, request).await?))
         })
     }
 
@@ -313,18 +359,26 @@ impl loader::Host for CallView<'_, LoaderCtx> {
         binding: String,
         child: u32,
         entrypoint: Option<String>,
+        props_json: Option<String>,
         method: String,
         args_json: String,
     ) -> wasmtime::Result<Resource<PendingCall>> {
         if let Err(e) = self.cap.lent.get(&binding) {
             return self.refuse(e);
         }
-        let args = match serde_json::from_str::<Value>(&args_json) {
-            Ok(Value::Array(a)) => a,
-            _ => return self.refuse(format!("{method}(): the arguments must be a JSON array")),
+        let what = format!("{method}()");
+        let checked = rpc_args(&method, &args_json).and_then(|a| {
+            props_json
+                .as_deref()
+                .map_or(Ok(()), |p| check_props(&what, p))
+                .map(|()| a)
+        });
+        let args = match checked {
+            Ok(a) => a,
+            Err(e) => return self.refuse(e),
         };
-        self.nested(format!("{method}()"), child, move |c| async move {
-            let result = c.call(entrypoint, method, args).await?;
+        self.nested(what, child, move |c| async move {
+            let result = c.call(entrypoint, props_json, method, args).await?;
             Ok(Reply::Json(result.to_string()))
         })
     }
