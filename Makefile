@@ -14,7 +14,7 @@ STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.w
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: npm-acceptance setup engine build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: npm-acceptance setup engine engine-deterministic build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -30,8 +30,10 @@ setup:
 ## engine: the guest (QuickJS + prelude) for wasm32-wasip2, pre-initialized with wizer; and the
 ## standalone (wasi:http/proxy) form of the guest that `wasm-sandbox compile` snapshots per worker.
 ## The snapshot tool is built with --workspace so its wasmtime has the same features (and so is the
-## same build) as the workspace's. The snapshot is taken again only when the guest or the tool is newer
-## (wizer's output is not byte-identical run to run), so an unchanged guest rebuilds nothing.
+## same build) as the workspace's. The snapshot is taken again only when the guest or the tool is newer,
+## so an unchanged guest rebuilds nothing; and it is byte-for-byte deterministic (fixed clocks and
+## seeded random during initialization; `make engine-deterministic` checks it), so a guest rebuilt
+## to the same bytes gives the same engine.
 engine: setup
 	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target
 	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target/standalone --features standalone
@@ -43,6 +45,17 @@ engine: setup
 	fi
 	cmp -s $(STANDALONE_WASM) target/engine/standalone.wasm || cp $(STANDALONE_WASM) target/engine/standalone.wasm
 
+## engine-deterministic: snapshot the guest twice and compare the bytes with each other and with
+## the engine in use (a difference would mean the initialization read something that varies).
+engine-deterministic: engine
+	@tmp=$$(mktemp -d) && \
+	./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $$tmp/a.wasm && \
+	./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $$tmp/b.wasm && \
+	cmp $$tmp/a.wasm $$tmp/b.wasm && cmp $$tmp/a.wasm $(ENGINE); \
+	status=$$?; rm -rf $$tmp; \
+	if [ $$status -ne 0 ]; then echo "the engine snapshot is not deterministic"; exit 1; fi; \
+	echo "engine snapshot: deterministic ($$(wc -c < $(ENGINE)) bytes)"
+
 ## build: everything, release (the binary is target/release/wasm-sandbox).
 build: engine
 	cargo build --release --workspace
@@ -51,6 +64,7 @@ build: engine
 ## then a smoke run of the side-by-side harness against workerd (~1/20 of the requests; checks
 ## that every row has numbers and that wasm-sandbox failed nothing), the fuzz smoke and the lints.
 test: build workerd
+	$(MAKE) engine-deterministic
 	cargo test --release --workspace
 	$(MAKE) npm-acceptance
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare

@@ -18,6 +18,7 @@ mod serve;
 mod serve_observe;
 mod streaming;
 mod tenants;
+mod tower;
 mod tree;
 mod web_api;
 mod web_platform;

@@ -38,6 +38,7 @@ pub mod observe;
 mod pool;
 mod sandbox;
 pub mod sched;
+mod service;
 pub mod standalone;
 mod tree;
 #[allow(unreachable_pub, missing_docs)]
@@ -62,6 +63,7 @@ pub use outbound::{
 };
 pub use sandbox::clock::Clock;
 pub use sandbox::trim::TrimStats;
+pub use service::HttpService;
 pub use tree::{TreeLimits, MAX_SERVICE_DEPTH};
 /// TypeScript and npm packages: the bundle step (see [`Bundler`], [`WorkerCode::from_files`]).
 pub use wasm_sandbox_bundle as bundle;

@@ -6,12 +6,53 @@
 //! empty WASI context: no files, no environment, no arguments, no network. The export is kept
 //! (`keep_init_func`) because instantiating the snapshot needs it to exist; calling it again is
 //! harmless (it rebuilds the same state).
+//!
+//! The snapshot is deterministic: the same guest gives the same bytes. Nothing the
+//! initialization reads varies — the clocks are fixed and the random sources seeded with a
+//! constant (the guest reseeds everything random from the host's source when an instance first
+//! runs script code, so instances never share a sequence).
 
 use anyhow::{Context, Result};
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// A clock stopped at one instant.
+struct Fixed;
+
+impl wasmtime_wasi::HostWallClock for Fixed {
+    fn resolution(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(1)
+    }
+    fn now(&self) -> std::time::Duration {
+        // 2026-01-01T00:00:00Z
+        std::time::Duration::from_secs(1_767_225_600)
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for Fixed {
+    fn resolution(&self) -> u64 {
+        1_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// An empty WASI context whose clocks and random sources give the same answers on every run.
+fn deterministic_wasi() -> WasiCtx {
+    use rand::SeedableRng;
+    let seeded = || rand::rngs::StdRng::seed_from_u64(0x5eed);
+    WasiCtx::builder()
+        .inherit_stderr()
+        .wall_clock(Fixed)
+        .monotonic_clock(Fixed)
+        .secure_random(seeded())
+        .insecure_random(seeded())
+        .insecure_random_seed(0x5eed)
+        .build()
+}
 
 struct InitState {
     wasi: WasiCtx,
@@ -78,7 +119,7 @@ async fn main() -> Result<()> {
     let mut store = Store::new(
         &engine,
         InitState {
-            wasi: WasiCtx::builder().inherit_stderr().build(),
+            wasi: deterministic_wasi(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
         },
