@@ -170,6 +170,7 @@ fn init_engine() -> Engine {
         let internals: Object<'_> = setup
             .call((native,))
             .unwrap_or_else(|e| panic!("prelude setup: {}", describe(&ctx, e).message));
+        materialize_builtins(&ctx);
         Persistent::save(&ctx, internals)
     });
     Engine {
@@ -177,6 +178,46 @@ fn init_engine() -> Engine {
         internals,
         loaded: false,
     }
+}
+
+/// Create every built-in QuickJS creates on first use, now, into the snapshot.
+///
+/// QuickJS defines most built-in functions and a few objects as placeholders (an "autoinit"
+/// property: its realm and a pointer to the definition) and creates the real value the first time
+/// the property is read. In a snapshot that first read happens in every instance: it rewrites
+/// the property's slot and flags wherever its object sits, so a worker that calls `JSON.parse`,
+/// `Object.freeze` or `Array.prototype.map` copies each of those snapshot pages into its own
+/// memory, for good. Reading every property reachable from the global object once here (own
+/// properties, accessors and prototypes; not the lazily created `prototype` of plain script
+/// functions, which nothing reads) leaves none for a worker to create.
+fn materialize_builtins(ctx: &Ctx<'_>) {
+    const WALK: &str = r#"(() => {
+      const fnText = Function.prototype.toString;
+      const seen = new Set();
+      const stack = [globalThis];
+      while (stack.length > 0) {
+        const o = stack.pop();
+        if (o === null || (typeof o !== "object" && typeof o !== "function") || seen.has(o)) continue;
+        seen.add(o);
+        let keys;
+        try { keys = Reflect.ownKeys(o); } catch { continue; }
+        let plainFunction = false;
+        if (typeof o === "function") {
+          try { const t = fnText.call(o); plainFunction = !t.startsWith("class") && !t.includes("[native code]"); } catch {}
+        }
+        for (const k of keys) {
+          if (plainFunction && k === "prototype") continue;
+          let d;
+          try { d = Reflect.getOwnPropertyDescriptor(o, k); } catch { continue; }
+          if (d === undefined) continue;
+          if ("value" in d) stack.push(d.value); else stack.push(d.get, d.set);
+        }
+        try { stack.push(Reflect.getPrototypeOf(o)); } catch {}
+      }
+    })()"#;
+    let _: () = ctx
+        .eval(WALK)
+        .unwrap_or_else(|e| panic!("materialize built-ins: {}", describe(ctx, e).message));
 }
 
 /// Names nearly every worker uses (as property keys or string literals), made atoms first.
