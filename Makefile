@@ -8,13 +8,16 @@ export CC_wasm32_wasip2 := clang-19
 export AR_wasm32_wasip2 := llvm-ar-19
 export CFLAGS_wasm32_wasip2 := -isystem /usr/include/wasm32-wasi
 export BINDGEN_EXTRA_CLANG_ARGS_wasm32_wasip2 := -isystem /usr/include/wasm32-wasi
+# No build machine's paths in the guest (panic locations name the crate sources): the same
+# sources give the same bytes in any checkout, under any CARGO_HOME.
+export CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS := --remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)=/cargo --remap-path-prefix=$(CURDIR)=/src
 
 GUEST_WASM := target/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.wasm
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: npm-acceptance setup engine engine-deterministic build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: npm-acceptance setup engine engine-deterministic engine-check build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -34,6 +37,9 @@ setup:
 ## so an unchanged guest rebuilds nothing; and it is byte-for-byte deterministic (fixed clocks and
 ## seeded random during initialization; `make engine-deterministic` checks it), so a guest rebuilt
 ## to the same bytes gives the same engine.
+## Both components are then copied into crates/engine/, the crate that carries them (so that a
+## crate depending on wasm-sandbox builds without clang or the wasm target): commit them with the
+## guest change; `make engine-check` (in `make test`) fails when the committed bytes drift.
 engine: setup
 	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target
 	cd guest-js && cargo build --release --target wasm32-wasip2 --target-dir ../target/standalone --features standalone
@@ -44,6 +50,28 @@ engine: setup
 		./target/release/wasm-sandbox-snapshot $(GUEST_WASM) $(ENGINE); \
 	fi
 	cmp -s $(STANDALONE_WASM) target/engine/standalone.wasm || cp $(STANDALONE_WASM) target/engine/standalone.wasm
+	@for f in engine standalone; do \
+		if ! cmp -s target/engine/$$f.wasm crates/engine/$$f.wasm; then \
+			cp target/engine/$$f.wasm crates/engine/$$f.wasm; \
+			echo "crates/engine/$$f.wasm refreshed from the guest sources ($$(wc -c < crates/engine/$$f.wasm) bytes): commit it"; \
+		fi; \
+	done
+
+## engine-check: the engine bytes committed in crates/engine/ are exactly what the committed guest
+## sources build. Strict on a checkout whose guest inputs (guest-js/, wit/, crates/snapshot/)
+## are as committed, as in CI; while those have uncommitted edits the bytes are expected to move
+## and it only says so.
+engine-check: engine
+	@if ! git rev-parse --git-dir >/dev/null 2>&1; then echo "engine-check: not a git checkout, skipped"; exit 0; fi; \
+	if git diff --quiet HEAD -- crates/engine/engine.wasm crates/engine/standalone.wasm; then \
+		echo "engine-check: crates/engine/*.wasm are what the guest sources build"; \
+	elif git diff --quiet HEAD -- guest-js wit crates/snapshot Cargo.lock; then \
+		echo "engine-check: the committed crates/engine/*.wasm are NOT what the committed guest sources build."; \
+		echo "\`make engine\` has put the bytes they build in crates/engine/: commit crates/engine/engine.wasm and crates/engine/standalone.wasm."; \
+		exit 1; \
+	else \
+		echo "engine-check: guest sources have uncommitted edits; crates/engine/*.wasm refreshed from them (commit both together)"; \
+	fi
 
 ## engine-deterministic: snapshot the guest twice and compare the bytes with each other and with
 ## the engine in use (a difference would mean the initialization read something that varies).
@@ -64,6 +92,7 @@ build: engine
 ## then a smoke run of the side-by-side harness against workerd (~1/20 of the requests; checks
 ## that every row has numbers and that wasm-sandbox failed nothing), the fuzz smoke and the lints.
 test: build workerd
+	$(MAKE) engine-check
 	$(MAKE) engine-deterministic
 	cargo test --release --workspace
 	$(MAKE) npm-acceptance

@@ -38,7 +38,10 @@ fn generate() -> Result<(), String> {
         let Some(name) = iface.name.as_deref() else {
             continue;
         };
-        let functions: Vec<&Function> = iface.functions.values().collect();
+        // In name order: the generated code (and so the engine's bytes) must not depend on the
+        // order a map hands the functions out in, which varied from build to build.
+        let mut functions: Vec<&Function> = iface.functions.values().collect();
+        functions.sort_by(|a, b| a.name.cmp(&b.name));
         if functions.is_empty() || !functions.iter().all(|f| returns_pending_call(&resolve, f)) {
             continue;
         }

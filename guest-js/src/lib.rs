@@ -26,6 +26,13 @@ mod loader;
 mod natives;
 mod outbound;
 mod respond;
+/// The module-source rules the host shares with the guest, `crates/spec/src/js.rs` (one
+/// implementation), compiled into this crate by path. Not a path dependency on the spec crate: a
+/// package outside this workspace is identified by its absolute path, which goes into this
+/// crate's `-C metadata`, its symbol hashes and so the engine's bytes; by path, a checkout
+/// anywhere builds the same bytes.
+#[path = "../../crates/spec/src/js.rs"]
+mod spec_js;
 
 #[cfg(not(feature = "standalone"))]
 mod engine_world;
@@ -101,7 +108,7 @@ pub struct Failure {
 }
 
 /// How a module's bytes are interpreted.
-pub use wasm_sandbox_spec::js::ModuleKind as ModuleType;
+pub use spec_js::ModuleKind as ModuleType;
 
 pub struct SourceModule {
     pub name: String,
@@ -619,8 +626,7 @@ fn syntax_error(ctx: &Ctx<'_>, err: javy::quickjs::Error, module: &str) -> Failu
 /// The ES module source of a module (text, json and data modules become JS; the host checked
 /// JSON modules parse).
 fn module_source(m: &SourceModule) -> Result<String, Failure> {
-    wasm_sandbox_spec::js::module_source(&m.name, m.kind, &m.content)
-        .map_err(|e| error(Kind::InvalidWorker, e))
+    spec_js::module_source(&m.name, m.kind, &m.content).map_err(|e| error(Kind::InvalidWorker, e))
 }
 
 /// Evaluate the worker's modules in this instance (once per instance).

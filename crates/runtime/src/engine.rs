@@ -21,8 +21,8 @@ use crate::config::Config;
 use crate::host::HostState;
 use crate::wit;
 
-/// The pre-initialized engine component, built by `make engine`.
-pub(crate) static ENGINE_WASM: &[u8] = include_bytes!(env!("WASM_SANDBOX_ENGINE_PATH"));
+/// The pre-initialized engine component (the `wasm-sandbox-engine` crate's bytes).
+pub(crate) static ENGINE_WASM: &[u8] = wasm_sandbox_engine::ENGINE;
 
 /// The engine: wasmtime's, the engine component pre-instantiated on it, and the epoch ticker
 /// that drives CPU metering and preemption.

@@ -23,8 +23,8 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpVi
 use crate::code::{ModuleContent, WorkerCode};
 use crate::error::{Error, Result};
 
-/// The standalone engine guest (un-initialized), built by `make engine`.
-static STANDALONE_WASM: &[u8] = include_bytes!(env!("WASM_SANDBOX_STANDALONE_PATH"));
+/// The standalone engine guest (un-initialized; the `wasm-sandbox-engine` crate's bytes).
+static STANDALONE_WASM: &[u8] = wasm_sandbox_engine::STANDALONE;
 
 /// Largest stderr kept from a failed compile (its error message).
 const MAX_STDERR: usize = 64 * 1024;

@@ -1,5 +1,5 @@
-//! JavaScript source the engine guest builds from a worker's non-JS modules (shared with
-//! `guest-js`, which depends on this module alone).
+//! JavaScript source the engine guest builds from a worker's non-JS modules. `guest-js` compiles
+//! this very file into the guest by path (`#[path]`), so it stands alone: std only, no `crate::`.
 
 /// The kind of a module, as in Workers' module rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
