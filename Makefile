@@ -17,7 +17,7 @@ STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.w
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: npm-acceptance setup engine engine-deterministic engine-check build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: npm-acceptance setup engine engine-deterministic engine-check outside-check build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -95,10 +95,17 @@ test: build workerd
 	$(MAKE) engine-check
 	$(MAKE) engine-deterministic
 	cargo test --release --workspace
+	$(MAKE) outside-check
 	$(MAKE) npm-acceptance
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
 	$(MAKE) fuzz-smoke
 	$(MAKE) lint
+
+## outside-check: the crate as another project gets it: `cargo package` of the library and its
+## sibling crates (file lists checked), then the README's crate example as a throwaway project in
+## a temp dir, built from the packages with clang, LLVM and the wasm32 target hidden, and run.
+outside-check: build
+	tests/outside/check.sh
 
 ## npm-acceptance: Cloudflare's worker-bundler Hono example and a script each for ms, zod, hono,
 ## itty-router, nanoid, date-fns and jose, through the daemon, from the public npm registry.

@@ -1,7 +1,7 @@
 //! The `sandbox:worker` WIT package's host bindings, generated here and nowhere else.
 
 wasmtime::component::bindgen!({
-    path: "../../wit",
+    path: "wit", // a link to the repository's wit/, so that the packaged crate carries it
     world: "engine",
     imports: { default: trappable },
     exports: { default: async },
