@@ -9,23 +9,15 @@
 #![warn(missing_docs, unreachable_pub)]
 #![forbid(unsafe_code)]
 
-pub mod cjs;
-pub mod js;
-
-#[cfg(feature = "host")]
 pub mod bindings;
-#[cfg(feature = "host")]
 pub mod boundary;
-#[cfg(feature = "host")]
+pub mod cjs;
 pub mod ids;
-#[cfg(feature = "host")]
+pub mod js;
 pub mod loader;
-#[cfg(feature = "host")]
 pub mod modules;
-#[cfg(feature = "host")]
 pub mod run;
 
-#[cfg(feature = "host")]
 pub use modules::ModuleContent;
 
 /// What a denied outbound request does.
