@@ -17,7 +17,7 @@ STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.w
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: npm-acceptance setup engine engine-deterministic engine-check outside-check build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: npm-acceptance setup engine engine-deterministic engine-check outside-check doc openapi-lint build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -97,10 +97,35 @@ test: build workerd
 	$(MAKE) engine-deterministic
 	cargo test --release --workspace
 	$(MAKE) outside-check
+	$(MAKE) doc
+	$(MAKE) openapi-lint
 	$(MAKE) npm-acceptance
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
 	$(MAKE) fuzz-smoke
 	$(MAKE) lint
+
+## doc: the published crates' API docs, with rustdoc's warnings as errors (broken links, bad
+## HTML, a public item without docs: each crate denies missing_docs). Their examples run as
+## doctests in `cargo test --release --workspace`.
+PUBLISHED := -p wasm-sandbox -p wasm-sandbox-engine -p wasm-sandbox-policy -p wasm-sandbox-spec -p wasm-sandbox-bundle
+doc:
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps $(PUBLISHED)
+	@echo "API docs: target/doc/wasm_sandbox/index.html"
+
+## openapi-lint: docs/openapi.json is a valid OpenAPI 3.1 document (openapi-spec-validator, from
+## PyPI, pinned, in a venv under target/). tests/e2e/openapi.rs checks it against the daemon.
+OPENAPI_VALIDATOR_VERSION := 0.9.0
+OPENAPI_VENV := target/openapi-venv
+openapi-lint:
+	@if [ ! -x $(OPENAPI_VENV)/bin/python ]; then \
+		python3 -m venv $(OPENAPI_VENV) 2>/dev/null || { \
+			rm -rf $(OPENAPI_VENV); \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq python3-venv >/dev/null && \
+			python3 -m venv $(OPENAPI_VENV); }; \
+	fi
+	@$(OPENAPI_VENV)/bin/pip show openapi-spec-validator 2>/dev/null | grep -qx 'Version: $(OPENAPI_VALIDATOR_VERSION)' || \
+		$(OPENAPI_VENV)/bin/pip install -q --disable-pip-version-check openapi-spec-validator==$(OPENAPI_VALIDATOR_VERSION)
+	$(OPENAPI_VENV)/bin/openapi-spec-validator docs/openapi.json
 
 ## outside-check: the crate as another project gets it: `cargo package` of the library and its
 ## sibling crates (file lists checked), then the README's crate example as a throwaway project in

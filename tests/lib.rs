@@ -3,6 +3,7 @@
 
 pub mod daemon;
 pub mod npm_registry;
+pub mod openapi;
 pub mod upstream;
 
 use bytes::Bytes;

@@ -85,7 +85,7 @@ async fn infinite_loop_ends_at_the_cpu_limit_and_others_carry_on() {
 async fn cpu_limit_is_per_worker_and_waiting_is_not_cpu() {
     let loader = loader().await;
     let tight = loader
-        .load(WorkerCode::js("w.js", HOSTILE).with_limits(limits(20, 128, 5_000)))
+        .load(WorkerCode::js("w.js", HOSTILE).with_limits(limits(20, 128, 60_000)))
         .unwrap();
     let busy = call(&tight, "/busy").await;
     assert!(

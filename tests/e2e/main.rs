@@ -12,6 +12,7 @@ mod modules;
 mod npm;
 mod npm_public;
 mod observe;
+mod openapi;
 mod outbound;
 mod running;
 mod serve;

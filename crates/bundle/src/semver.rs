@@ -13,7 +13,7 @@ const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 /// node-semver's `MAX_LENGTH`: longer version or range strings are rejected.
 const MAX_LENGTH: usize = 256;
 
-/// A version: major.minor.patch[-prerelease][+build]. Parses loosely like npm: a
+/// A version: `major.minor.patch[-prerelease][+build]`. Parses loosely like npm: a
 /// leading `v` or `=` and surrounding whitespace are accepted.
 ///
 /// Ordering is semver precedence; build metadata does not affect precedence but is

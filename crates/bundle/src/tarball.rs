@@ -42,7 +42,7 @@ impl Default for Limits {
 }
 
 /// Check `bytes` against a Subresource-Integrity string as npm's `dist.integrity` gives it:
-/// "sha512-<base64>", possibly several hashes separated by spaces. At least one hash of an
+/// `"sha512-<base64>"`, possibly several hashes separated by spaces. At least one hash of an
 /// accepted algorithm (sha512, sha384, sha256) must be present, and every accepted one present
 /// must match. Other algorithms, such as sha1, are ignored, so a string holding only those is
 /// refused, as is an empty string or a malformed digest. `what` names the tarball in errors.

@@ -15,6 +15,7 @@
 //! (same sources, same bytes), and CI fails when the committed bytes are not what the sources
 //! build. Set `WASM_SANDBOX_ENGINE` / `WASM_SANDBOX_STANDALONE` to a file to embed another build.
 #![no_std]
+#![deny(missing_docs)]
 
 /// The pre-initialized engine component (wasm32-wasip2, component model).
 pub static ENGINE: &[u8] = include_bytes!(env!("WASM_SANDBOX_ENGINE_PATH"));

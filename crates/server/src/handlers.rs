@@ -1049,7 +1049,7 @@ impl wasm_sandbox::Service for ServiceCall {
                 .ok_or_else(|| "the daemon is shutting down".to_string())?;
             let worker = registered_worker(&state, &tenant, &id)
                 .await
-                .map_err(|_| format!("the {what} worker `{id}` is not registered"))?;
+                .map_err(|e| e.for_caller(what, &id))?;
             worker
                 .entrypoint(None)
                 .fetch(request)
@@ -1073,7 +1073,7 @@ impl wasm_sandbox::Service for ServiceCall {
                 .ok_or_else(|| "the daemon is shutting down".to_string())?;
             let worker = registered_worker(&state, &tenant, &id)
                 .await
-                .map_err(|_| format!("the {what} worker `{id}` is not registered"))?;
+                .map_err(|e| e.for_caller(what, &id))?;
             worker
                 .entrypoint(None)
                 .call(&method, args)
@@ -1122,12 +1122,7 @@ async fn rpc(
     };
     let worker = match registered_worker(state, tenant, id).await {
         Ok(w) => w,
-        Err(_) => {
-            return api_error(
-                StatusCode::NOT_FOUND,
-                format!("no worker `{id}` is registered"),
-            )
-        }
+        Err(e) => return e.json(info),
     };
     let (result, trace) = worker
         .entrypoint(call.entrypoint.as_deref())
@@ -1140,11 +1135,59 @@ async fn rpc(
     }
 }
 
+/// Why a registered worker cannot be had.
+pub(crate) enum Unavailable {
+    /// No worker of that id is registered.
+    NotRegistered(String),
+    /// The registry could not be read.
+    Store(String),
+    /// It is registered but could not be loaded.
+    Failed(String, Error),
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unavailable::NotRegistered(id) => write!(f, "no worker `{id}` is registered"),
+            Unavailable::Store(e) => write!(f, "reading the registry: {e}"),
+            Unavailable::Failed(id, e) => write!(f, "worker `{id}` failed: {e}"),
+        }
+    }
+}
+
+impl Unavailable {
+    /// As the JSON routes reply (404, 500, or the load failure as [`api_failure`] has it).
+    fn json(self, info: &mut LogInfo) -> Reply {
+        match self {
+            Unavailable::NotRegistered(_) => api_error(StatusCode::NOT_FOUND, &self),
+            Unavailable::Store(_) => api_error(StatusCode::INTERNAL_SERVER_ERROR, &self),
+            Unavailable::Failed(_, e) => api_failure(e, info),
+        }
+    }
+
+    /// As a service binding's caller sees it (`what` names the binding's kind).
+    fn for_caller(&self, what: &str, id: &str) -> String {
+        match self {
+            Unavailable::NotRegistered(_) => format!("the {what} worker `{id}` is not registered"),
+            other => format!("the {what} worker: {other}"),
+        }
+    }
+
+    /// As `/workers/{id}/...` replies: text.
+    fn text(self) -> Reply {
+        match self {
+            Unavailable::NotRegistered(_) => text(StatusCode::NOT_FOUND, self.to_string()),
+            Unavailable::Store(_) => text(StatusCode::INTERNAL_SERVER_ERROR, self.to_string()),
+            Unavailable::Failed(id, e) => worker_failed(&id, e),
+        }
+    }
+}
+
 pub(crate) async fn registered_worker(
     state: &Arc<AppState>,
     tenant: &Arc<Tenant>,
     id: &str,
-) -> Result<Worker, Reply> {
+) -> Result<Worker, Unavailable> {
     registered(state, tenant, id).await.map(|(w, _)| w)
 }
 
@@ -1153,16 +1196,11 @@ async fn registered(
     state: &Arc<AppState>,
     tenant: &Arc<Tenant>,
     id: &str,
-) -> Result<(Worker, Vec<String>), Reply> {
+) -> Result<(Worker, Vec<String>), Unavailable> {
     let record = match state.registry.get(&tenant.scoped_id(id)) {
         Ok(Some(r)) => r,
-        Ok(None) => {
-            return Err(text(
-                StatusCode::NOT_FOUND,
-                format!("no worker `{id}` is registered"),
-            ))
-        }
-        Err(e) => return Err(text(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))),
+        Ok(None) => return Err(Unavailable::NotRegistered(id.to_owned())),
+        Err(e) => return Err(Unavailable::Store(format!("{e:#}"))),
     };
     // Made into code (bindings opened) only on a miss.
     let worker = state
@@ -1174,7 +1212,7 @@ async fn registered(
                 .map_err(anyhow::Error::new)
         })
         .await
-        .map_err(|e| text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(|e| Unavailable::Failed(id.to_owned(), e))?;
     Ok((worker, record.spec.tails.clone().unwrap_or_default()))
 }
 
@@ -1217,7 +1255,7 @@ async fn forward(
     };
     let (worker, tails) = match registered(state, tenant, id).await {
         Ok(w) => w,
-        Err(reply) => return reply,
+        Err(e) => return e.text(),
     };
     let prefix_len = "/workers/".len() + id.len();
     let rest = &parts.uri.path()[prefix_len..];
@@ -1371,18 +1409,28 @@ async fn forward(
             }
             reply
         }
-        Err(e) => {
-            let status = match e {
-                Error::Capacity(_) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let mut r = text(status, format!("worker `{id}` failed: {e}"));
-            if let Ok(v) = HeaderValue::from_str(e.outcome().as_str()) {
-                r.headers_mut().insert("x-wasm-sandbox-outcome", v);
-            }
-            r
-        }
+        Err(e) => worker_failed(id, e),
     }
+}
+
+/// A registered worker that could not load or answer, as `/workers/{id}/...` replies: 503 with
+/// `Retry-After` when the pool is full, else 500; `x-wasm-sandbox-outcome` says how it ended.
+fn worker_failed(id: &str, e: Error) -> Reply {
+    let capacity = matches!(e, Error::Capacity(_));
+    let status = if capacity {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    let mut r = text(status, format!("worker `{id}` failed: {e}"));
+    if let Ok(v) = HeaderValue::from_str(e.outcome().as_str()) {
+        r.headers_mut().insert("x-wasm-sandbox-outcome", v);
+    }
+    if capacity {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r
 }
 
 /// A worker's reply body on its way to the client, cut off (as a broken body) past

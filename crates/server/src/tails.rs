@@ -83,8 +83,8 @@ pub(crate) fn deliver(state: &Arc<AppState>, tenant: &Arc<Tenant>, tails: &[Stri
             let (_permit, _slot) = (permit, slot);
             let worker = match crate::handlers::registered_worker(&state, &tenant, &id).await {
                 Ok(w) => w,
-                Err(_) => {
-                    tracing::warn!(tail = %id, "tail worker is not registered");
+                Err(e) => {
+                    tracing::warn!(tail = %id, error = %e, "tail worker unavailable");
                     return;
                 }
             };

@@ -1,5 +1,5 @@
 //! Files (`env.FILES.read(path)`): the `sandbox:worker/files` interface on the host, and the
-//! lent directory behind it ([`dir`]).
+//! lent directory behind it (its `dir` module).
 
 mod dir;
 

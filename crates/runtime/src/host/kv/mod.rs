@@ -1,5 +1,5 @@
 //! KV namespaces (`env.NOTES.get(key)`): the `sandbox:worker/kv` interface on the host, and the
-//! stores behind it ([`store`]).
+//! stores behind it (its `store` module).
 //!
 //! Changing the KV binding touches this folder, `wit/worker.wit` and the guest's KV files only.
 

@@ -1,7 +1,7 @@
 //! Outbound HTTP: what a worker's `fetch()` may reach, and how it gets there.
 //!
 //! The guest's only network path is `wasi:http/outgoing-handler`; every request it makes lands in
-//! [`OutboundHooks::send_request`], which applies the worker's [`GlobalOutbound`]:
+//! the host's `OutboundHooks::send_request`, which applies the worker's [`GlobalOutbound`]:
 //! - [`GlobalOutbound::Deny`] (the default): refused, with a message saying so;
 //! - [`GlobalOutbound::Policy`]: an allow-list (Spin's `allowed_outbound_hosts` syntax, parsed and
 //!   matched by the `wasm-sandbox-policy` crate), checked on the URL; then the name is resolved

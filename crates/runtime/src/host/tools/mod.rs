@@ -1,5 +1,5 @@
 //! Code Mode tools (`await env.TOOLS.search({...})`): the `sandbox:worker/tools` interface on the
-//! host, and the tool sets behind it ([`set`]).
+//! host, and the tool sets behind it (its `set` module).
 
 mod set;
 
