@@ -89,13 +89,14 @@ engine-deterministic: engine
 build: engine
 	cargo build --release --workspace
 
-## test: the whole suite (release profile: one wasmtime build serves build, tests and benches),
+## test: the whole suite (release profile: one wasmtime build serves build, tests and benches;
+## a throwaway Postgres on loopback for the store suites, tests/pg/with-postgres.sh),
 ## then a smoke run of the side-by-side harness against workerd (~1/20 of the requests; checks
 ## that every row has numbers and that wasm-sandbox failed nothing), the fuzz smoke and the lints.
 test: build workerd
 	$(MAKE) engine-check
 	$(MAKE) engine-deterministic
-	cargo test --release --workspace
+	tests/pg/with-postgres.sh cargo test --release --workspace
 	$(MAKE) outside-check
 	$(MAKE) doc
 	$(MAKE) openapi-lint

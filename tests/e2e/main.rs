@@ -14,6 +14,7 @@ mod npm_public;
 mod observe;
 mod openapi;
 mod outbound;
+mod replicas;
 mod running;
 mod serve;
 mod serve_observe;

@@ -279,6 +279,11 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
             config.token = Some(token);
         }
     }
+    if let Ok(url) = std::env::var("WASM_SANDBOX_DATABASE_URL") {
+        if !url.is_empty() {
+            config.store.url = Some(url);
+        }
+    }
     let daemon = Daemon::bind(config).await?;
     // A line a supervisor (or a test) can wait for; carries the real port when 0 was asked.
     eprintln!("wasm-sandbox: listening on http://{}", daemon.local_addr());

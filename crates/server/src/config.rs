@@ -150,6 +150,47 @@ pub struct ServerConfig {
     pub quotas: QuotasConfig,
     /// The tenants and their tokens (none: one anonymous tenant).
     pub tenants: Vec<TenantConfig>,
+    /// Where the registry and KV live (`[store]`).
+    pub store: StoreConfig,
+}
+
+/// The `[store]` table: where the registry and KV live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `redb` (embedded files under the data dir; one machine) or `postgres` (shared by
+    /// replicas).
+    pub backend: StoreBackend,
+    /// The Postgres URL (`postgres://user:password@host:5432/db`); the environment's
+    /// `WASM_SANDBOX_DATABASE_URL` wins, so the password need not be in the file.
+    pub url: Option<String>,
+    /// Pooled connections to Postgres.
+    pub max_connections: usize,
+    /// How often expired KV entries are deleted from Postgres, seconds (they are invisible to
+    /// readers from their expiry on either way).
+    pub reap_interval_s: u64,
+}
+
+/// The store's backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// Embedded redb files under the data dir.
+    #[default]
+    Redb,
+    /// A Postgres database shared by replicas.
+    Postgres,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            backend: StoreBackend::Redb,
+            url: None,
+            max_connections: 16,
+            reap_interval_s: 60,
+        }
+    }
 }
 
 /// The `[npm]` table: where `{"files": ...}` workers' packages come from, and the bundle
@@ -444,6 +485,7 @@ impl Default for ServerConfig {
             engine: EngineConfig::default(),
             quotas: QuotasConfig::default(),
             tenants: Vec::new(),
+            store: StoreConfig::default(),
         }
     }
 }
@@ -549,6 +591,12 @@ impl ServerConfig {
         }
         if let Some(t) = &self.token {
             check_token(t)?;
+        }
+        if self.store.backend == StoreBackend::Postgres && self.store.url.is_none() {
+            bail!("[store] backend = \"postgres\" needs `url` (or WASM_SANDBOX_DATABASE_URL)");
+        }
+        if self.store.reap_interval_s == 0 {
+            bail!("[store] reap_interval_s must be at least 1");
         }
         match self.npm.registry.parse::<http::Uri>() {
             Ok(u) if matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some() => {}

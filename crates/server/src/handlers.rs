@@ -806,7 +806,7 @@ async fn registry_route(
     let key = tenant.scoped_id(id);
     let registry = &state.registry;
     match method {
-        Method::GET => match registry.get(&key) {
+        Method::GET => match registry.get(&key).await {
             Ok(Some(record)) => json_reply(StatusCode::OK, &metadata(id, &record)),
             Ok(None) => api_error(
                 StatusCode::NOT_FOUND,
@@ -826,7 +826,10 @@ async fn registry_route(
                 Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
             };
             // At its limit of workers, a new id is refused before anything is compiled.
-            match registry.has_room(&key, tenant.max_workers, tenant.key_prefix()) {
+            match registry
+                .has_room(&key, tenant.max_workers, tenant.key_prefix())
+                .await
+            {
                 Ok(true) => {}
                 Ok(false) => {
                     return api_error(
@@ -855,8 +858,11 @@ async fn registry_route(
             if let Err(e) = checked {
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
-            let previous = registry.get(&key).ok().flatten();
-            match registry.put(&key, spec, tenant.max_workers, tenant.key_prefix()) {
+            let previous = registry.get(&key).await.ok().flatten();
+            match registry
+                .put(&key, spec, tenant.max_workers, tenant.key_prefix())
+                .await
+            {
                 Ok((record, created)) => {
                     if let Some(p) = previous {
                         state.loader.forget(&cache_key(&p));
@@ -875,8 +881,8 @@ async fn registry_route(
             }
         }
         Method::DELETE => {
-            let previous = registry.get(&key).ok().flatten();
-            match registry.delete(&key) {
+            let previous = registry.get(&key).await.ok().flatten();
+            match registry.delete(&key).await {
                 Ok(true) => {
                     if let Some(p) = previous {
                         state.loader.forget(&cache_key(&p));
@@ -1197,7 +1203,7 @@ async fn registered(
     tenant: &Arc<Tenant>,
     id: &str,
 ) -> Result<(Worker, Vec<String>), Unavailable> {
-    let record = match state.registry.get(&tenant.scoped_id(id)) {
+    let record = match state.registry.get(&tenant.scoped_id(id)).await {
         Ok(Some(r)) => r,
         Ok(None) => return Err(Unavailable::NotRegistered(id.to_owned())),
         Err(e) => return Err(Unavailable::Store(format!("{e:#}"))),

@@ -80,8 +80,25 @@ impl Daemon {
         let addr = config.validate()?;
         // Before the engine starts, so everything it counts is recorded.
         observe::prometheus();
-        let registry = registry::Registry::open(&config.data_dir())?;
-        let kv = wasm_sandbox::kv::FileKv::open(&config.data_dir().join("kv.redb"))?;
+        let (registry, kv): (registry::Registry, Arc<dyn wasm_sandbox::kv::KvStore>) =
+            match config.store.backend {
+                config::StoreBackend::Redb => (
+                    registry::Registry::open_redb(&config.data_dir())?,
+                    wasm_sandbox::kv::FileKv::open(&config.data_dir().join("kv.redb"))?,
+                ),
+                config::StoreBackend::Postgres => {
+                    let url = config.store.url.as_deref().unwrap_or_default();
+                    let store = wasm_sandbox_store::postgres::PgStore::connect(
+                        url,
+                        config.store.max_connections,
+                    )
+                    .await
+                    .context("opening the [store] database")?;
+                    store
+                        .spawn_reaper(std::time::Duration::from_secs(config.store.reap_interval_s));
+                    (registry::Registry::Postgres(store.registry()), store.kv())
+                }
+            };
         let loader = Loader::new(config.engine_config())
             .await
             .context("starting the engine")?;
@@ -285,13 +302,6 @@ impl Drop for ClientSlot {
             }
         }
     }
-}
-
-/// Milliseconds since the Unix epoch (0 if the clock is before it).
-pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,0 +1,467 @@
+//! The same registry and KV suites against every backend: redb (and the in-memory KV) always;
+//! Postgres on the server named by `WASM_SANDBOX_TEST_PG` (libpq key=value pairs without
+//! `dbname`, e.g. `host=127.0.0.1 port=54329 user=postgres`; `make test` starts one). Each
+//! Postgres test gets a database of its own. Without the variable the Postgres tests fail when
+//! `WASM_SANDBOX_REQUIRE_PG=1` (as in `make test`) and are skipped otherwise, saying so.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+use wasm_sandbox::kv::{stored_bytes, FileKv, KvEntry, KvNamespace, KvStore, MemoryKv};
+use wasm_sandbox_spec::run::WorkerSpec;
+use wasm_sandbox_store::postgres::PgStore;
+use wasm_sandbox_store::{Registry, TooMany};
+
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "wasm-sandbox-store-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh database on the test server, or `None` (skipped) when there is none.
+async fn pg_database(tag: &str) -> Option<String> {
+    let Ok(server) = std::env::var("WASM_SANDBOX_TEST_PG") else {
+        assert!(
+            std::env::var("WASM_SANDBOX_REQUIRE_PG").as_deref() != Ok("1"),
+            "WASM_SANDBOX_REQUIRE_PG=1 but WASM_SANDBOX_TEST_PG is not set"
+        );
+        eprintln!("skipped: WASM_SANDBOX_TEST_PG is not set (make test starts a Postgres)");
+        return None;
+    };
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let name = format!(
+        "ws_{tag}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    let (client, conn) =
+        tokio_postgres::connect(&format!("{server} dbname=postgres"), tokio_postgres::NoTls)
+            .await
+            .expect("connecting to the test Postgres");
+    tokio::spawn(conn);
+    client
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
+        ))
+        .await
+        .unwrap();
+    Some(format!("{server} dbname={name}"))
+}
+
+fn spec(code: &str) -> WorkerSpec {
+    WorkerSpec {
+        code: Some(code.to_owned()),
+        ..WorkerSpec::default()
+    }
+}
+
+// ---------------------------------------------------------------- registry
+
+async fn registry_suite(r: &Registry) {
+    assert_eq!(r.get("w").await.unwrap(), None);
+    let (v1, created) = r.put("w", spec("a"), 10, None).await.unwrap();
+    assert!(created);
+    assert_eq!((v1.version, v1.spec.code.as_deref()), (1, Some("a")));
+    let (v2, created) = r.put("w", spec("b"), 10, None).await.unwrap();
+    assert!(!created);
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.created_ms, v1.created_ms);
+    assert_eq!(r.get("w").await.unwrap(), Some(v2.clone()));
+    // Per tenant limits: the implicit tenant's keys have no '/', a tenant's are `t/...`.
+    r.put("acme/a", spec("x"), 2, Some("acme")).await.unwrap();
+    r.put("acme/b", spec("x"), 2, Some("acme")).await.unwrap();
+    assert!(!r.has_room("acme/c", 2, Some("acme")).await.unwrap());
+    assert!(
+        r.has_room("acme/a", 2, Some("acme")).await.unwrap(),
+        "replacing needs no room"
+    );
+    let err = r
+        .put("acme/c", spec("x"), 2, Some("acme"))
+        .await
+        .unwrap_err();
+    assert!(err.is::<TooMany>(), "{err}");
+    r.put("acme/a", spec("y"), 2, Some("acme")).await.unwrap();
+    // Another tenant, and one whose name extends acme's, count apart.
+    r.put("acme2/a", spec("x"), 1, Some("acme2")).await.unwrap();
+    r.put("beta/a", spec("x"), 1, Some("beta")).await.unwrap();
+    assert!(r.has_room("w2", 2, None).await.unwrap());
+    r.put("w2", spec("x"), 2, None).await.unwrap();
+    assert!(r
+        .put("w3", spec("x"), 2, None)
+        .await
+        .unwrap_err()
+        .is::<TooMany>());
+    // Delete.
+    assert!(r.delete("acme/b").await.unwrap());
+    assert!(!r.delete("acme/b").await.unwrap());
+    r.put("acme/c", spec("x"), 2, Some("acme")).await.unwrap();
+    // A re-registration after a delete starts again at version 1.
+    assert!(r.delete("w").await.unwrap());
+    assert_eq!(r.put("w", spec("c"), 10, None).await.unwrap().0.version, 1);
+}
+
+/// Many registrations at once, from several registries on one store (replicas): the tenant's
+/// limit holds, and versions of one id never repeat.
+async fn registry_races(replicas: Vec<Arc<Registry>>) {
+    let mut tasks = Vec::new();
+    for (i, r) in replicas.iter().enumerate() {
+        for j in 0..10 {
+            let r = r.clone();
+            tasks.push(tokio::spawn(async move {
+                let new = r
+                    .put(&format!("race/n{i}-{j}"), spec("x"), 5, Some("race"))
+                    .await;
+                let same = r.put("race2/same", spec("x"), 100, Some("race2")).await;
+                (new.is_ok(), same.unwrap().0.version)
+            }));
+        }
+    }
+    let mut created = 0;
+    let mut versions = Vec::new();
+    for t in tasks {
+        let (ok, v) = t.await.unwrap();
+        created += ok as usize;
+        versions.push(v);
+    }
+    // `race2/same` belongs to another tenant, so `race` holds exactly its 5.
+    assert_eq!(
+        created, 5,
+        "the limit of 5 held under concurrent registrations"
+    );
+    versions.sort();
+    let n = versions.len() as u64;
+    assert_eq!(
+        versions,
+        (1..=n).collect::<Vec<_>>(),
+        "each PUT got its own version"
+    );
+}
+
+#[tokio::test]
+async fn registry_on_redb() {
+    let dir = TempDir::new("reg");
+    registry_suite(&Registry::open_redb(&dir.0).unwrap()).await;
+    let dir = TempDir::new("reg-race");
+    registry_races(vec![Arc::new(Registry::open_redb(&dir.0).unwrap())]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn registry_on_postgres() {
+    let Some(url) = pg_database("reg").await else {
+        return;
+    };
+    let store = PgStore::connect(&url, 4).await.unwrap();
+    registry_suite(&Registry::Postgres(store.registry())).await;
+    // Three replicas, each its own pool, one database.
+    let Some(url) = pg_database("regrace").await else {
+        return;
+    };
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        let s = PgStore::connect(&url, 4).await.unwrap();
+        replicas.push(Arc::new(Registry::Postgres(s.registry())));
+    }
+    registry_races(replicas).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_apply_once_when_replicas_start_together() {
+    let Some(url) = pg_database("mig").await else {
+        return;
+    };
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PgStore::connect(&url, 1).await })
+        })
+        .collect();
+    for s in starts {
+        s.await.unwrap().unwrap();
+    }
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM wasm_sandbox_migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 1);
+}
+
+// ---------------------------------------------------------------- KV
+
+fn names(v: &Value) -> Vec<String> {
+    v["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Call the store directly, as KvNamespace does: on the blocking pool.
+async fn on_pool<R: Send + 'static>(
+    store: &Arc<dyn KvStore>,
+    f: impl FnOnce(&dyn KvStore) -> R + Send + 'static,
+) -> R {
+    let s = store.clone();
+    tokio::task::spawn_blocking(move || f(&*s)).await.unwrap()
+}
+
+fn now_s() -> u64 {
+    wasm_sandbox_store::now_ms() / 1000
+}
+
+async fn kv_suite(store: Arc<dyn KvStore>) {
+    let ns = KvNamespace::new(store.clone(), "t").unwrap();
+    // Values, metadata, expiry.
+    assert_eq!(ns.get("missing").await.unwrap(), None);
+    ns.put("k", b"v".to_vec(), None, None, Some(r#"{"a":1}"#.into()))
+        .await
+        .unwrap();
+    let e = ns.get("k").await.unwrap().unwrap();
+    assert_eq!(
+        (e.value.as_slice(), e.metadata.as_deref()),
+        (&b"v"[..], Some(r#"{"a":1}"#))
+    );
+    ns.put("ttl", b"x".to_vec(), Some(3600), None, None)
+        .await
+        .unwrap();
+    let exp = ns.get("ttl").await.unwrap().unwrap().expiration.unwrap();
+    assert!(exp >= now_s() + 3590 && exp <= now_s() + 3601, "{exp}");
+    // An expired entry is gone for readers at once, whatever the store still holds.
+    let stale = KvEntry {
+        value: b"old".to_vec(),
+        metadata: None,
+        expiration: Some(now_s() - 1),
+    };
+    on_pool(&store, move |s| s.put("t", "stale", &stale, None).unwrap()).await;
+    assert_eq!(ns.get("stale").await.unwrap(), None);
+    assert!(!names(&ns.list(None, None, None).await.unwrap()).contains(&"stale".to_string()));
+    on_pool(&store, |s| s.delete("t", "stale").unwrap()).await;
+    // Bytes and every UTF-8 key survive as given.
+    let bytes: Vec<u8> = (0..=255).collect();
+    ns.put("bin", bytes.clone(), None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(ns.get("bin").await.unwrap().unwrap().value, bytes);
+    for key in ["ключ", "🔑", "a b", "%00", "x\u{7f}"] {
+        ns.put(key, key.as_bytes().to_vec(), None, None, None)
+            .await
+            .unwrap();
+        assert_eq!(ns.get(key).await.unwrap().unwrap().value, key.as_bytes());
+    }
+    ns.delete("k").await.unwrap();
+    ns.delete("k").await.unwrap(); // a missing key is no error
+    assert_eq!(ns.get("k").await.unwrap(), None);
+
+    // Listing in key order (bytewise), with prefixes and cursors.
+    let l = KvNamespace::new(store.clone(), "list").unwrap();
+    for k in [
+        "zebra", "user:2", "apple", "user:1", "Zulu", "user:3", "banana", "é",
+    ] {
+        l.put(k, k.as_bytes().to_vec(), None, None, None)
+            .await
+            .unwrap();
+    }
+    let all = l.list(None, None, None).await.unwrap();
+    assert_eq!(
+        names(&all),
+        ["Zulu", "apple", "banana", "user:1", "user:2", "user:3", "zebra", "é"]
+    );
+    let page = l.list(Some("user:"), Some(2), None).await.unwrap();
+    assert_eq!(names(&page), ["user:1", "user:2"]);
+    assert_eq!(page["list_complete"], false);
+    let cursor = page["cursor"].as_str().unwrap().to_owned();
+    let page = l.list(Some("user:"), Some(2), Some(&cursor)).await.unwrap();
+    assert_eq!(names(&page), ["user:3"]);
+    assert_eq!(page["list_complete"], true);
+    // A cursor that sorts before the prefix (from another listing) still lists the prefix.
+    let early = hex::encode("apple");
+    let page = l.list(Some("user:"), None, Some(&early)).await.unwrap();
+    assert_eq!(names(&page), ["user:1", "user:2", "user:3"]);
+    // Paging through everything one at a time visits each key once, in order.
+    let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let page = l.list(None, Some(1), cursor.as_deref()).await.unwrap();
+        seen.extend(names(&page));
+        if page["list_complete"] == true {
+            break;
+        }
+        cursor = Some(page["cursor"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(seen, names(&all));
+
+    // Tenants: scoped namespaces share their tenant's quota, never another's data.
+    let a = KvNamespace::scoped(store.clone(), "acme", "one")
+        .unwrap()
+        .with_quota(1000);
+    let a2 = KvNamespace::scoped(store.clone(), "acme", "two")
+        .unwrap()
+        .with_quota(1000);
+    let b = KvNamespace::scoped(store.clone(), "beta", "one")
+        .unwrap()
+        .with_quota(1000);
+    a.put("k", vec![0; 600], None, None, None).await.unwrap();
+    let err = a2
+        .put("k", vec![0; 600], None, None, None)
+        .await
+        .unwrap_err();
+    assert!(err.contains("KV quota exceeded"), "{err}");
+    b.put("k", vec![1; 600], None, None, None).await.unwrap();
+    assert_eq!(a.get("k").await.unwrap().unwrap().value, vec![0; 600]);
+    a.put("k", vec![0; 100], None, None, None).await.unwrap();
+    a2.put("k", vec![0; 600], None, None, None).await.unwrap();
+    a2.delete("k").await.unwrap();
+    let entry = |n| KvEntry {
+        value: vec![0; n],
+        metadata: None,
+        expiration: None,
+    };
+    let acme = on_pool(&store, |s| s.group_bytes("acme").unwrap()).await;
+    assert_eq!(acme, stored_bytes("k", &entry(100)));
+    assert_eq!(
+        KvNamespace::new(store.clone(), "one")
+            .unwrap()
+            .get("k")
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+/// Writers on several stores over one database (replicas) fill one tenant's quota at once:
+/// it is never exceeded, and the count matches what is stored.
+async fn kv_quota_race(stores: Vec<Arc<dyn KvStore>>) {
+    let mut tasks = Vec::new();
+    for (i, store) in stores.iter().enumerate() {
+        for j in 0..20 {
+            let ns = KvNamespace::scoped(store.clone(), "race", "n")
+                .unwrap()
+                .with_quota(5_000);
+            tasks.push(tokio::spawn(async move {
+                ns.put(&format!("k{i}-{j}"), vec![7; 400], None, None, None)
+                    .await
+                    .is_ok()
+            }));
+        }
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += t.await.unwrap() as u64;
+    }
+    assert!(ok > 0, "no write got in");
+    let listed = KvNamespace::scoped(stores[0].clone(), "race", "n").unwrap();
+    let keys = names(&listed.list(None, None, None).await.unwrap());
+    assert_eq!(
+        keys.len() as u64,
+        ok,
+        "every acknowledged write is stored, nothing else"
+    );
+    let stored: u64 = keys
+        .iter()
+        .map(|k| {
+            stored_bytes(
+                k,
+                &KvEntry {
+                    value: vec![7; 400],
+                    metadata: None,
+                    expiration: None,
+                },
+            )
+        })
+        .sum();
+    assert!(
+        stored <= 5_000,
+        "{stored} bytes stored under a 5000 byte quota"
+    );
+    assert_eq!(
+        on_pool(&stores[0], |s| s.group_bytes("race").unwrap()).await,
+        stored
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kv_on_memory_and_redb() {
+    kv_suite(MemoryKv::new()).await;
+    kv_quota_race(vec![MemoryKv::new()]).await;
+    let dir = TempDir::new("kv");
+    kv_suite(FileKv::open(&dir.0.join("kv.redb")).unwrap()).await;
+    let dir = TempDir::new("kv-race");
+    kv_quota_race(vec![FileKv::open(&dir.0.join("kv.redb")).unwrap()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kv_on_postgres() {
+    let Some(url) = pg_database("kv").await else {
+        return;
+    };
+    let store = PgStore::connect(&url, 4).await.unwrap();
+    kv_suite(store.kv()).await;
+    let Some(url) = pg_database("kvrace").await else {
+        return;
+    };
+    let mut replicas: Vec<Arc<dyn KvStore>> = Vec::new();
+    for _ in 0..3 {
+        replicas.push(PgStore::connect(&url, 4).await.unwrap().kv());
+    }
+    kv_quota_race(replicas).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_reaper_deletes_expired_entries_and_gives_their_bytes_back() {
+    let Some(url) = pg_database("reap").await else {
+        return;
+    };
+    let store = PgStore::connect(&url, 2).await.unwrap();
+    let kv = store.kv();
+    let ns = KvNamespace::scoped(kv.clone(), "acme", "n").unwrap();
+    ns.put("live", vec![1; 10], Some(3600), None, None)
+        .await
+        .unwrap();
+    let kv2 = kv.clone();
+    tokio::task::spawn_blocking(move || {
+        for i in 0..1500 {
+            let e = KvEntry {
+                value: vec![2; 10],
+                metadata: Some("{}".into()),
+                expiration: Some(now_s() - 1),
+            };
+            kv2.put("acme:n", &format!("dead{i}"), &e, None).unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(store.reap_expired().await.unwrap(), 1500);
+    let kv3 = kv.clone();
+    let bytes = tokio::task::spawn_blocking(move || kv3.group_bytes("acme").unwrap())
+        .await
+        .unwrap();
+    let live = KvEntry {
+        value: vec![1; 10],
+        metadata: None,
+        expiration: None,
+    };
+    assert_eq!(bytes, stored_bytes("live", &live));
+    assert_eq!(names(&ns.list(None, None, None).await.unwrap()), ["live"]);
+    assert_eq!(store.reap_expired().await.unwrap(), 0);
+}
