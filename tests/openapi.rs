@@ -260,17 +260,19 @@ impl OpenApi {
                         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
                         _ => vec![],
                     };
-                    if !types.iter().any(|t| has_type(v, t)) {
+                    assert!(!types.is_empty(), "`type` must name types: {arg}");
+                    let fits: Vec<bool> = types.iter().map(|t| has_type(v, t)).collect();
+                    if !fits.contains(&true) {
                         errors.push(format!("{here}: expected {}, got {}", types.join(" or "), kind(v)));
                     }
                 }
                 "enum" => {
-                    if !arg.as_array().is_some_and(|a| a.contains(v)) {
+                    if !arg.as_array().is_some_and(|a| a.iter().any(|x| json_eq(x, v))) {
                         errors.push(format!("{here}: {v} is not one of {arg}"));
                     }
                 }
                 "const" => {
-                    if arg != v {
+                    if !json_eq(arg, v) {
                         errors.push(format!("{here}: expected {arg}, got {v}"));
                     }
                 }
@@ -310,7 +312,7 @@ impl OpenApi {
                 }
                 "minProperties" | "maxProperties" => {
                     if let Some(obj) = v.as_object() {
-                        let n = arg.as_u64().unwrap_or(0) as usize;
+                        let n = count_arg(key, arg);
                         if (key == "minProperties" && obj.len() < n)
                             || (key == "maxProperties" && obj.len() > n)
                         {
@@ -338,7 +340,7 @@ impl OpenApi {
                 }
                 "minItems" | "maxItems" => {
                     if let Some(items) = v.as_array() {
-                        let n = arg.as_u64().unwrap_or(0) as usize;
+                        let n = count_arg(key, arg);
                         if (key == "minItems" && items.len() < n)
                             || (key == "maxItems" && items.len() > n)
                         {
@@ -348,7 +350,7 @@ impl OpenApi {
                 }
                 "minLength" | "maxLength" => {
                     if let Some(s) = v.as_str() {
-                        let n = arg.as_u64().unwrap_or(0) as usize;
+                        let n = count_arg(key, arg);
                         let len = s.chars().count();
                         if (key == "minLength" && len < n) || (key == "maxLength" && len > n) {
                             errors.push(format!("{here}: length {len} ({key} {n})"));
@@ -365,7 +367,10 @@ impl OpenApi {
                     }
                 }
                 "minimum" | "maximum" => {
-                    if let (Some(x), Some(bound)) = (v.as_f64(), arg.as_f64()) {
+                    let bound = arg
+                        .as_f64()
+                        .unwrap_or_else(|| panic!("`{key}` must be a number, not {arg}"));
+                    if let Some(x) = v.as_f64() {
                         if (key == "minimum" && x < bound) || (key == "maximum" && x > bound) {
                             errors.push(format!("{here}: {x} ({key} {bound})"));
                         }
@@ -411,8 +416,35 @@ impl OpenApi {
 
 /// Whether a media type carries JSON (`application/json`, `application/*+json`).
 pub fn is_json(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json" || essence.ends_with("+json")
+}
+
+/// A count keyword's argument (`minItems`...): a non-negative integer, or the document is wrong.
+fn count_arg(key: &str, arg: &Value) -> usize {
+    arg.as_u64()
+        .unwrap_or_else(|| panic!("`{key}` must be a non-negative integer, not {arg}")) as usize
+}
+
+/// JSON equality as JSON Schema has it: numbers by value (`1` equals `1.0`).
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, a)| y.get(k).is_some_and(|b| json_eq(a, b)))
+        }
+        _ => a == b,
+    }
 }
 
 fn has_type(v: &Value, t: &str) -> bool {

@@ -217,6 +217,27 @@ fn the_validator_refuses_what_does_not_fit() {
         &line,
         json!({"type": "finish", "invocation": 1, "worker": null, "timestamp": 1})
     ));
+    // Numbers compare by value; a malformed bound or type name is the document's error.
+    assert!(fits(&json!({"const": 1}), json!(1.0)));
+    assert!(fits(&json!({"enum": [2]}), json!(2.0)));
+    for bad in [
+        json!({"minItems": "2"}),
+        json!({"minimum": "1"}),
+        json!({"type": ["integer", "int"]}),
+    ] {
+        let v = if bad.get("minimum").is_some() || bad.get("type").is_some() {
+            json!(3)
+        } else {
+            json!([1])
+        };
+        let refused = std::panic::catch_unwind(|| api.validate(&bad, &v));
+        assert!(refused.is_err(), "{bad}");
+    }
+    // Nulls are taken as absent by the daemon, and the document says so.
+    assert!(fits(
+        &schema("RunBody"),
+        json!({"code": null, "env": null, "request": {"headers": null}})
+    ));
     // A keyword the check does not implement is refused, not skipped.
     let unknown =
         std::panic::catch_unwind(|| api.validate(&json!({"dependentRequired": {}}), &json!({})));
@@ -261,6 +282,18 @@ async fn every_documented_operation_against_the_real_daemon() {
         json!({"hi": "hello agent", "h": "v"})
     );
     assert_eq!(v["logs"][0]["message"], "POST");
+    // `null` is taken as absent (the default worker).
+    let nulls =
+        json!({"code": null, "env": null, "limits": {"cpuMs": null}, "request": {"headers": null}});
+    let r = c
+        .call("post", "/api/run", "/api/run", Some(nulls), true)
+        .await;
+    assert_eq!(
+        r.json()["output"],
+        "Hello from a dynamic Worker!",
+        "{}",
+        r.text()
+    );
     for bad in [
         json!({"cod": "x"}),
         json!({"limits": {"cpuMs": 0}}),

@@ -383,7 +383,24 @@ export default { async fetch(req, env) {
   return Response.json({ a, b });
 } };
 "#;
-    let r = parent_reply(&loader, "t/rec", RECURSE).await;
+    // CPU room for the whole tree, so that the depth limit is what stops the recursion (with
+    // the default 50 ms, whether the tree's CPU ran out inside a child, where the parent catches
+    // it, or in the parent itself depended on the machine's load).
+    let parent = loader
+        .load(
+            WorkerCode::js("p.js", RECURSE)
+                .with_binding("LOADER", loader.worker_loader("t/rec"))
+                .with_limits(wasm_sandbox::Limits {
+                    cpu_time: std::time::Duration::from_secs(5),
+                    ..wasm_sandbox::Limits::default()
+                }),
+        )
+        .unwrap();
+    let r = parent
+        .entrypoint(None)
+        .fetch(get("https://p/"))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "{}", text(&r));
     let out = body_json(&r);
     assert_eq!(out["a"], "no loader at depth 1");

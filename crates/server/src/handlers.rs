@@ -581,7 +581,7 @@ async fn api_run(
         None => {
             let code = match worker_code(state, tenant, &run.worker, "run").await {
                 Ok((c, _)) => c,
-                Err(e) => return api_error(e.0, e.1),
+                Err(e) => return spec_failure(e.0, e.1),
             };
             match state.loader.load(code) {
                 Ok(w) => (w, None),
@@ -634,7 +634,7 @@ async fn api_run(
                     return match e {
                         Error::Host(e) if e.downcast_ref::<SpecError>().is_some() => {
                             let status = e.downcast_ref::<SpecError>().map(|s| s.0);
-                            api_error(status.unwrap_or(StatusCode::BAD_REQUEST), e)
+                            spec_failure(status.unwrap_or(StatusCode::BAD_REQUEST), e)
                         }
                         Error::Host(e) if e.downcast_ref::<Gone>().is_some() => {
                             api_error(StatusCode::CONFLICT, e)
@@ -849,7 +849,7 @@ async fn registry_route(
                     }
                     c
                 }
-                Err(e) => return api_error(e.0, e.1),
+                Err(e) => return spec_failure(e.0, e.1),
             };
             let checked = match state.loader.load(code) {
                 Ok(worker) => worker.prewarm().await.map(drop),
@@ -923,6 +923,16 @@ impl std::fmt::Display for SpecError {
 }
 
 impl std::error::Error for SpecError {}
+
+/// A spec refused (its status and why); a 503 (the bundler busy) says when to retry.
+fn spec_failure(status: StatusCode, message: impl std::fmt::Display) -> Reply {
+    let mut r = api_error(status, message);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r
+}
 
 /// An `/api/get/{id}` miss that cannot be served without the code (409).
 #[derive(Debug)]
