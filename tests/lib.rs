@@ -4,6 +4,7 @@
 pub mod daemon;
 pub mod npm_registry;
 pub mod openapi;
+pub mod pg;
 pub mod upstream;
 
 use bytes::Bytes;

@@ -4,30 +4,7 @@
 
 use serde_json::json;
 use wasm_sandbox_tests::daemon::{client, get_json, put_json, TempDir, TestDaemon};
-
-/// A fresh database on the test server, as a URL for the daemon's config.
-async fn database(tag: &str) -> Option<String> {
-    let Ok(server) = std::env::var("WASM_SANDBOX_TEST_PG") else {
-        assert!(
-            std::env::var("WASM_SANDBOX_REQUIRE_PG").as_deref() != Ok("1"),
-            "WASM_SANDBOX_REQUIRE_PG=1 but WASM_SANDBOX_TEST_PG is not set"
-        );
-        eprintln!("skipped: WASM_SANDBOX_TEST_PG is not set (make test starts a Postgres)");
-        return None;
-    };
-    let name = format!("ws_e2e_{tag}_{}", std::process::id());
-    let (c, conn) =
-        tokio_postgres::connect(&format!("{server} dbname=postgres"), tokio_postgres::NoTls)
-            .await
-            .unwrap();
-    tokio::spawn(conn);
-    c.batch_execute(&format!(
-        "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-    ))
-    .await
-    .unwrap();
-    Some(format!("{server} dbname={name}"))
-}
+use wasm_sandbox_tests::pg::database;
 
 fn replica(dir: &TempDir, url: &str) -> TestDaemon {
     let cfg = dir.0.join("sandbox.toml");

@@ -53,6 +53,15 @@ fn post(url: &str, body: &str) -> http::Request<Bytes> {
         .unwrap()
 }
 
+/// Limits with CPU room for a whole tree of workers (5 s), for tests about something else
+/// than the CPU budget.
+fn cpu_room() -> wasm_sandbox::Limits {
+    wasm_sandbox::Limits {
+        cpu_time: std::time::Duration::from_secs(5),
+        ..wasm_sandbox::Limits::default()
+    }
+}
+
 /// Load `src` as a parent holding a Worker Loader scoped `scope`, and send it `GET https://p/`.
 async fn parent_reply(loader: &Loader, scope: &str, src: &str) -> http::Response<Bytes> {
     let parent = loader
@@ -314,10 +323,7 @@ async fn a_child_never_gets_more_than_its_parent() {
                 .with_binding("GATE", gate)
                 // 36 child loads in one request: not a test of the CPU budget (the default
                 // 50 ms of the whole tree ran out on a loaded CI machine).
-                .with_limits(wasm_sandbox::Limits {
-                    cpu_time: std::time::Duration::from_secs(5),
-                    ..wasm_sandbox::Limits::default()
-                }),
+                .with_limits(cpu_room()),
         )
         .unwrap();
     let r = parent
@@ -390,10 +396,7 @@ export default { async fetch(req, env) {
         .load(
             WorkerCode::js("p.js", RECURSE)
                 .with_binding("LOADER", loader.worker_loader("t/rec"))
-                .with_limits(wasm_sandbox::Limits {
-                    cpu_time: std::time::Duration::from_secs(5),
-                    ..wasm_sandbox::Limits::default()
-                }),
+                .with_limits(cpu_room()),
         )
         .unwrap();
     let r = parent

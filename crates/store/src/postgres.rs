@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
-use wasm_sandbox::kv::{quota_group, stored_bytes, KvEntry, KvStore, QuotaExceeded};
+use wasm_sandbox::kv::{account, quota_group, stored_bytes, KvEntry, KvStore};
 use wasm_sandbox_spec::run::WorkerSpec;
 
 use crate::registry::{next_record, Registered, TooMany};
@@ -369,18 +369,7 @@ impl KvStore for PgKv {
             let group = quota_group(namespace);
             let used = lock_group(&tx, group).await?;
             let old = stored_size(&tx, namespace, key).await?.unwrap_or(0);
-            let new = stored_bytes(key, entry);
-            let after = used.saturating_sub(old) + new;
-            if let Some(max) = quota {
-                if new > old && after > max {
-                    return Err(QuotaExceeded {
-                        used,
-                        max,
-                        needed: new - old,
-                    }
-                    .into());
-                }
-            }
+            let after = account(used, old, stored_bytes(key, entry), quota)?;
             let expiration = entry.expiration.map(|t| t.min(i64::MAX as u64) as i64);
             tx.execute(
                 "INSERT INTO kv (namespace, key, value, metadata, expiration) VALUES ($1, $2, $3, $4, $5)

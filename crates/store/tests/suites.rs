@@ -12,6 +12,7 @@ use wasm_sandbox::kv::{stored_bytes, FileKv, KvEntry, KvNamespace, KvStore, Memo
 use wasm_sandbox_spec::run::WorkerSpec;
 use wasm_sandbox_store::postgres::PgStore;
 use wasm_sandbox_store::{Registry, TooMany};
+use wasm_sandbox_tests::pg::database as pg_database;
 
 struct TempDir(std::path::PathBuf);
 
@@ -33,36 +34,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// A fresh database on the test server, or `None` (skipped) when there is none.
-async fn pg_database(tag: &str) -> Option<String> {
-    let Ok(server) = std::env::var("WASM_SANDBOX_TEST_PG") else {
-        assert!(
-            std::env::var("WASM_SANDBOX_REQUIRE_PG").as_deref() != Ok("1"),
-            "WASM_SANDBOX_REQUIRE_PG=1 but WASM_SANDBOX_TEST_PG is not set"
-        );
-        eprintln!("skipped: WASM_SANDBOX_TEST_PG is not set (make test starts a Postgres)");
-        return None;
-    };
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let name = format!(
-        "ws_{tag}_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
-    let (client, conn) =
-        tokio_postgres::connect(&format!("{server} dbname=postgres"), tokio_postgres::NoTls)
-            .await
-            .expect("connecting to the test Postgres");
-    tokio::spawn(conn);
-    client
-        .batch_execute(&format!(
-            "CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"
-        ))
-        .await
-        .unwrap();
-    Some(format!("{server} dbname={name}"))
 }
 
 fn spec(code: &str) -> WorkerSpec {

@@ -58,8 +58,9 @@ pub struct QuotaExceeded {
 }
 
 /// A group's bytes after replacing an entry of `old` bytes by one of `new` bytes, or the
-/// refusal when that grows the group past `quota` (shrinking is always allowed).
-fn account(used: u64, old: u64, new: u64, quota: Option<u64>) -> Result<u64, QuotaExceeded> {
+/// refusal when that grows the group past `quota` (shrinking is always allowed). Every
+/// [`KvStore`] counts with it, in the same step as the write.
+pub fn account(used: u64, old: u64, new: u64, quota: Option<u64>) -> Result<u64, QuotaExceeded> {
     let after = used.saturating_sub(old) + new;
     match quota {
         Some(max) if new > old && after > max => Err(QuotaExceeded {
