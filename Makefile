@@ -17,7 +17,7 @@ STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.w
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: npm-acceptance setup engine engine-deterministic engine-check outside-check doc openapi-lint build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: deploy-check npm-acceptance setup engine engine-deterministic engine-check outside-check doc openapi-lint build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -100,6 +100,7 @@ test: build workerd
 	$(MAKE) outside-check
 	$(MAKE) doc
 	$(MAKE) openapi-lint
+	$(MAKE) deploy-check
 	$(MAKE) npm-acceptance
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
 	$(MAKE) fuzz-smoke
@@ -112,6 +113,14 @@ PUBLISHED := -p wasm-sandbox -p wasm-sandbox-engine -p wasm-sandbox-policy -p wa
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps $(PUBLISHED)
 	@echo "API docs: target/doc/wasm_sandbox/index.html"
+
+## deploy-check: the Kubernetes manifests (deploy/kubernetes/) and the Dockerfile, validated
+## offline: schemas (kubernetes-validate, pinned, strict), their wiring (selectors, keys, ports,
+## probes, drain vs grace period, the config's keys), and the Dockerfile's stages; then the same
+## checks shown to fail on 38 broken copies (--self-test). The ConfigMap's TOML is also parsed by
+## the daemon's own parser (crates/server/tests/deploy_config.rs, in cargo test).
+deploy-check:
+	deploy/validate.sh --self-test
 
 ## openapi-lint: docs/openapi.json is a valid OpenAPI 3.1 document (openapi-spec-validator, from
 ## PyPI, pinned, in a venv under target/). tests/e2e/openapi.rs checks it against the daemon.

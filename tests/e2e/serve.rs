@@ -464,6 +464,47 @@ async fn graceful_shutdown_completes_an_in_flight_request() {
     assert!(logs.contains("SIGTERM"), "{logs}");
 }
 
+/// With `drain_ms`, SIGTERM makes `/healthz` fail first (503, `draining`) while requests are
+/// still served; only then does the listener close.
+#[tokio::test]
+async fn readiness_fails_first_on_sigterm() {
+    let dir = TempDir::new("drain");
+    let cfg = dir.0.join("sandbox.toml");
+    std::fs::write(&cfg, "drain_ms = 1500\nreplica = \"r-1\"\n").unwrap();
+    let mut d = TestDaemon::start(&dir.0, &["--config", cfg.to_str().unwrap()], &[]);
+    let r = client().get(d.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    d.terminate();
+    // Draining: health fails, work is still done.
+    let start = std::time::Instant::now();
+    loop {
+        let r = client().get(d.url("/healthz")).send().await.unwrap();
+        if r.status() == 503 {
+            let v: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(
+                (v["draining"].clone(), v["replica"].clone()),
+                (json!(true), json!("r-1"))
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "health never failed"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let body = text_reply(client().post(d.url("/api/run")).json(
+        &json!({ "code": "export default { fetch() { return new Response('still here'); } };" }),
+    ))
+    .await;
+    assert!(body.contains("still here"), "{body}");
+    let status = d.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+    assert!(client().get(d.url("/healthz")).send().await.is_err());
+    let logs = d.drain_logs().join("\n");
+    assert!(logs.contains("draining"), "{logs}");
+}
+
 #[tokio::test]
 async fn registry_writes_need_the_token_and_non_loopback_needs_one() {
     let dir = TempDir::new("auth");

@@ -28,7 +28,12 @@ use serde::Deserialize;
 /// body_read_timeout_ms = 30000       # ...and its body within this (else 408), read before the
 ///                                    # request takes a slot
 /// min_upload_bytes_per_sec = 16384   # after the first 2 s, a body arriving slower is a 408
-/// shutdown_grace_ms = 10000          # on SIGINT/SIGTERM, in-flight requests get this long
+/// drain_ms = 0                       # on SIGINT/SIGTERM, /healthz answers 503 this long first
+///                                    # (requests still served) so balancers stop sending
+/// shutdown_grace_ms = 10000          # ...then the listener closes and in-flight requests get
+///                                    # this long
+/// # replica = "host-1"               # this replica's name on /metrics, /usage and /healthz
+///                                    # (default: $WASM_SANDBOX_REPLICA, else the host name)
 /// http_threads = 0                   # threads serving connections, each with its own event loop
 ///                                    # (0: one per core)
 /// compatibility_date = "2026-11-01"  # default compatibilityDate for /api/run
@@ -126,8 +131,14 @@ pub struct ServerConfig {
     pub body_read_timeout_ms: u64,
     /// Slowest upload accepted (bytes per second) once a body has started.
     pub min_upload_bytes_per_sec: u64,
-    /// How long in-flight requests may finish after a shutdown signal, ms.
+    /// How long `/healthz` fails (503, `draining`) after a shutdown signal before the listener
+    /// closes, ms: a balancer or Kubernetes stops sending before connections are refused.
+    pub drain_ms: u64,
+    /// How long in-flight requests may finish after the listener closed, ms.
     pub shutdown_grace_ms: u64,
+    /// This replica's name (a `replica` label on metrics, a field of `/usage` and `/healthz`);
+    /// default: `WASM_SANDBOX_REPLICA` (e.g. the pod's name), else the host name.
+    pub replica: Option<String>,
     /// Connection threads (0: one per core).
     pub http_threads: usize,
     /// The Workers compatibility date this daemon implements.
@@ -169,6 +180,10 @@ pub struct StoreConfig {
     /// How often expired KV entries are deleted from Postgres, seconds (they are invisible to
     /// readers from their expiry on either way).
     pub reap_interval_s: u64,
+    /// How long a replica reuses a registry record without asking Postgres, ms: the bound on
+    /// serving a worker replaced on another replica when that replica's notification was missed
+    /// (normally it arrives within milliseconds). 0: ask on every request.
+    pub recheck_ms: u64,
 }
 
 /// The store's backend.
@@ -189,6 +204,7 @@ impl Default for StoreConfig {
             url: None,
             max_connections: 16,
             reap_interval_s: 60,
+            recheck_ms: 1000,
         }
     }
 }
@@ -469,7 +485,9 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             body_read_timeout_ms: 30_000,
             min_upload_bytes_per_sec: 16 * 1024,
+            drain_ms: 0,
             shutdown_grace_ms: 10_000,
+            replica: None,
             http_threads: 0,
             compatibility_date: "2026-11-01".into(),
             clock: ClockConfig::Frozen,
@@ -572,6 +590,23 @@ impl ServerConfig {
         PathBuf::from("wasm-sandbox-data")
     }
 
+    /// This replica's name: `replica`, else `$WASM_SANDBOX_REPLICA`, else the host name.
+    pub fn replica_name(&self) -> String {
+        if let Some(r) = &self.replica {
+            return r.clone();
+        }
+        if let Ok(r) = std::env::var("WASM_SANDBOX_REPLICA") {
+            if !r.is_empty() {
+                return r;
+            }
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "wasm-sandbox".to_owned())
+    }
+
     /// Check everything; the error says what is wrong and how to fix it.
     pub fn validate(&self) -> Result<SocketAddr> {
         let addr: SocketAddr = self.listen.parse().with_context(|| {
@@ -594,6 +629,17 @@ impl ServerConfig {
         }
         if self.store.backend == StoreBackend::Postgres && self.store.url.is_none() {
             bail!("[store] backend = \"postgres\" needs `url` (or WASM_SANDBOX_DATABASE_URL)");
+        }
+        let replica = self.replica_name();
+        if replica.is_empty()
+            || replica.len() > 63
+            || !replica
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            bail!(
+                "replica = {replica:?}: 1-63 characters of A-Z a-z 0-9 . _ - (it labels metrics)"
+            );
         }
         if self.store.reap_interval_s == 0 {
             bail!("[store] reap_interval_s must be at least 1");

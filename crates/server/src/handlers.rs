@@ -151,11 +151,16 @@ async fn route(state: &Arc<AppState>, req: http::Request<Incoming>, info: &mut L
                 return api_error(StatusCode::BAD_REQUEST, e);
             }
             let key = tenant.scoped_id(id);
-            let forgotten = state.loader.forget(&CacheKey::Api(key.clone()).to_string());
-            let unbound = state.bound.unbind(&key);
+            let unbound = match state.bound.unbind(&key, None).await {
+                Ok(h) => h,
+                Err(e) => return store_error(e),
+            };
+            // The id's worker: the bound code's, or the default worker a `{}` ran under it.
+            let code = unbound.unwrap_or_else(|| WorkerSpec::default().hash());
+            let forgotten = state.loader.forget(&CacheKey::api(&key, &code).to_string());
             json_reply(
                 StatusCode::OK,
-                &json!({ "ok": true, "id": id, "forgotten": forgotten || unbound }),
+                &json!({ "ok": true, "id": id, "forgotten": forgotten || unbound.is_some() }),
             )
         }
         (_, ["workers", id]) => {
@@ -210,6 +215,18 @@ fn api_error(status: StatusCode, message: impl std::fmt::Display) -> Reply {
             error: message.to_string(),
         },
     )
+}
+
+/// The shared store could not be reached or answered with an error: a 503 the caller may retry.
+fn store_error(e: anyhow::Error) -> Reply {
+    tracing::warn!(error = %format!("{e:#}"), "store unavailable");
+    let mut r = api_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the store is unavailable: {e:#}"),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
 }
 
 fn saturated(json: bool) -> Reply {
@@ -533,12 +550,23 @@ async fn admit_reading(
     })
 }
 
+/// `GET /healthz`: 200 while serving; 503 from a shutdown signal on (readiness fails first).
 async fn health(state: &AppState) -> Reply {
     let stats = state.loader.cache_stats();
+    let draining = state.draining.load(std::sync::atomic::Ordering::Acquire);
     json_reply(
-        StatusCode::OK,
+        if draining {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::OK
+        },
         &json!({
-            "ok": true,
+            "ok": !draining,
+            "draining": draining,
+            "replica": state.replica,
+            // With a shared store: whether this replica receives the others' changes now (if
+            // not, it asks the store on every use instead of trusting its cache).
+            "storeListening": state.store.as_ref().map(|s| s.listening()),
             "cachedWorkers": stats.workers,
             "cachedBytes": stats.bytes,
             "evictions": stats.evictions,
@@ -577,48 +605,64 @@ async fn api_run(
         }),
         Err(e) => return api_error(StatusCode::BAD_REQUEST, e),
     };
-    let (worker, fresh) = match &id {
+    let (worker, fresh, bound_tails) = match &id {
         None => {
             let code = match worker_code(state, tenant, &run.worker, "run").await {
                 Ok((c, _)) => c,
                 Err(e) => return spec_failure(e.0, e.1),
             };
             match state.loader.load(code) {
-                Ok(w) => (w, None),
+                Ok(w) => (w, None, None),
                 Err(e) => return api_failure(e, info),
             }
         }
         Some(id) => {
             let key = tenant.scoped_id(id);
-            // An id is bound to the code it was first given: a body with other code is refused
+            // An id is bound to the code it was first given (on every replica: the bindings
+            // are in the shared store when there is one): a body with other code is refused
             // (409), cached or not, so an id cannot be taken over after an eviction and a
             // caller never runs code other than what it sent. `{}` (no code) reuses the id.
-            let hash = (!run.worker.is_empty()).then(|| run.worker.hash());
-            if let Some(hash) = hash {
-                let tails = run.worker.tails.as_deref().unwrap_or(&[]);
-                if let Err(bound) = state.bound.bind(&key, hash, tails) {
-                    return api_error(
-                        StatusCode::CONFLICT,
-                        format!(
-                            "worker id `{id}` is bound to other code (sha256 {}…); use a new id for new code, or `DELETE /api/get/{id}` first",
-                            &hex_prefix(&bound)
-                        ),
-                    );
+            let sent = (!run.worker.is_empty()).then(|| run.worker.hash());
+            let binding = match sent {
+                Some(hash) => {
+                    let tails = run.worker.tails.as_deref().unwrap_or(&[]);
+                    match state.bound.bind(&key, hash, tails).await {
+                        Ok(b) if b.hash == hash => Some(b),
+                        Ok(b) => {
+                            return api_error(
+                                StatusCode::CONFLICT,
+                                format!(
+                                    "worker id `{id}` is bound to other code (sha256 {}…); use a new id for new code, or `DELETE /api/get/{id}` first",
+                                    &hex_prefix(&b.hash)
+                                ),
+                            )
+                        }
+                        Err(e) => return store_error(e),
+                    }
                 }
-            }
-            // As with LOADER.get's callback, the body's worker is only made into code on a
-            // miss: a hit neither re-checks the code nor opens its bindings again.
+                None => match state.bound.get(&key).await {
+                    Ok(b) => b,
+                    Err(e) => return store_error(e),
+                },
+            };
+            // The warm worker is found under the code it was made from: the bound code's hash
+            // (an unbound id's `{}` runs the default worker, under the hash of `{}`).
+            let code = binding
+                .as_ref()
+                .map_or_else(|| run.worker.hash(), |b| b.hash);
             let loaded = state
                 .loader
-                .get_traced(&CacheKey::Api(key.clone()).to_string(), || async {
+                .get_traced(&CacheKey::api(&key, &code).to_string(), || async {
                     // A miss with no code for an id that has code: the worker was evicted (or
-                    // the daemon restarted); running the default worker under its id would
-                    // answer for it with something else.
-                    if hash.is_none() && state.bound.is_bound(&key) {
+                    // the daemon restarted, or this replica never had it); running the default
+                    // worker under its id would answer for it with something else.
+                    if sent.is_none() && binding.is_some() {
                         return Err(anyhow::Error::new(Gone(format!(
                             "worker id `{id}` is no longer cached: send its code again"
                         ))));
                     }
+                    // As with LOADER.get's callback, the body's worker is only made into code on
+                    // a miss: a hit neither re-checks the code nor opens its bindings again.
                     worker_code(state, tenant, &run.worker, &format!("get/{id}"))
                         .await
                         .map(|(code, _)| code)
@@ -626,10 +670,14 @@ async fn api_run(
                 })
                 .await;
             match loaded {
-                Ok((w, fresh)) => (w, Some(fresh)),
+                Ok((w, fresh)) => (w, Some(fresh), binding.map(|b| b.tails)),
                 Err(e) => {
-                    if let Some(hash) = hash {
-                        state.bound.unbind_if(&key, &hash);
+                    if let Some(hash) = sent {
+                        // Its first load failed: the id is free again (best effort: a store
+                        // error here leaves it bound to code that does not load).
+                        if let Err(u) = state.bound.unbind(&key, Some(&hash)).await {
+                            tracing::warn!(error = %format!("{u:#}"), "unbinding an id whose code failed to load");
+                        }
                     }
                     return match e {
                         Error::Host(e) if e.downcast_ref::<SpecError>().is_some() => {
@@ -645,8 +693,8 @@ async fn api_run(
             }
         }
     };
-    let tails = match &id {
-        Some(id) => state.bound.tails(&tenant.scoped_id(id)),
+    let tails = match bound_tails {
+        Some(t) => t,
         None => run.worker.tails.clone().unwrap_or_default(),
     };
     let target = (!tails.is_empty()).then(|| (request.method().clone(), request.uri().clone()));
@@ -909,7 +957,7 @@ async fn registry_route(
 }
 
 fn cache_key(record: &Registered) -> String {
-    CacheKey::registered(&record.id, record.version).to_string()
+    CacheKey::registered(&record.id, record.version, record.generation).to_string()
 }
 
 /// A worker spec the daemon refused (a 400, not a host failure).

@@ -64,6 +64,44 @@ pub(crate) struct AppState {
     pub bundler: wasm_sandbox::Bundler,
     /// Set to true when the daemon shuts down (ends live tails).
     pub closing: tokio::sync::watch::Sender<bool>,
+    /// Set on a shutdown signal: `/healthz` fails from then on (requests are still served for
+    /// `drain_ms`).
+    pub draining: std::sync::atomic::AtomicBool,
+    /// This replica's name.
+    pub replica: String,
+    /// The shared store, when there is one.
+    pub store: Option<wasm_sandbox_store::postgres::PgStore>,
+}
+
+/// Drop what this replica holds for what other replicas changed in the shared store. Registered
+/// workers need nothing here: their cache key carries the record's generation, so a changed one
+/// is never found again (and ages out of the cache). A binding removed elsewhere takes its warm
+/// worker with it here, so the id can be given new code.
+fn follow_changes(
+    state: &Arc<AppState>,
+    mut changes: tokio::sync::broadcast::Receiver<wasm_sandbox_store::coherence::Change>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    use wasm_sandbox_store::coherence::Change;
+    let state = Arc::downgrade(state);
+    tokio::spawn(async move {
+        loop {
+            let change = changes.recv().await;
+            let Some(state) = state.upgrade() else { return };
+            match change {
+                Ok(Change::Binding(key)) => {
+                    if let Some(hash) = state.bound.forget(&key) {
+                        state
+                            .loader
+                            .forget(&keys::CacheKey::api(&key, &hash).to_string());
+                    }
+                }
+                Ok(Change::Worker(_)) => {}
+                Ok(Change::Lost) | Err(RecvError::Lagged(_)) => state.bound.forget_all(),
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 /// A bound, ready daemon.
@@ -79,26 +117,34 @@ impl Daemon {
     pub async fn bind(config: ServerConfig) -> Result<Self> {
         let addr = config.validate()?;
         // Before the engine starts, so everything it counts is recorded.
-        observe::prometheus();
-        let (registry, kv): (registry::Registry, Arc<dyn wasm_sandbox::kv::KvStore>) =
-            match config.store.backend {
-                config::StoreBackend::Redb => (
-                    registry::Registry::open_redb(&config.data_dir())?,
-                    wasm_sandbox::kv::FileKv::open(&config.data_dir().join("kv.redb"))?,
-                ),
-                config::StoreBackend::Postgres => {
-                    let url = config.store.url.as_deref().unwrap_or_default();
-                    let store = wasm_sandbox_store::postgres::PgStore::connect(
-                        url,
-                        config.store.max_connections,
-                    )
-                    .await
-                    .context("opening the [store] database")?;
-                    store
-                        .spawn_reaper(std::time::Duration::from_secs(config.store.reap_interval_s));
-                    (registry::Registry::Postgres(store.registry()), store.kv())
-                }
-            };
+        let replica = config.replica_name();
+        observe::prometheus(&replica);
+        let (registry, kv, bound, store) = match config.store.backend {
+            config::StoreBackend::Redb => (
+                registry::Registry::open_redb(&config.data_dir())?,
+                wasm_sandbox::kv::FileKv::open(&config.data_dir().join("kv.redb"))?
+                    as Arc<dyn wasm_sandbox::kv::KvStore>,
+                keys::IdBindings::default(),
+                None,
+            ),
+            config::StoreBackend::Postgres => {
+                let url = config.store.url.as_deref().unwrap_or_default();
+                let store = wasm_sandbox_store::postgres::PgStore::connect_with(
+                    url,
+                    config.store.max_connections,
+                    Duration::from_millis(config.store.recheck_ms),
+                )
+                .await
+                .context("opening the [store] database")?;
+                store.spawn_reaper(Duration::from_secs(config.store.reap_interval_s));
+                (
+                    registry::Registry::Postgres(store.registry()),
+                    store.kv() as Arc<dyn wasm_sandbox::kv::KvStore>,
+                    keys::IdBindings::shared(&store),
+                    Some(store),
+                )
+            }
+        };
         let loader = Loader::new(config.engine_config())
             .await
             .context("starting the engine")?;
@@ -109,19 +155,26 @@ impl Daemon {
         let permits = Arc::new(Semaphore::new(config.max_concurrent_requests));
         let tenants = tenants::Tenants::from_config(&config)?;
         let bundler = wasm_sandbox::Bundler::new(config.bundle_config());
+        let state = Arc::new(AppState {
+            loader,
+            registry,
+            kv,
+            config,
+            permits,
+            tenants,
+            bound,
+            tail_deliveries: Arc::new(Semaphore::new(tails::MAX_DELIVERIES)),
+            bundler,
+            closing: tokio::sync::watch::channel(false).0,
+            draining: Default::default(),
+            replica,
+            store: store.clone(),
+        });
+        if let Some(store) = &store {
+            follow_changes(&state, store.subscribe());
+        }
         Ok(Daemon {
-            state: Arc::new(AppState {
-                loader,
-                registry,
-                kv,
-                config,
-                permits,
-                tenants,
-                bound: keys::IdBindings::default(),
-                tail_deliveries: Arc::new(Semaphore::new(tails::MAX_DELIVERIES)),
-                bundler,
-                closing: tokio::sync::watch::channel(false).0,
-            }),
+            state,
             listener,
             addr,
         })
@@ -162,7 +215,24 @@ impl Daemon {
         let mut threads =
             threads::ConnThreads::start(http_threads).context("starting the connection threads")?;
         let clients = ClientConns::new(state.config.max_connections_per_client);
-        tracing::info!(%addr, data_dir = %state.config.data_dir().display(), http_threads, "listening");
+        tracing::info!(%addr, data_dir = %state.config.data_dir().display(), http_threads, replica = %state.replica, "listening");
+        // On the signal, readiness fails first: `/healthz` answers 503 for `drain_ms` while
+        // requests are still served, so balancers stop sending before the listener closes.
+        let drain = Duration::from_millis(state.config.drain_ms);
+        let draining = state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            draining
+                .draining
+                .store(true, std::sync::atomic::Ordering::Release);
+            if !drain.is_zero() {
+                tracing::info!(
+                    drain_ms = drain.as_millis() as u64,
+                    "draining: /healthz fails, requests still served"
+                );
+                tokio::time::sleep(drain).await;
+            }
+        };
         tokio::pin!(shutdown);
         loop {
             tokio::select! {

@@ -25,7 +25,9 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 
 /// The daemon's Prometheus recorder, installed once per process on first use. `None` when the
 /// embedding process installed another recorder first.
-pub(crate) fn prometheus() -> Option<&'static PrometheusHandle> {
+///
+/// Every series carries `replica` (the first daemon's name in a process that runs several).
+pub(crate) fn prometheus(replica: &str) -> Option<&'static PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
@@ -34,6 +36,7 @@ pub(crate) fn prometheus() -> Option<&'static PrometheusHandle> {
                 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
             ];
             let builder = PrometheusBuilder::new()
+                .add_global_label("replica", replica)
                 .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &seconds)
                 .ok()?;
             match builder.install_recorder() {
@@ -63,7 +66,7 @@ pub(crate) fn metrics_text(state: &AppState) -> String {
     metrics::counter!("sandbox_running_waits_total").absolute(pool.running_waits);
     metrics::gauge!("sandbox_requests_in_flight")
         .set((state.config.max_concurrent_requests - state.permits.available_permits()) as f64);
-    match prometheus() {
+    match prometheus(&state.replica) {
         Some(handle) => {
             handle.run_upkeep();
             handle.render()
@@ -98,6 +101,7 @@ pub(crate) fn usage(state: &AppState, tenant: &Tenant) -> serde_json::Value {
     serde_json::json!({
         "ok": true,
         "tenant": tenant.name,
+        "replica": state.replica,
         "workers": workers,
         "anonymous": own.anonymous,
         "days": own.days,
@@ -114,6 +118,7 @@ pub(crate) fn worker_usage(state: &AppState, tenant: &Tenant, id: &str) -> serde
     if let Some(o) = v.as_object_mut() {
         o.insert("ok".into(), true.into());
         o.insert("id".into(), id.into());
+        o.insert("replica".into(), state.replica.clone().into());
     }
     v
 }

@@ -12,6 +12,7 @@
 //! cursors, quotas per tenant counted in the transaction of each write).
 #![deny(missing_docs)]
 
+pub mod coherence;
 pub mod postgres;
 pub mod registry;
 

@@ -17,10 +17,18 @@ use tokio_postgres::NoTls;
 use wasm_sandbox::kv::{account, quota_group, stored_bytes, KvEntry, KvStore};
 use wasm_sandbox_spec::run::WorkerSpec;
 
+use crate::coherence::{Change, Coherence, Lookup, CHANNEL};
 use crate::registry::{next_record, Registered, TooMany};
 
 /// The schema, in order; each applied once, in its own transaction.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_store.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../migrations/0001_store.sql")),
+    (2, include_str!("../migrations/0002_coherence.sql")),
+];
+
+/// How long a cached registry record is reused without asking the database (see
+/// [`crate::coherence`]), unless [`PgStore::connect_with`] says otherwise.
+pub const DEFAULT_RECHECK: Duration = Duration::from_secs(1);
 
 /// Held (session-level) while migrations run, so replicas starting together apply each once.
 const MIGRATION_LOCK: i64 = 0x7761_736d_5f6d_6967; // "wasm_mig"
@@ -29,6 +37,17 @@ const MIGRATION_LOCK: i64 = 0x7761_736d_5f6d_6967; // "wasm_mig"
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    coherence: Arc<Coherence>,
+    /// Stops the listening connection when the last clone is dropped.
+    _listener: Arc<AbortOnDrop>,
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl std::fmt::Debug for PgStore {
@@ -41,11 +60,28 @@ impl std::fmt::Debug for PgStore {
 
 impl PgStore {
     /// Connect to `url` (`postgres://user:password@host:port/db`, or key=value pairs) with at
-    /// most `max_connections`, check the database, and apply the migrations it lacks.
+    /// most `max_connections`, check the database, apply the migrations it lacks, and start
+    /// listening for other replicas' changes (records reused without asking for at most
+    /// [`DEFAULT_RECHECK`]).
     pub async fn connect(url: &str, max_connections: usize) -> Result<PgStore> {
-        let config: tokio_postgres::Config = url
+        Self::connect_with(url, max_connections, DEFAULT_RECHECK).await
+    }
+
+    /// [`connect`](Self::connect), with cached registry records reused without asking the
+    /// database for at most `recheck` (the bound on serving a replaced worker when a
+    /// notification was missed; see [`crate::coherence`]).
+    pub async fn connect_with(
+        url: &str,
+        max_connections: usize,
+        recheck: Duration,
+    ) -> Result<PgStore> {
+        let mut config: tokio_postgres::Config = url
             .parse()
             .context("the store's Postgres URL does not parse")?;
+        // A peer that vanished (a partition, a killed server) is noticed, not waited on forever.
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30));
         let manager = Manager::from_config(
             config.clone(),
             NoTls,
@@ -72,14 +108,40 @@ impl PgStore {
         drop(client);
         let _ = conn.await;
         migrated?;
-        Ok(PgStore { pool })
+        let coherence = Coherence::new(recheck);
+        let listener = Arc::new(AbortOnDrop(coherence.spawn_listener(config)));
+        Ok(PgStore {
+            pool,
+            coherence,
+            _listener: listener,
+        })
     }
 
     /// The registry on this database.
     pub fn registry(&self) -> PgRegistry {
         PgRegistry {
             pool: self.pool.clone(),
+            coherence: self.coherence.clone(),
         }
+    }
+
+    /// The `/api/get/{id}` bindings on this database.
+    pub fn bindings(&self) -> PgBindings {
+        PgBindings {
+            pool: self.pool.clone(),
+        }
+    }
+
+    /// The changes made to the store, by any replica, as this one learns of them (see
+    /// [`crate::coherence`]): drop what is cached for each. A receiver that lags behind gets
+    /// `Lagged`: treat it as [`Change::Lost`].
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Change> {
+        self.coherence.subscribe()
+    }
+
+    /// Whether this replica is receiving the other replicas' changes now.
+    pub fn listening(&self) -> bool {
+        self.coherence.listening()
     }
 
     /// The KV store on this database. Its methods block: call them from tokio's blocking pool
@@ -171,9 +233,21 @@ async fn migrate(client: &tokio_postgres::Client) -> Result<()> {
     Ok(())
 }
 
-/// The registry in Postgres.
+/// The registry in Postgres, with this replica's cache of its records (see
+/// [`crate::coherence`]).
 pub struct PgRegistry {
     pool: Pool,
+    coherence: Arc<Coherence>,
+}
+
+/// Queue a notification of a change of `key` (sent when the transaction commits).
+async fn notify(c: &impl tokio_postgres::GenericClient, kind: char, key: &str) -> Result<()> {
+    c.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &Change::payload(kind, key)],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Workers of the tenant `prefix` (see [`crate::registry::owned_by`]), counting up to `stop_at`.
@@ -207,13 +281,44 @@ fn record(text: &str) -> Result<Registered> {
     serde_json::from_str(text).context("a registry record is corrupt")
 }
 
+/// A stored row as its record (the generation column is the authority).
+fn row_record(row: &tokio_postgres::Row) -> Result<Registered> {
+    let mut rec = record(row.get(0))?;
+    rec.generation = row.get::<_, i64>(1) as u64;
+    Ok(rec)
+}
+
 impl PgRegistry {
+    /// The record of `id`: from this replica's cache while it is known current, else read (or,
+    /// when cached but due a check, its generation compared).
     pub(crate) async fn get(&self, id: &str) -> Result<Option<Registered>> {
+        let co = &self.coherence;
+        let cached = match co.lookup(id) {
+            Lookup::Fresh(r) => return Ok(r.as_deref().cloned()),
+            Lookup::Check(r) => Some(r),
+            Lookup::Miss => None,
+        };
+        let epoch = co.epoch();
         let c = self.pool.get().await?;
+        if let Some(cached) = cached {
+            let stored = c
+                .query_opt("SELECT generation FROM workers WHERE id = $1", &[&id])
+                .await?
+                .map(|r| r.get::<_, i64>(0) as u64);
+            if stored == cached.as_ref().map(|r| r.generation) {
+                co.store(id, cached.clone(), epoch);
+                return Ok(cached.as_deref().cloned());
+            }
+        }
         let row = c
-            .query_opt("SELECT record FROM workers WHERE id = $1", &[&id])
+            .query_opt(
+                "SELECT record, generation FROM workers WHERE id = $1",
+                &[&id],
+            )
             .await?;
-        row.map(|r| record(r.get(0))).transpose()
+        let rec = row.map(|r| row_record(&r)).transpose()?;
+        co.store(id, rec.clone().map(Arc::new), epoch);
+        Ok(rec)
     }
 
     pub(crate) async fn has_room(
@@ -260,23 +365,188 @@ impl PgRegistry {
             return Err(TooMany(max).into());
         }
         let previous = previous.flatten();
-        let rec = next_record(id, spec, previous.as_ref());
+        let generation = tx
+            .query_one("SELECT nextval('worker_generations')", &[])
+            .await?
+            .get::<_, i64>(0) as u64;
+        let rec = next_record(id, spec, previous.as_ref(), generation);
         tx.execute(
-            "INSERT INTO workers (id, version, record) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET version = excluded.version, record = excluded.record",
-            &[&id, &(rec.version as i64), &serde_json::to_string(&rec)?],
+            "INSERT INTO workers (id, version, record, generation) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE
+             SET version = excluded.version, record = excluded.record, generation = excluded.generation",
+            &[&id, &(rec.version as i64), &serde_json::to_string(&rec)?, &(generation as i64)],
         )
         .await?;
+        notify(&*tx, 'w', id).await?;
         tx.commit().await?;
+        self.coherence.apply(Change::Worker(id.to_owned()));
         let created = previous.is_none();
         Ok((rec, created))
     }
 
     pub(crate) async fn delete(&self, id: &str) -> Result<bool> {
-        let c = self.pool.get().await?;
-        Ok(c.execute("DELETE FROM workers WHERE id = $1", &[&id])
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let deleted = tx
+            .execute("DELETE FROM workers WHERE id = $1", &[&id])
             .await?
-            > 0)
+            > 0;
+        if deleted {
+            notify(&*tx, 'w', id).await?;
+        }
+        tx.commit().await?;
+        self.coherence.apply(Change::Worker(id.to_owned()));
+        Ok(deleted)
+    }
+}
+
+/// The `/api/get/{id}` bindings in Postgres: which code (SHA-256 of the spec) each id was first
+/// given, for every replica. A tenant keeps at most `max` bindings; binding one more forgets its
+/// oldest (and tells every replica).
+pub struct PgBindings {
+    pool: Pool,
+}
+
+/// An id's binding as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// SHA-256 of the spec the id was first given.
+    pub hash: [u8; 32],
+    /// That spec's tail workers.
+    pub tails: Vec<String>,
+}
+
+fn binding(row: &tokio_postgres::Row) -> Result<Binding> {
+    let hash: Vec<u8> = row.get(0);
+    Ok(Binding {
+        hash: hash
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("a stored id binding's hash is not 32 bytes"))?,
+        tails: serde_json::from_str(row.get(1)).context("a stored id binding is corrupt")?,
+    })
+}
+
+impl PgBindings {
+    /// The binding of `id`, if it has one.
+    pub async fn get(&self, id: &str) -> Result<Option<Binding>> {
+        let c = self.pool.get().await?;
+        let row = c
+            .query_opt("SELECT hash, tails FROM id_bindings WHERE id = $1", &[&id])
+            .await?;
+        row.map(|r| binding(&r)).transpose()
+    }
+
+    /// Bind `id` (of `tenant`) to `new` unless it is bound; returns the binding it has after
+    /// (`new`, or the one it already had). Past `max` bindings, the tenant's oldest is
+    /// forgotten.
+    pub async fn bind(&self, id: &str, tenant: &str, new: &Binding, max: usize) -> Result<Binding> {
+        let mut c = self.pool.get().await?;
+        if let Some(b) = c
+            .query_opt("SELECT hash, tails FROM id_bindings WHERE id = $1", &[&id])
+            .await?
+        {
+            return binding(&b);
+        }
+        let tx = c.transaction().await?;
+        // The tenant's count row: new bindings of one tenant queue here, so it stays exact.
+        tx.execute(
+            "INSERT INTO id_binding_tenants (tenant, bound) VALUES ($1, 0) ON CONFLICT DO NOTHING",
+            &[&tenant],
+        )
+        .await?;
+        let bound: i64 = tx
+            .query_one(
+                "SELECT bound FROM id_binding_tenants WHERE tenant = $1 FOR UPDATE",
+                &[&tenant],
+            )
+            .await?
+            .get(0);
+        let inserted = tx
+            .execute(
+                "INSERT INTO id_bindings (id, tenant, hash, tails) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO NOTHING",
+                &[
+                    &id,
+                    &tenant,
+                    &new.hash.as_slice(),
+                    &serde_json::to_string(&new.tails)?,
+                ],
+            )
+            .await?
+            > 0;
+        if !inserted {
+            // Bound meanwhile, by another request.
+            let row = tx
+                .query_one("SELECT hash, tails FROM id_bindings WHERE id = $1", &[&id])
+                .await?;
+            tx.commit().await?;
+            return binding(&row);
+        }
+        let mut bound = bound + 1;
+        while bound > max as i64 {
+            let Some(old) = tx
+                .query_opt(
+                    "DELETE FROM id_bindings WHERE id = (
+                         SELECT id FROM id_bindings WHERE tenant = $1 ORDER BY seq LIMIT 1)
+                     RETURNING id",
+                    &[&tenant],
+                )
+                .await?
+            else {
+                break;
+            };
+            notify(&*tx, 'b', old.get(0)).await?;
+            bound -= 1;
+        }
+        tx.execute(
+            "UPDATE id_binding_tenants SET bound = $2 WHERE tenant = $1",
+            &[&tenant, &bound],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(new.clone())
+    }
+
+    /// Forget `id`'s binding — only if it is `hash`, when given; the hash it was bound to, if
+    /// one was forgotten. Every replica is told.
+    pub async fn unbind(&self, id: &str, hash: Option<&[u8; 32]>) -> Result<Option<[u8; 32]>> {
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let Some(row) = tx
+            .query_opt("SELECT tenant, hash FROM id_bindings WHERE id = $1", &[&id])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let tenant: String = row.get(0);
+        if hash.is_some_and(|h| row.get::<_, &[u8]>(1) != h.as_slice()) {
+            return Ok(None);
+        }
+        // The count row first (the order bind takes its locks in).
+        tx.execute(
+            "SELECT 1 FROM id_binding_tenants WHERE tenant = $1 FOR UPDATE",
+            &[&tenant],
+        )
+        .await?;
+        let deleted = tx
+            .query_opt(
+                "DELETE FROM id_bindings WHERE id = $1 AND ($2::BYTEA IS NULL OR hash = $2)
+                 RETURNING hash",
+                &[&id, &hash.map(|h| h.as_slice())],
+            )
+            .await?;
+        let Some(deleted) = deleted else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE id_binding_tenants SET bound = greatest(bound - 1, 0) WHERE tenant = $1",
+            &[&tenant],
+        )
+        .await?;
+        notify(&*tx, 'b', id).await?;
+        tx.commit().await?;
+        let hash: Vec<u8> = deleted.get(0);
+        Ok(hash.try_into().ok())
     }
 }
 

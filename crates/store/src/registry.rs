@@ -11,6 +11,8 @@ use wasm_sandbox_spec::run::WorkerSpec;
 use crate::postgres::PgRegistry;
 
 const WORKERS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("workers");
+/// The last generation given out (see [`Registered::generation`]).
+const META: TableDefinition<'_, &str, u64> = TableDefinition::new("meta");
 
 /// One registered worker as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,8 +20,13 @@ const WORKERS: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("workers"
 pub struct Registered {
     /// Its key: `tenant/id`, or `id` for the implicit tenant.
     pub id: String,
-    /// Incremented on every PUT; part of the cache key so a replaced worker is never served stale.
+    /// Incremented on every PUT (a re-registration after a delete starts again at 1).
     pub version: u64,
+    /// Unique to this version of this worker in the store: never given out twice, not even to a
+    /// worker re-registered under the id after a delete. Part of the cache key, so a replaced
+    /// worker is never served stale, on any replica.
+    #[serde(default)]
+    pub generation: u64,
     /// When it was first registered, ms since the Unix epoch.
     pub created_ms: u64,
     /// When this version was registered.
@@ -113,11 +120,17 @@ impl Registry {
 }
 
 /// The next record for `id`: version and creation time carried over from `previous`.
-pub(crate) fn next_record(id: &str, spec: WorkerSpec, previous: Option<&Registered>) -> Registered {
+pub(crate) fn next_record(
+    id: &str,
+    spec: WorkerSpec,
+    previous: Option<&Registered>,
+    generation: u64,
+) -> Registered {
     let now = crate::now_ms();
     Registered {
         id: id.to_owned(),
         version: previous.map_or(1, |p| p.version + 1),
+        generation,
         created_ms: previous.map_or(now, |p| p.created_ms),
         updated_ms: now,
         spec,
@@ -139,6 +152,7 @@ impl RedbRegistry {
             .with_context(|| format!("opening the registry database {}", path.display()))?;
         let txn = db.begin_write()?;
         txn.open_table(WORKERS)?;
+        txn.open_table(META)?;
         txn.commit()?;
         Ok(RedbRegistry { db })
     }
@@ -201,7 +215,10 @@ impl RedbRegistry {
             if !exists && Self::count(&table, prefix, max)? >= max {
                 return Err(TooMany(max).into());
             }
-            let record = next_record(id, spec, previous.as_ref());
+            let mut meta = txn.open_table(META)?;
+            let generation = meta.get("generation")?.map_or(0, |g| g.value()) + 1;
+            meta.insert("generation", generation)?;
+            let record = next_record(id, spec, previous.as_ref(), generation);
             table.insert(id, serde_json::to_vec(&record)?.as_slice())?;
             (record, previous.is_none())
         };

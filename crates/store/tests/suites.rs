@@ -6,6 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use wasm_sandbox::kv::{stored_bytes, FileKv, KvEntry, KvNamespace, KvStore, MemoryKv};
@@ -83,9 +84,19 @@ async fn registry_suite(r: &Registry) {
     assert!(r.delete("acme/b").await.unwrap());
     assert!(!r.delete("acme/b").await.unwrap());
     r.put("acme/c", spec("x"), 2, Some("acme")).await.unwrap();
-    // A re-registration after a delete starts again at version 1.
+    // A re-registration after a delete starts again at version 1, but never with a generation
+    // (what caches key on) that any earlier version had.
+    let before = r.get("w").await.unwrap().unwrap();
     assert!(r.delete("w").await.unwrap());
-    assert_eq!(r.put("w", spec("c"), 10, None).await.unwrap().0.version, 1);
+    assert_eq!(r.get("w").await.unwrap(), None);
+    let again = r.put("w", spec("c"), 10, None).await.unwrap().0;
+    assert_eq!(again.version, 1);
+    assert!(again.generation > before.generation);
+    assert!(v1.generation < v2.generation);
+    assert_eq!(
+        r.get("w").await.unwrap().unwrap().generation,
+        again.generation
+    );
 }
 
 /// Many registrations at once, from several registries on one store (replicas): the tenant's
@@ -175,7 +186,245 @@ async fn migrations_apply_once_when_replicas_start_together() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(n, 1);
+    assert_eq!(n, 2);
+}
+
+// ---------------------------------------------------------------- coherence across replicas
+
+/// Until `check` holds (polled every 5 ms, for at most `within`); how long it took.
+async fn until(within: Duration, mut check: impl AsyncFnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    None
+}
+
+async fn listening(store: &PgStore) {
+    assert!(
+        until(Duration::from_secs(10), async || store.listening())
+            .await
+            .is_some(),
+        "the store never started listening"
+    );
+}
+
+/// A replica caches records (no read per use), learns of another replica's change through
+/// NOTIFY within milliseconds, and a change it missed is seen within `recheck`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_learn_of_changes() {
+    let Some(url) = pg_database("coh").await else {
+        return;
+    };
+    let a = PgStore::connect(&url, 2).await.unwrap();
+    // B trusts its cache for an hour: only a notification can tell it.
+    let b = PgStore::connect_with(&url, 2, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    listening(&b).await;
+    let (ra, rb) = (
+        Registry::Postgres(a.registry()),
+        Registry::Postgres(b.registry()),
+    );
+    let mut changes = b.subscribe();
+    ra.put("w", spec("one"), 10, None).await.unwrap();
+    assert_eq!(
+        rb.get("w").await.unwrap().unwrap().spec.code.as_deref(),
+        Some("one")
+    );
+    ra.put("w", spec("two"), 10, None).await.unwrap();
+    let took = until(Duration::from_secs(5), async || {
+        rb.get("w").await.unwrap().unwrap().spec.code.as_deref() == Some("two")
+    })
+    .await
+    .expect("B never saw the re-registration made on A");
+    eprintln!("re-registration seen by the other replica after {took:?}");
+    assert_eq!(
+        changes.recv().await.unwrap(),
+        wasm_sandbox_store::coherence::Change::Worker("w".into())
+    );
+    // Deleted on A: gone on B.
+    assert!(ra.delete("w").await.unwrap());
+    until(Duration::from_secs(5), async || {
+        rb.get("w").await.unwrap().is_none()
+    })
+    .await
+    .expect("B kept serving a worker deleted on A");
+
+    // A change B is never told of (written behind the store's back, no NOTIFY): with an hour's
+    // recheck B keeps its copy (it does not read per use)...
+    ra.put("w", spec("three"), 10, None).await.unwrap();
+    until(Duration::from_secs(5), async || {
+        rb.get("w")
+            .await
+            .unwrap()
+            .is_some_and(|r| r.spec.code.as_deref() == Some("three"))
+    })
+    .await
+    .unwrap();
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let silently = async |code: &str| {
+        let mut rec = ra.get("w").await.unwrap().unwrap();
+        rec.spec = spec(code);
+        client
+            .execute(
+                "UPDATE workers SET record = $1, generation = nextval('worker_generations') WHERE id = 'w'",
+                &[&serde_json::to_string(&rec).unwrap()],
+            )
+            .await
+            .unwrap();
+    };
+    silently("four").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        rb.get("w").await.unwrap().unwrap().spec.code.as_deref(),
+        Some("three")
+    );
+    // ...while a replica with a 200 ms recheck sees it within that.
+    let c = PgStore::connect_with(&url, 2, Duration::from_millis(200))
+        .await
+        .unwrap();
+    listening(&c).await;
+    let rc = Registry::Postgres(c.registry());
+    assert_eq!(
+        rc.get("w").await.unwrap().unwrap().spec.code.as_deref(),
+        Some("four")
+    );
+    silently("five").await;
+    let took = until(Duration::from_secs(2), async || {
+        rc.get("w").await.unwrap().unwrap().spec.code.as_deref() == Some("five")
+    })
+    .await
+    .expect("a missed change was served past the recheck bound");
+    assert!(
+        took < Duration::from_millis(400),
+        "seen after {took:?}, bound 200 ms"
+    );
+
+    // B's listening connection killed: B stops trusting its cache at once, reconnects, and
+    // announces that it may have missed changes.
+    let mut changes = b.subscribe();
+    client
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()",
+            &[],
+        )
+        .await
+        .unwrap();
+    let lost = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if changes.recv().await.unwrap() == wasm_sandbox_store::coherence::Change::Lost {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(
+        lost.is_ok(),
+        "B did not notice its listening connection died"
+    );
+    assert_eq!(
+        rb.get("w").await.unwrap().unwrap().spec.code.as_deref(),
+        Some("five")
+    );
+    listening(&b).await;
+    ra.put("w", spec("six"), 10, None).await.unwrap();
+    until(Duration::from_secs(5), async || {
+        rb.get("w").await.unwrap().unwrap().spec.code.as_deref() == Some("six")
+    })
+    .await
+    .expect("B not told of changes after reconnecting");
+}
+
+/// `/api/get/{id}` bindings are shared: the first code bound wins on every replica, racing or
+/// not; an unbind is announced; a tenant past its limit forgets its own oldest binding.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bindings_are_shared() {
+    use wasm_sandbox_store::coherence::Change;
+    use wasm_sandbox_store::postgres::Binding;
+    let Some(url) = pg_database("bind").await else {
+        return;
+    };
+    let mut stores = Vec::new();
+    for _ in 0..3 {
+        stores.push(PgStore::connect(&url, 4).await.unwrap());
+    }
+    for s in &stores {
+        listening(s).await;
+    }
+    let b = |n: u8| Binding {
+        hash: [n; 32],
+        tails: vec![format!("t{n}")],
+    };
+    // 30 binds of one id with 30 codes, from three replicas at once: one code wins everywhere.
+    let mut racing = Vec::new();
+    for i in 0..30u8 {
+        let bindings = stores[usize::from(i) % 3].bindings();
+        racing.push(tokio::spawn(async move {
+            bindings.bind("acme/x", "acme", &b(i), 100).await.unwrap()
+        }));
+    }
+    let mut winners = Vec::new();
+    for r in racing {
+        winners.push(r.await.unwrap());
+    }
+    winners.dedup();
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    for s in &stores {
+        assert_eq!(
+            s.bindings().get("acme/x").await.unwrap().as_ref(),
+            Some(&winners[0])
+        );
+    }
+    // An unbind on replica 1 is announced to replica 0; only the bound hash unbinds.
+    let mut changes = stores[0].subscribe();
+    let other = if winners[0].hash == [0; 32] {
+        [1; 32]
+    } else {
+        [0; 32]
+    };
+    assert_eq!(
+        stores[1]
+            .bindings()
+            .unbind("acme/x", Some(&other))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        stores[1].bindings().unbind("acme/x", None).await.unwrap(),
+        Some(winners[0].hash)
+    );
+    let change = tokio::time::timeout(Duration::from_secs(5), changes.recv())
+        .await
+        .expect("no notification of the unbind")
+        .unwrap();
+    assert_eq!(change, Change::Binding("acme/x".into()));
+    assert_eq!(stores[2].bindings().get("acme/x").await.unwrap(), None);
+    // A tenant at its limit (3) binding a fourth id forgets its own oldest, and says so; other
+    // tenants' bindings are untouched.
+    let bindings = stores[0].bindings();
+    bindings.bind("beta/keep", "beta", &b(9), 3).await.unwrap();
+    for (i, id) in ["acme/a", "acme/b", "acme/c"].iter().enumerate() {
+        bindings.bind(id, "acme", &b(i as u8), 3).await.unwrap();
+    }
+    let mut changes = stores[2].subscribe();
+    bindings.bind("acme/d", "acme", &b(4), 3).await.unwrap();
+    assert_eq!(bindings.get("acme/a").await.unwrap(), None);
+    for id in ["acme/b", "acme/c", "acme/d", "beta/keep"] {
+        assert!(bindings.get(id).await.unwrap().is_some(), "{id}");
+    }
+    let change = tokio::time::timeout(Duration::from_secs(5), changes.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(change, Change::Binding("acme/a".into()));
 }
 
 // ---------------------------------------------------------------- KV
