@@ -17,7 +17,7 @@ STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.w
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deploy-check npm-acceptance setup engine engine-deterministic engine-check outside-check doc openapi-lint build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: haproxy deploy-check npm-acceptance setup engine engine-deterministic engine-check outside-check doc openapi-lint build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -96,7 +96,8 @@ build: engine
 test: build workerd
 	$(MAKE) engine-check
 	$(MAKE) engine-deterministic
-	tests/pg/with-postgres.sh cargo test --release --workspace
+	$(MAKE) haproxy
+	WASM_SANDBOX_REQUIRE_HAPROXY=1 tests/pg/with-postgres.sh cargo test --release --workspace
 	$(MAKE) outside-check
 	$(MAKE) doc
 	$(MAKE) openapi-lint
@@ -113,6 +114,14 @@ PUBLISHED := -p wasm-sandbox -p wasm-sandbox-engine -p wasm-sandbox-policy -p wa
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps $(PUBLISHED)
 	@echo "API docs: target/doc/wasm_sandbox/index.html"
+
+## haproxy: Debian's haproxy, for the multi-replica test behind deploy/haproxy/haproxy.cfg
+## (installed if absent; nothing is started by it here).
+haproxy:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+		echo "installing haproxy (Debian package)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null; \
+	fi
 
 ## deploy-check: the Kubernetes manifests (deploy/kubernetes/) and the Dockerfile, validated
 ## offline: schemas (kubernetes-validate, pinned, strict), their wiring (selectors, keys, ports,

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: a loader with a small pool, request builders, a real
 //! daemon process.
 
+pub mod balancer;
 pub mod daemon;
 pub mod npm_registry;
 pub mod openapi;

@@ -1,5 +1,6 @@
 //! End-to-end tests of the crate API against the real engine component.
 
+mod balancer;
 mod basics;
 mod bindings;
 mod clock;
