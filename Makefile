@@ -17,7 +17,7 @@ STANDALONE_WASM := target/standalone/wasm32-wasip2/release/wasm_sandbox_engine.w
 ENGINE := target/engine/engine.wasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: haproxy deploy-check npm-acceptance setup engine engine-deterministic engine-check outside-check doc openapi-lint build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
+.PHONY: bench-replicas haproxy deploy-check npm-acceptance setup engine engine-deterministic engine-check outside-check doc openapi-lint build test serve run-example bench bench-count bench-compare soak fuzz-smoke workerd lint fmt clean
 
 # The isolate variant for the side-by-side benchmark: Cloudflare's workerd, pinned, from npm.
 WORKERD_VERSION := 1.20261117.1
@@ -104,6 +104,7 @@ test: build workerd
 	$(MAKE) deploy-check
 	$(MAKE) npm-acceptance
 	COMPARE_SMOKE=1 cargo bench --workspace --bench compare
+	REPLICAS_SMOKE=1 tests/pg/with-postgres.sh cargo bench --workspace --bench replicas
 	$(MAKE) fuzz-smoke
 	$(MAKE) lint
 
@@ -199,6 +200,12 @@ workerd:
 		mkdir -p target/workerd && cd target/workerd && { [ -f package.json ] || echo '{"private":true}' > package.json; } && \
 		npm install --no-audit --no-fund --silent workerd@$(WORKERD_VERSION); \
 	fi
+
+## bench-replicas: 3 replicas behind HAProxy vs 1 daemon, the balancer's added latency, and the
+## store's cost (redb vs Postgres) on cold /api/get and warm /workers/{id} (a test Postgres,
+## haproxy; one run, medians).
+bench-replicas: build haproxy
+	tests/pg/with-postgres.sh cargo bench --workspace --bench replicas
 
 ## bench-compare: the side-by-side harness against workerd (results under benches/results/).
 bench-compare: build workerd

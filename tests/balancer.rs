@@ -64,8 +64,9 @@ pub struct Balancer {
 }
 
 impl Balancer {
-    /// Start `haproxy -f deploy/haproxy/haproxy.cfg` in front of exactly three replicas and wait
-    /// until it routes to all of them (each one's /healthz seen through it) — bounded.
+    /// Start `haproxy -f deploy/haproxy/haproxy.cfg` in front of three replicas (the same one may
+    /// be given more than once) and wait until it routes to all of them (each one's /healthz
+    /// seen through it) — bounded.
     pub async fn start(haproxy: &std::path::Path, replicas: [&TestDaemon; 3]) -> Balancer {
         let port = free_port();
         let addr = |d: &TestDaemon| d.base.trim_start_matches("http://").to_owned();
@@ -87,8 +88,10 @@ impl Balancer {
         };
         // leastconn over /healthz: every replica answers through it once all are up.
         let start = Instant::now();
+        let distinct: std::collections::HashSet<&str> =
+            replicas.iter().map(|d| d.base.as_str()).collect();
         let mut seen = std::collections::HashSet::new();
-        while seen.len() < 3 {
+        while seen.len() < distinct.len() {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "haproxy did not route to all three replicas (saw {seen:?}); its log: {}",

@@ -117,17 +117,25 @@ async fn three_replicas_behind_haproxy() {
     )
     .await;
     assert_eq!(s, 200, "{v}");
+    let replaced = Instant::now();
     for i in 1..3 {
         let base = r(i, &replicas);
-        let took = until(Duration::from_secs(5), async || {
+        match until(Duration::from_secs(1), async || {
             text_at(format!("{base}/workers/greeter/")).await == "new"
         })
         .await
-        .expect("a replica kept serving the replaced worker");
-        eprintln!("replica {i}: the re-registered worker served after {took:?}");
-        assert!(
-            took < Duration::from_millis(1500),
-            "{took:?}: the bound is 1 s"
+        {
+            Some(took) => eprintln!("replica {i}: the re-registered worker served after {took:?}"),
+            None => eprintln!("replica {i}: not told within 1 s; the recheck bound applies"),
+        }
+    }
+    // Whatever the notifications did, the bound ([store] recheck_ms = 1 s) holds.
+    tokio::time::sleep(Duration::from_millis(1100).saturating_sub(replaced.elapsed())).await;
+    for i in 1..3 {
+        assert_eq!(
+            text_at(format!("{}/workers/greeter/", r(i, &replicas))).await,
+            "new",
+            "replica {i} served the replaced worker past the bound"
         );
     }
 

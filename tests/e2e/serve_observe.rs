@@ -178,9 +178,34 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
             "-Inf" => f64::NEG_INFINITY,
             v => v.parse().unwrap_or_else(|_| panic!("bad value: {line}")),
         };
-        samples.insert(series.to_owned(), value);
+        samples.insert(without_replica(series, line), value);
     }
     samples
+}
+
+/// The series without its `replica` label, which every series carries (the daemon's name).
+fn without_replica(series: &str, line: &str) -> String {
+    let Some((name, labels)) = series.split_once('{') else {
+        panic!("no replica label: {line}")
+    };
+    let labels = labels.strip_suffix('}').unwrap();
+    let mut kept = Vec::new();
+    let mut replica = false;
+    // Label values here never contain `",`.
+    for label in labels.split("\",").filter(|l| !l.is_empty()) {
+        let label = label.trim_end_matches('"');
+        if label.starts_with("replica=\"") {
+            replica = true;
+        } else {
+            kept.push(format!("{label}\""));
+        }
+    }
+    assert!(replica, "no replica label: {line}");
+    if kept.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}{{{}}}", kept.join(","))
+    }
 }
 
 fn sum(samples: &BTreeMap<String, f64>, prefix: &str, label: &str) -> f64 {
