@@ -24,6 +24,9 @@ fn say(body: &str) -> String {
     format!("export default {{ fetch() {{ return new Response({body:?}); }} }}")
 }
 
+/// Makes the i-th request of a load.
+type MakeRequest = Arc<dyn Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync>;
+
 struct Row {
     what: String,
     requests: usize,
@@ -47,12 +50,7 @@ impl Row {
 
 /// `total` requests from `clients` concurrent clients; `request(i)` makes the i-th. Every reply
 /// must be a 2xx.
-async fn load(
-    what: &str,
-    clients: usize,
-    total: usize,
-    request: Arc<dyn Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync>,
-) -> Row {
+async fn load(what: &str, clients: usize, total: usize, request: MakeRequest) -> Row {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..clients {
@@ -102,17 +100,11 @@ async fn register(d: &TestDaemon, base: &str, ids: usize) {
     }
 }
 
-fn warm_get(
-    base: String,
-    ids: usize,
-) -> Arc<dyn Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync> {
+fn warm_get(base: String, ids: usize) -> MakeRequest {
     Arc::new(move |c: &reqwest::Client, i: usize| c.get(format!("{base}/workers/w{}/", i % ids)))
 }
 
-fn cold_api_get(
-    base: String,
-    tag: &'static str,
-) -> Arc<dyn Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync> {
+fn cold_api_get(base: String, tag: &'static str) -> MakeRequest {
     Arc::new(move |c: &reqwest::Client, i: usize| {
         c.post(format!("{base}/api/get/{tag}{i}"))
             .json(&json!({ "code": say(&format!("{tag}{i}")) }))
