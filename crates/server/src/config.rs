@@ -180,6 +180,9 @@ pub struct StoreConfig {
     /// How often expired KV entries are deleted from Postgres, seconds (they are invisible to
     /// readers from their expiry on either way).
     pub reap_interval_s: u64,
+    /// Certificates (PEM) trusted for Postgres' TLS certificate besides the public roots (a
+    /// managed database's CA, a self-signed server). TLS itself is the URL's `sslmode`.
+    pub ca_file: Option<PathBuf>,
     /// How long a replica reuses a registry record without asking Postgres, ms: the bound on
     /// serving a worker replaced on another replica when that replica's notification was missed
     /// (normally it arrives within milliseconds). 0: ask on every request.
@@ -204,6 +207,7 @@ impl Default for StoreConfig {
             url: None,
             max_connections: 16,
             reap_interval_s: 60,
+            ca_file: None,
             recheck_ms: 1000,
         }
     }

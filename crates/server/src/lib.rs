@@ -129,10 +129,13 @@ impl Daemon {
             ),
             config::StoreBackend::Postgres => {
                 let url = config.store.url.as_deref().unwrap_or_default();
-                let store = wasm_sandbox_store::postgres::PgStore::connect_with(
+                let store = wasm_sandbox_store::postgres::PgStore::open(
                     url,
-                    config.store.max_connections,
-                    Duration::from_millis(config.store.recheck_ms),
+                    &wasm_sandbox_store::postgres::PgOptions {
+                        max_connections: config.store.max_connections,
+                        recheck: Duration::from_millis(config.store.recheck_ms),
+                        ca_file: config.store.ca_file.clone(),
+                    },
                 )
                 .await
                 .context("opening the [store] database")?;

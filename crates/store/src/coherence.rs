@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::registry::Registered;
 
@@ -159,13 +160,14 @@ impl Coherence {
     pub(crate) fn spawn_listener(
         self: &Arc<Self>,
         config: tokio_postgres::Config,
+        tls: MakeRustlsConnect,
     ) -> tokio::task::JoinHandle<()> {
         let this = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(100);
             loop {
                 let Some(co) = this.upgrade() else { return };
-                match co.listen_once(&config).await {
+                match co.listen_once(&config, &tls).await {
                     Ok(()) => backoff = Duration::from_millis(100),
                     Err(e) => tracing::warn!(
                         error = %format!("{e:#}"),
@@ -183,9 +185,13 @@ impl Coherence {
     }
 
     /// One listening connection, until it fails.
-    async fn listen_once(&self, config: &tokio_postgres::Config) -> anyhow::Result<()> {
+    async fn listen_once(
+        &self,
+        config: &tokio_postgres::Config,
+        tls: &MakeRustlsConnect,
+    ) -> anyhow::Result<()> {
         let (client, mut connection) =
-            tokio::time::timeout(Duration::from_secs(10), config.connect(NoTls))
+            tokio::time::timeout(Duration::from_secs(10), config.connect(tls.clone()))
                 .await
                 .map_err(|_| anyhow::anyhow!("connecting timed out after 10 s"))??;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

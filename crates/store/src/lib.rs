@@ -15,6 +15,7 @@
 pub mod coherence;
 pub mod postgres;
 pub mod registry;
+pub mod tls;
 
 pub use registry::{Registered, Registry, TooMany};
 

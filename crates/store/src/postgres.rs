@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 use wasm_sandbox::kv::{account, quota_group, stored_bytes, KvEntry, KvStore};
 use wasm_sandbox_spec::run::WorkerSpec;
 
@@ -32,6 +31,27 @@ pub const DEFAULT_RECHECK: Duration = Duration::from_secs(1);
 
 /// Held (session-level) while migrations run, so replicas starting together apply each once.
 const MIGRATION_LOCK: i64 = 0x7761_736d_5f6d_6967; // "wasm_mig"
+
+/// How [`PgStore::open`] connects.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Pooled connections (one more is held to listen for changes).
+    pub max_connections: usize,
+    /// How long a cached registry record is reused without asking (see [`crate::coherence`]).
+    pub recheck: Duration,
+    /// Certificates (PEM) trusted for the server's TLS certificate besides the public roots.
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            max_connections: 16,
+            recheck: DEFAULT_RECHECK,
+            ca_file: None,
+        }
+    }
+}
 
 /// A connection pool to the shared database, its schema applied.
 #[derive(Clone)]
@@ -62,9 +82,16 @@ impl PgStore {
     /// Connect to `url` (`postgres://user:password@host:port/db`, or key=value pairs) with at
     /// most `max_connections`, check the database, apply the migrations it lacks, and start
     /// listening for other replicas' changes (records reused without asking for at most
-    /// [`DEFAULT_RECHECK`]).
+    /// [`DEFAULT_RECHECK`]). TLS as the URL's `sslmode` says (see [`crate::tls`]).
     pub async fn connect(url: &str, max_connections: usize) -> Result<PgStore> {
-        Self::connect_with(url, max_connections, DEFAULT_RECHECK).await
+        Self::open(
+            url,
+            &PgOptions {
+                max_connections,
+                ..PgOptions::default()
+            },
+        )
+        .await
     }
 
     /// [`connect`](Self::connect), with cached registry records reused without asking the
@@ -75,16 +102,30 @@ impl PgStore {
         max_connections: usize,
         recheck: Duration,
     ) -> Result<PgStore> {
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .context("the store's Postgres URL does not parse")?;
+        Self::open(
+            url,
+            &PgOptions {
+                max_connections,
+                recheck,
+                ..PgOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// Connect to `url` with `options`.
+    pub async fn open(url: &str, options: &PgOptions) -> Result<PgStore> {
+        let max_connections = options.max_connections;
+        let recheck = options.recheck;
+        let mut config = crate::tls::parse_url(url)?;
+        let tls = crate::tls::connector(options.ca_file.as_deref())?;
         // A peer that vanished (a partition, a killed server) is noticed, not waited on forever.
         config
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -99,7 +140,7 @@ impl PgStore {
         // Migrations on a connection of their own: the session lock ends with it, whatever
         // happens.
         let (client, connection) =
-            tokio::time::timeout(Duration::from_secs(10), config.connect(NoTls))
+            tokio::time::timeout(Duration::from_secs(10), config.connect(tls.clone()))
                 .await
                 .context("connecting to Postgres: timed out after 10 s")?
                 .context("connecting to Postgres")?;
@@ -109,7 +150,7 @@ impl PgStore {
         let _ = conn.await;
         migrated?;
         let coherence = Coherence::new(recheck);
-        let listener = Arc::new(AbortOnDrop(coherence.spawn_listener(config)));
+        let listener = Arc::new(AbortOnDrop(coherence.spawn_listener(config, tls)));
         Ok(PgStore {
             pool,
             coherence,

@@ -432,6 +432,98 @@ async fn bindings_are_shared() {
     assert_eq!(change, Change::Binding("acme/a".into()));
 }
 
+// ---------------------------------------------------------------- TLS
+
+/// The test server speaks TLS with a certificate from a throwaway CA
+/// (`WASM_SANDBOX_TEST_PG_CA`): with that CA the store connects over TLS (as `prefer`, `require`
+/// and libpq's `verify-full` alike); without it, or to a name the certificate is not for, it
+/// refuses to connect; `disable` stays plain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_to_postgres() {
+    use wasm_sandbox_store::postgres::PgOptions;
+    let Some(url) = pg_database("tls").await else {
+        return;
+    };
+    let ca = std::path::PathBuf::from(
+        std::env::var("WASM_SANDBOX_TEST_PG_CA").expect("the test Postgres names its CA"),
+    );
+    let with_ca = PgOptions {
+        ca_file: Some(ca.clone()),
+        max_connections: 2,
+        ..PgOptions::default()
+    };
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let db: String = client
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    // Connections of this database over TLS, and in plain TCP, other than the test's own.
+    let count = async |ssl: bool| -> i64 {
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                 WHERE a.datname = $1 AND s.ssl = $2 AND a.pid <> pg_backend_pid()",
+                &[&db, &ssl],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    };
+    for mode in ["prefer", "require", "verify-full", "verify-ca"] {
+        let tls_url = url.replace("sslmode=disable", &format!("sslmode={mode}"));
+        let store = PgStore::open(&tls_url, &with_ca).await.unwrap();
+        listening(&store).await;
+        let r = Registry::Postgres(store.registry());
+        r.put("w", spec(mode), 10, None).await.unwrap();
+        assert_eq!(r.get("w").await.unwrap().unwrap().spec.code.as_deref(), Some(mode));
+        assert!(count(true).await >= 2, "{mode}: no TLS connections");
+        assert_eq!(count(false).await, 0, "{mode}: a plain connection");
+        drop(r);
+        drop(store);
+        until(Duration::from_secs(10), async || count(true).await == 0)
+            .await
+            .expect("the store's connections outlived it");
+    }
+    // Without the CA: the server's certificate is not trusted, whatever the mode asking TLS.
+    for mode in ["prefer", "require"] {
+        let tls_url = url.replace("sslmode=disable", &format!("sslmode={mode}"));
+        let err = PgStore::open(&tls_url, &PgOptions::default())
+            .await
+            .expect_err("connected to a server whose certificate is not trusted");
+        assert!(format!("{err:#}").contains("certificate"), "{mode}: {err:#}");
+    }
+    // The CA's certificate, but for another name (reached at its address): refused.
+    let wrong_name = url
+        .replace("host=127.0.0.1", "host=db.example hostaddr=127.0.0.1")
+        .replace("sslmode=disable", "sslmode=require");
+    let err = PgStore::open(&wrong_name, &with_ca)
+        .await
+        .expect_err("connected to a server whose certificate names another host");
+    assert!(format!("{err:#}").contains("certificate"), "{err:#}");
+    // A CA file that is not one.
+    let bad = std::env::temp_dir().join(format!("not-a-ca-{}.pem", std::process::id()));
+    std::fs::write(&bad, "hello").unwrap();
+    let err = PgStore::open(
+        &url,
+        &PgOptions {
+            ca_file: Some(bad.clone()),
+            ..PgOptions::default()
+        },
+    )
+    .await
+    .expect_err("took a CA file without a certificate");
+    assert!(format!("{err:#}").contains("ca_file"), "{err:#}");
+    let _ = std::fs::remove_file(bad);
+    // sslmode=disable: plain TCP to the same server.
+    let store = PgStore::open(&url, &with_ca).await.unwrap();
+    listening(&store).await;
+    assert!(count(false).await >= 1);
+}
+
 // ---------------------------------------------------------------- KV
 
 fn names(v: &Value) -> Vec<String> {
