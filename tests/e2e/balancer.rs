@@ -182,6 +182,26 @@ async fn three_replicas_behind_haproxy() {
     let warm = warm.load(Ordering::Relaxed);
     eprintln!("steady load: {warm} of 400 requests found their worker warm");
     assert!(warm * 100 >= 400 * 95, "fresh:false {warm}/400, under 95%");
+    // ...and the ids are spread over the replicas (each replica meters the ids it served).
+    let mut serving = Vec::new();
+    for d in replicas.iter().flatten() {
+        let (_, v) = get_json(d, "/usage").await;
+        let ids_here = ids
+            .iter()
+            .filter(|id| v["workers"][id.as_str()]["requests"].as_u64().unwrap_or(0) > 0)
+            .count();
+        serving.push(ids_here);
+    }
+    eprintln!("ids served per replica: {serving:?}");
+    assert_eq!(
+        serving.iter().sum::<usize>(),
+        ids.len(),
+        "an id served on two replicas: {serving:?}"
+    );
+    assert!(
+        serving.iter().filter(|n| **n > 0).count() >= 2,
+        "every id on one replica: {serving:?}"
+    );
 
     // Which replica owns `notes` (its requests hash there): the one that metered the most of
     // them (A and C also served it directly above).

@@ -594,21 +594,38 @@ impl ServerConfig {
         PathBuf::from("wasm-sandbox-data")
     }
 
-    /// This replica's name: `replica`, else `$WASM_SANDBOX_REPLICA`, else the host name.
+    /// This replica's name: `replica` (checked by [`validate`](Self::validate)), else
+    /// `$WASM_SANDBOX_REPLICA`, else the host name — those two made fit (characters other than
+    /// `A-Za-z0-9._-` become `-`, at most 63), since the daemon does not choose them.
     pub fn replica_name(&self) -> String {
         if let Some(r) = &self.replica {
             return r.clone();
         }
-        if let Ok(r) = std::env::var("WASM_SANDBOX_REPLICA") {
-            if !r.is_empty() {
-                return r;
-            }
-        }
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_owned())
+        let found = std::env::var("WASM_SANDBOX_REPLICA")
             .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "wasm-sandbox".to_owned())
+            .filter(|r| !r.is_empty())
+            .or_else(|| {
+                std::fs::read_to_string("/proc/sys/kernel/hostname")
+                    .ok()
+                    .map(|h| h.trim().to_owned())
+            })
+            .unwrap_or_default();
+        let fit: String = found
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(63)
+            .collect();
+        if fit.is_empty() {
+            "wasm-sandbox".to_owned()
+        } else {
+            fit
+        }
     }
 
     /// Check everything; the error says what is wrong and how to fix it.
@@ -828,6 +845,25 @@ mod tests {
         assert_eq!(c.http_threads(), cores);
         let three: ServerConfig = toml::from_str("http_threads = 3").unwrap();
         assert_eq!(three.http_threads(), 3);
+    }
+
+    #[test]
+    fn replica_names() {
+        // Given in the file: used as is, and refused when it cannot label a metric.
+        let named: ServerConfig = toml::from_str("replica = \"r-1.a_b\"").unwrap();
+        assert_eq!(named.replica_name(), "r-1.a_b");
+        named.validate().unwrap();
+        for bad in ["", "has space", "quote\\\"", &"x".repeat(64)] {
+            let c = ServerConfig {
+                replica: Some(bad.to_owned()),
+                ..ServerConfig::default()
+            };
+            assert!(c.validate().is_err(), "{bad:?}");
+        }
+        // Found (environment, host name): made to fit, never refused.
+        let found = ServerConfig::default().replica_name();
+        assert!(!found.is_empty() && found.len() <= 63, "{found:?}");
+        ServerConfig::default().validate().unwrap();
     }
 
     #[test]

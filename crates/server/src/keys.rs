@@ -148,8 +148,9 @@ struct Shared {
 
 #[derive(Default)]
 struct Bound {
-    /// Each id's binding and its place in its tenant's order.
-    by_id: std::collections::HashMap<String, (Binding, u64)>,
+    /// Each id's binding, its place in its tenant's order, and when the store last confirmed it
+    /// (with a shared store, trusted for `recheck` after that).
+    by_id: std::collections::HashMap<String, (Binding, u64, std::time::Instant)>,
     /// Binding order per tenant (the scoped id's part before `/`, `""` for the unscoped
     /// tenant): a tenant's many ids only ever push out its own oldest bindings. Entries whose
     /// place no longer matches `by_id` (removed since) are skipped, and compacted away.
@@ -171,12 +172,15 @@ fn tenant_of(key: &str) -> &str {
 impl Bound {
     /// Remember `key`'s binding; one already there is kept and returned.
     fn insert(&mut self, key: &str, binding: Binding) -> Binding {
-        if let Some((b, _)) = self.by_id.get(key) {
+        if let Some((b, _, _)) = self.by_id.get(key) {
             return b.clone();
         }
         self.next += 1;
         let place = self.next;
-        self.by_id.insert(key.to_owned(), (binding.clone(), place));
+        self.by_id.insert(
+            key.to_owned(),
+            (binding.clone(), place, std::time::Instant::now()),
+        );
         let tenant = tenant_of(key);
         let order = self.order.entry(tenant.to_owned()).or_default();
         order.push_back((key.to_owned(), place));
@@ -186,23 +190,24 @@ impl Bound {
             let Some((old, p)) = order.pop_front() else {
                 break;
             };
-            if self.by_id.get(&old).is_some_and(|(_, q)| *q == p) {
+            if self.by_id.get(&old).is_some_and(|(_, q, _)| *q == p) {
                 self.by_id.remove(&old);
                 *live -= 1;
             }
         }
         if order.len() > 2 * *live + 16 {
             let by_id = &self.by_id;
-            order.retain(|(k, p)| by_id.get(k).is_some_and(|(_, q)| q == p));
+            order.retain(|(k, p)| by_id.get(k).is_some_and(|(_, q, _)| q == p));
         }
         binding
     }
 
-    /// Set `key`'s binding to what the store says (its place kept if it had one).
+    /// Set `key`'s binding to what the store says, confirmed now (its place kept if it had one).
     fn set(&mut self, key: &str, binding: Binding) -> Binding {
         match self.by_id.get_mut(key) {
-            Some((b, _)) => {
+            Some((b, _, confirmed)) => {
                 *b = binding.clone();
+                *confirmed = std::time::Instant::now();
                 binding
             }
             None => self.insert(key, binding),
@@ -210,7 +215,7 @@ impl Bound {
     }
 
     fn remove(&mut self, key: &str) -> Option<Binding> {
-        let (b, _) = self.by_id.remove(key)?;
+        let (b, _, _) = self.by_id.remove(key)?;
         if let Some(live) = self.live.get_mut(tenant_of(key)) {
             *live = live.saturating_sub(1);
         }
@@ -230,9 +235,35 @@ impl IdBindings {
         }
     }
 
-    /// Whether what is held here can be trusted without asking the store.
-    fn trusted(&self) -> bool {
-        self.shared.as_ref().is_none_or(|s| s.store.listening())
+    /// What is held here for `key`, if it can be trusted without asking the store: always on one
+    /// machine; with a shared store, while this replica receives the others' changes and for at
+    /// most `recheck` after the store last confirmed it (so a missed change is not trusted for
+    /// longer than a cached registry record is).
+    fn trusted(&self, key: &str) -> Option<Binding> {
+        let inner = self.inner.lock().unwrap();
+        let (b, _, confirmed) = inner.by_id.get(key)?;
+        match &self.shared {
+            None => Some(b.clone()),
+            Some(s) if s.store.listening() && confirmed.elapsed() < s.store.recheck() => {
+                Some(b.clone())
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Remember what the store said of `key` — unless a change of some binding arrived since
+    /// `epoch` was read (before asking): that change may be this one's removal, and the answer
+    /// would then be remembered after it.
+    fn remember(&self, shared: &Shared, key: &str, binding: Option<&Binding>, epoch: u64) {
+        let mut inner = self.inner.lock().unwrap();
+        match binding {
+            Some(b) if shared.store.bindings_epoch() == epoch => {
+                inner.set(key, b.clone());
+            }
+            _ => {
+                inner.remove(key);
+            }
+        }
     }
 
     /// Bind `key` to `hash` if it is not bound; returns the binding in effect (`hash`'s, or the
@@ -243,10 +274,8 @@ impl IdBindings {
         hash: [u8; 32],
         tails: &[String],
     ) -> anyhow::Result<Binding> {
-        if self.trusted() {
-            if let Some((b, _)) = self.inner.lock().unwrap().by_id.get(key) {
-                return Ok(b.clone());
-            }
+        if let Some(b) = self.trusted(key) {
+            return Ok(b);
         }
         let new = Binding {
             hash,
@@ -255,33 +284,26 @@ impl IdBindings {
         let Some(shared) = &self.shared else {
             return Ok(self.inner.lock().unwrap().insert(key, new));
         };
+        let epoch = shared.store.bindings_epoch();
         let b = shared
             .bindings
             .bind(key, tenant_of(key), &new, MAX_BOUND_IDS)
             .await?;
-        Ok(self.inner.lock().unwrap().set(key, b))
+        self.remember(shared, key, Some(&b), epoch);
+        Ok(b)
     }
 
     /// `key`'s binding, if it has one.
     pub(crate) async fn get(&self, key: &str) -> anyhow::Result<Option<Binding>> {
-        if let Some((b, _)) = self.inner.lock().unwrap().by_id.get(key) {
-            if self.trusted() {
-                return Ok(Some(b.clone()));
-            }
+        if let Some(b) = self.trusted(key) {
+            return Ok(Some(b));
         }
         let Some(shared) = &self.shared else {
             return Ok(None);
         };
+        let epoch = shared.store.bindings_epoch();
         let b = shared.bindings.get(key).await?;
-        let mut inner = self.inner.lock().unwrap();
-        match &b {
-            Some(b) => {
-                inner.set(key, b.clone());
-            }
-            None => {
-                inner.remove(key);
-            }
-        }
+        self.remember(shared, key, b.as_ref(), epoch);
         Ok(b)
     }
 
@@ -295,7 +317,7 @@ impl IdBindings {
         let local = {
             let mut inner = self.inner.lock().unwrap();
             match inner.by_id.get(key) {
-                Some((b, _)) if hash.is_none_or(|h| *h == b.hash) => {
+                Some((b, _, _)) if hash.is_none_or(|h| *h == b.hash) => {
                     inner.remove(key).map(|b| b.hash)
                 }
                 _ => None,

@@ -30,8 +30,10 @@ use crate::registry::Registered;
 /// The channel every replica listens on.
 pub(crate) const CHANNEL: &str = "wasm_sandbox";
 
-/// Records cached at most (past this the cache starts over).
+/// Records cached at most, and their size (the stored JSON) at most: past either the cache starts
+/// over. (Specs can be megabytes; the cache must not hold a replica's memory.)
 const MAX_RECORDS: usize = 10_000;
+const MAX_RECORD_BYTES: usize = 64 << 20;
 
 /// What another replica (or this one) changed in the shared store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,15 +64,26 @@ impl Change {
 
 /// A record as last read, and when it was last confirmed current.
 struct Cached {
-    record: Option<Arc<Registered>>,
+    record: Arc<Registered>,
+    bytes: usize,
     confirmed: Instant,
+}
+
+#[derive(Default)]
+struct Records {
+    by_id: HashMap<String, Cached>,
+    bytes: usize,
 }
 
 /// The replica's side: the record cache, the listener's state, the subscribers.
 pub(crate) struct Coherence {
-    records: Mutex<HashMap<String, Cached>>,
-    /// Bumped by every invalidation: a read that started before one does not fill the cache.
+    records: Mutex<Records>,
+    /// Bumped by every invalidation of a record: a read that started before one does not fill
+    /// the cache.
     epoch: AtomicU64,
+    /// The same for `/api/get/{id}` bindings (kept by the daemon; see
+    /// [`PgStore::bindings_epoch`](crate::postgres::PgStore::bindings_epoch)).
+    bindings_epoch: AtomicU64,
     listening: AtomicBool,
     recheck: Duration,
     changes: broadcast::Sender<Change>,
@@ -79,9 +92,9 @@ pub(crate) struct Coherence {
 /// What [`Coherence::lookup`] found.
 pub(crate) enum Lookup {
     /// Confirmed within the bound: use it.
-    Fresh(Option<Arc<Registered>>),
+    Fresh(Arc<Registered>),
     /// Cached but due a check: use it if its generation is still the stored one.
-    Check(Option<Arc<Registered>>),
+    Check(Arc<Registered>),
     /// Not cached.
     Miss,
 }
@@ -91,6 +104,7 @@ impl Coherence {
         Arc::new(Coherence {
             records: Mutex::default(),
             epoch: AtomicU64::new(0),
+            bindings_epoch: AtomicU64::new(0),
             listening: AtomicBool::new(false),
             recheck,
             changes: broadcast::channel(4096).0,
@@ -110,9 +124,18 @@ impl Coherence {
         self.epoch.load(Ordering::Acquire)
     }
 
+    pub(crate) fn bindings_epoch(&self) -> u64 {
+        self.bindings_epoch.load(Ordering::Acquire)
+    }
+
+    /// How long what is cached is trusted without asking.
+    pub(crate) fn recheck(&self) -> Duration {
+        self.recheck
+    }
+
     pub(crate) fn lookup(&self, key: &str) -> Lookup {
         let records = self.records.lock().unwrap();
-        match records.get(key) {
+        match records.by_id.get(key) {
             Some(c) if self.listening() && c.confirmed.elapsed() < self.recheck => {
                 Lookup::Fresh(c.record.clone())
             }
@@ -121,36 +144,65 @@ impl Coherence {
         }
     }
 
-    /// Cache `record` for `key` as confirmed now, unless something was invalidated since
+    /// Cache `record` (of `bytes` stored) for `key` as confirmed now — or, `None`, forget `key`
+    /// (a miss is not cached: any id can be asked for) — unless something was invalidated since
     /// `epoch` (read before the database was asked).
-    pub(crate) fn store(&self, key: &str, record: Option<Arc<Registered>>, epoch: u64) {
+    pub(crate) fn store(&self, key: &str, record: Option<(Arc<Registered>, usize)>, epoch: u64) {
+        let mut records = self.records.lock().unwrap();
+        if let Some(old) = records.by_id.remove(key) {
+            records.bytes -= old.bytes;
+        }
+        let Some((record, bytes)) = record else {
+            return;
+        };
+        if self.epoch() != epoch || bytes > MAX_RECORD_BYTES {
+            return;
+        }
+        if records.by_id.len() >= MAX_RECORDS || records.bytes + bytes > MAX_RECORD_BYTES {
+            *records = Records::default();
+        }
+        records.bytes += bytes;
+        records.by_id.insert(
+            key.to_owned(),
+            Cached {
+                record,
+                bytes,
+                confirmed: Instant::now(),
+            },
+        );
+    }
+
+    /// Mark `key`'s record confirmed current now (its generation was checked), unless something
+    /// was invalidated since `epoch`.
+    pub(crate) fn confirm(&self, key: &str, epoch: u64) {
         let mut records = self.records.lock().unwrap();
         if self.epoch() != epoch {
             return;
         }
-        if records.len() >= MAX_RECORDS && !records.contains_key(key) {
-            records.clear();
+        if let Some(c) = records.by_id.get_mut(key) {
+            c.confirmed = Instant::now();
         }
-        records.insert(
-            key.to_owned(),
-            Cached {
-                record,
-                confirmed: Instant::now(),
-            },
-        );
     }
 
     /// Apply a change: drop what it makes stale, then tell the subscribers.
     pub(crate) fn apply(&self, change: Change) {
         {
             let mut records = self.records.lock().unwrap();
-            self.epoch.fetch_add(1, Ordering::AcqRel);
             match &change {
                 Change::Worker(key) => {
-                    records.remove(key);
+                    self.epoch.fetch_add(1, Ordering::AcqRel);
+                    if let Some(old) = records.by_id.remove(key) {
+                        records.bytes -= old.bytes;
+                    }
                 }
-                Change::Lost => records.clear(),
-                Change::Binding(_) => {}
+                Change::Lost => {
+                    self.epoch.fetch_add(1, Ordering::AcqRel);
+                    self.bindings_epoch.fetch_add(1, Ordering::AcqRel);
+                    *records = Records::default();
+                }
+                Change::Binding(_) => {
+                    self.bindings_epoch.fetch_add(1, Ordering::AcqRel);
+                }
             }
         }
         let _ = self.changes.send(change);
@@ -265,14 +317,32 @@ mod tests {
     fn a_read_that_raced_an_invalidation_is_not_cached() {
         let co = Coherence::new(Duration::from_secs(60));
         co.listening.store(true, Ordering::Release);
+        let rec = Arc::new(Registered {
+            id: "w".into(),
+            version: 1,
+            generation: 1,
+            created_ms: 0,
+            updated_ms: 0,
+            spec: Default::default(),
+        });
         let epoch = co.epoch();
         co.apply(Change::Worker("w".into()));
-        co.store("w", None, epoch);
+        co.store("w", Some((rec.clone(), 10)), epoch);
         assert!(matches!(co.lookup("w"), Lookup::Miss));
-        co.store("w", None, co.epoch());
-        assert!(matches!(co.lookup("w"), Lookup::Fresh(None)));
+        // A binding's change does not stop records from being cached.
+        let epoch = co.epoch();
+        co.apply(Change::Binding("x".into()));
+        co.store("w", Some((rec.clone(), 10)), epoch);
+        assert!(matches!(co.lookup("w"), Lookup::Fresh(_)));
         // Not listening: reused only after a check.
         co.listening.store(false, Ordering::Release);
-        assert!(matches!(co.lookup("w"), Lookup::Check(None)));
+        assert!(matches!(co.lookup("w"), Lookup::Check(_)));
+        // Too big to cache: not cached (and nothing else is dropped for it).
+        co.store("big", Some((rec.clone(), MAX_RECORD_BYTES + 1)), co.epoch());
+        assert!(matches!(co.lookup("big"), Lookup::Miss));
+        assert!(matches!(co.lookup("w"), Lookup::Check(_)));
+        // A miss is not cached.
+        co.store("w", None, co.epoch());
+        assert!(matches!(co.lookup("w"), Lookup::Miss));
     }
 }

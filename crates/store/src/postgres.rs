@@ -23,6 +23,7 @@ use crate::registry::{next_record, Registered, TooMany};
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../migrations/0001_store.sql")),
     (2, include_str!("../migrations/0002_coherence.sql")),
+    (3, include_str!("../migrations/0003_worker_triggers.sql")),
 ];
 
 /// How long a cached registry record is reused without asking the database (see
@@ -185,6 +186,17 @@ impl PgStore {
         self.coherence.listening()
     }
 
+    /// Bumped whenever this replica learns that an `/api/get/{id}` binding changed (or that it may
+    /// have missed changes): a binding read before a bump must not be cached after it.
+    pub fn bindings_epoch(&self) -> u64 {
+        self.coherence.bindings_epoch()
+    }
+
+    /// How long what a replica caches may be trusted without asking the database.
+    pub fn recheck(&self) -> Duration {
+        self.coherence.recheck()
+    }
+
     /// The KV store on this database. Its methods block: call them from tokio's blocking pool
     /// (as `KvNamespace` does), inside the runtime this store was connected in.
     pub fn kv(&self) -> Arc<PgKv> {
@@ -332,10 +344,10 @@ fn row_record(row: &tokio_postgres::Row) -> Result<Registered> {
 impl PgRegistry {
     /// The record of `id`: from this replica's cache while it is known current, else read (or,
     /// when cached but due a check, its generation compared).
-    pub(crate) async fn get(&self, id: &str) -> Result<Option<Registered>> {
+    pub(crate) async fn get(&self, id: &str) -> Result<Option<Arc<Registered>>> {
         let co = &self.coherence;
         let cached = match co.lookup(id) {
-            Lookup::Fresh(r) => return Ok(r.as_deref().cloned()),
+            Lookup::Fresh(r) => return Ok(Some(r)),
             Lookup::Check(r) => Some(r),
             Lookup::Miss => None,
         };
@@ -346,9 +358,9 @@ impl PgRegistry {
                 .query_opt("SELECT generation FROM workers WHERE id = $1", &[&id])
                 .await?
                 .map(|r| r.get::<_, i64>(0) as u64);
-            if stored == cached.as_ref().map(|r| r.generation) {
-                co.store(id, cached.clone(), epoch);
-                return Ok(cached.as_deref().cloned());
+            if stored == Some(cached.generation) {
+                co.confirm(id, epoch);
+                return Ok(Some(cached));
             }
         }
         let row = c
@@ -357,9 +369,15 @@ impl PgRegistry {
                 &[&id],
             )
             .await?;
-        let rec = row.map(|r| row_record(&r)).transpose()?;
-        co.store(id, rec.clone().map(Arc::new), epoch);
-        Ok(rec)
+        let rec = match row {
+            Some(r) => {
+                let bytes = r.get::<_, &str>(0).len();
+                Some((Arc::new(row_record(&r)?), bytes))
+            }
+            None => None,
+        };
+        co.store(id, rec.clone(), epoch);
+        Ok(rec.map(|(r, _)| r))
     }
 
     pub(crate) async fn has_room(
@@ -406,19 +424,19 @@ impl PgRegistry {
             return Err(TooMany(max).into());
         }
         let previous = previous.flatten();
-        let generation = tx
-            .query_one("SELECT nextval('worker_generations')", &[])
+        // The generation is the row's (a new one on insert and, by trigger, on every update; the
+        // trigger also notifies every replica): the record's copy of it is filled in on read.
+        let mut rec = next_record(id, spec, previous.as_ref(), 0);
+        let generation: i64 = tx
+            .query_one(
+                "INSERT INTO workers (id, version, record) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, record = excluded.record
+                 RETURNING generation",
+                &[&id, &(rec.version as i64), &serde_json::to_string(&rec)?],
+            )
             .await?
-            .get::<_, i64>(0) as u64;
-        let rec = next_record(id, spec, previous.as_ref(), generation);
-        tx.execute(
-            "INSERT INTO workers (id, version, record, generation) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE
-             SET version = excluded.version, record = excluded.record, generation = excluded.generation",
-            &[&id, &(rec.version as i64), &serde_json::to_string(&rec)?, &(generation as i64)],
-        )
-        .await?;
-        notify(&*tx, 'w', id).await?;
+            .get(0);
+        rec.generation = generation as u64;
         tx.commit().await?;
         self.coherence.apply(Change::Worker(id.to_owned()));
         let created = previous.is_none();
@@ -426,16 +444,12 @@ impl PgRegistry {
     }
 
     pub(crate) async fn delete(&self, id: &str) -> Result<bool> {
-        let mut c = self.pool.get().await?;
-        let tx = c.transaction().await?;
-        let deleted = tx
+        let c = self.pool.get().await?;
+        // (The row's trigger notifies every replica.)
+        let deleted = c
             .execute("DELETE FROM workers WHERE id = $1", &[&id])
             .await?
             > 0;
-        if deleted {
-            notify(&*tx, 'w', id).await?;
-        }
-        tx.commit().await?;
         self.coherence.apply(Change::Worker(id.to_owned()));
         Ok(deleted)
     }

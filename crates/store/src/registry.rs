@@ -77,9 +77,9 @@ impl Registry {
     }
 
     /// The worker stored under `id`.
-    pub async fn get(&self, id: &str) -> Result<Option<Registered>> {
+    pub async fn get(&self, id: &str) -> Result<Option<std::sync::Arc<Registered>>> {
         match self {
-            Registry::Redb(r) => r.get(id),
+            Registry::Redb(r) => r.get(id).map(|r| r.map(std::sync::Arc::new)),
             Registry::Postgres(r) => r.get(id).await,
         }
     }

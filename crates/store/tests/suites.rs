@@ -55,7 +55,10 @@ async fn registry_suite(r: &Registry) {
     assert!(!created);
     assert_eq!(v2.version, 2);
     assert_eq!(v2.created_ms, v1.created_ms);
-    assert_eq!(r.get("w").await.unwrap(), Some(v2.clone()));
+    assert_eq!(
+        r.get("w").await.unwrap(),
+        Some(std::sync::Arc::new(v2.clone()))
+    );
     // Per tenant limits: the implicit tenant's keys have no '/', a tenant's are `t/...`.
     r.put("acme/a", spec("x"), 2, Some("acme")).await.unwrap();
     r.put("acme/b", spec("x"), 2, Some("acme")).await.unwrap();
@@ -186,7 +189,7 @@ async fn migrations_apply_once_when_replicas_start_together() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(n, 2);
+    assert_eq!(n, 3);
 }
 
 // ---------------------------------------------------------------- coherence across replicas
@@ -269,8 +272,13 @@ async fn replicas_learn_of_changes() {
         .await
         .unwrap();
     tokio::spawn(conn);
+    // This session's writes fire no triggers (no notification, no new generation but ours).
+    client
+        .batch_execute("SET session_replication_role = replica")
+        .await
+        .unwrap();
     let silently = async |code: &str| {
-        let mut rec = ra.get("w").await.unwrap().unwrap();
+        let mut rec = (*ra.get("w").await.unwrap().unwrap()).clone();
         rec.spec = spec(code);
         client
             .execute(
@@ -312,6 +320,28 @@ async fn replicas_learn_of_changes() {
         "a missed change was served past the recheck bound"
     );
 
+    // A write that knows nothing of generations or notifications (an older replica during a
+    // rolling upgrade, an operator's SQL): the row's triggers give it a new generation and tell
+    // every replica — B, which trusts its cache for an hour, serves it at once.
+    let (plain, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let mut rec = (*ra.get("w").await.unwrap().unwrap()).clone();
+    rec.spec = spec("old replica");
+    plain
+        .execute(
+            "UPDATE workers SET record = $1 WHERE id = 'w'",
+            &[&serde_json::to_string(&rec).unwrap()],
+        )
+        .await
+        .unwrap();
+    until(Duration::from_secs(5), async || {
+        rb.get("w").await.unwrap().unwrap().spec.code.as_deref() == Some("old replica")
+    })
+    .await
+    .expect("a write without a new generation went unseen");
+
     // B's listening connection killed: B stops trusting its cache at once, reconnects, and
     // announces that it may have missed changes.
     let mut changes = b.subscribe();
@@ -336,7 +366,7 @@ async fn replicas_learn_of_changes() {
     );
     assert_eq!(
         rb.get("w").await.unwrap().unwrap().spec.code.as_deref(),
-        Some("five")
+        Some("old replica")
     );
     listening(&b).await;
     ra.put("w", spec("six"), 10, None).await.unwrap();
@@ -479,7 +509,10 @@ async fn tls_to_postgres() {
         listening(&store).await;
         let r = Registry::Postgres(store.registry());
         r.put("w", spec(mode), 10, None).await.unwrap();
-        assert_eq!(r.get("w").await.unwrap().unwrap().spec.code.as_deref(), Some(mode));
+        assert_eq!(
+            r.get("w").await.unwrap().unwrap().spec.code.as_deref(),
+            Some(mode)
+        );
         assert!(count(true).await >= 2, "{mode}: no TLS connections");
         assert_eq!(count(false).await, 0, "{mode}: a plain connection");
         drop(r);
@@ -494,7 +527,10 @@ async fn tls_to_postgres() {
         let err = PgStore::open(&tls_url, &PgOptions::default())
             .await
             .expect_err("connected to a server whose certificate is not trusted");
-        assert!(format!("{err:#}").contains("certificate"), "{mode}: {err:#}");
+        assert!(
+            format!("{err:#}").contains("certificate"),
+            "{mode}: {err:#}"
+        );
     }
     // The CA's certificate, but for another name (reached at its address): refused.
     let wrong_name = url
