@@ -111,10 +111,64 @@ fn cold_api_get(base: String, tag: &'static str) -> MakeRequest {
     })
 }
 
+/// One daemon on redb, its request path only (no Postgres, no balancer): `DAEMON_PATH=1`, with
+/// `WASM_SANDBOX_BIN` naming the build to measure, to compare two builds.
+async fn daemon_path(n: impl Fn(usize) -> usize) {
+    let dir = TempDir::new("bench-path");
+    let d = TestDaemon::start(&dir.0, &[], &[]);
+    let ids = 16;
+    register(&d, &d.base, ids).await;
+    let base = d.base.clone();
+    let warm_api: MakeRequest = Arc::new(move |c: &reqwest::Client, i: usize| {
+        c.post(format!("{base}/api/get/warm{}", i % 16))
+            .json(&json!({ "code": say(&format!("warm{}", i % 16)) }))
+    });
+    // Warm the /api/get ids.
+    for i in 0..16 {
+        client()
+            .post(d.url(&format!("/api/get/warm{i}")))
+            .json(&json!({ "code": say(&format!("warm{i}")) }))
+            .send()
+            .await
+            .unwrap();
+    }
+    let rows = [
+        load(
+            "warm /workers/{id}/, 1 client",
+            1,
+            n(2000),
+            warm_get(d.base.clone(), ids),
+        )
+        .await,
+        load(
+            "warm /api/get/{id} (same code), 1 client",
+            1,
+            n(2000),
+            warm_api,
+        )
+        .await,
+        load(
+            "cold /api/get/{id} (new id + code), 1 client",
+            1,
+            n(500),
+            cold_api_get(d.base.clone(), "path"),
+        )
+        .await,
+    ];
+    println!("| what | requests | req/s | median ms | p99 ms |");
+    println!("|---|---:|---:|---:|---:|");
+    for r in &rows {
+        r.print();
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let smoke = std::env::var("REPLICAS_SMOKE").as_deref() == Ok("1");
     let n = |full: usize| if smoke { 20 } else { full };
+    if std::env::var("DAEMON_PATH").as_deref() == Ok("1") {
+        return daemon_path(n).await;
+    }
     let Some(url) = database("bench").await else {
         return;
     };

@@ -6,8 +6,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// The `wasm-sandbox` binary next to the test executable (built by `make build` / `make test`).
+/// The `wasm-sandbox` binary next to the test executable (built by `make build` / `make test`),
+/// or `$WASM_SANDBOX_BIN` (a benchmark comparing two builds).
 pub fn binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("WASM_SANDBOX_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("current exe");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = dir.join("wasm-sandbox");
