@@ -25,6 +25,22 @@ pub async fn loader_with(mut config: Config) -> Loader {
     Loader::new(config).await.expect("loader")
 }
 
+/// Until `check` holds, polled every 5 ms for at most `within`: how long it took (`None`: it
+/// never held). For waiting on something another process does, bounded.
+pub async fn until(
+    within: std::time::Duration,
+    mut check: impl AsyncFnMut() -> bool,
+) -> Option<std::time::Duration> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < within {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    None
+}
+
 /// `GET url` with an empty body.
 pub fn get(url: &str) -> http::Request<Bytes> {
     http::Request::get(url).body(Bytes::new()).unwrap()

@@ -12,6 +12,7 @@ use serde_json::json;
 use wasm_sandbox_tests::balancer::{haproxy, replica, Balancer};
 use wasm_sandbox_tests::daemon::{client, get_json, put_json, TempDir, TestDaemon};
 use wasm_sandbox_tests::pg::database;
+use wasm_sandbox_tests::until;
 
 const NOTES: &str = r#"export default { async fetch(req, env) {
   const u = new URL(req.url);
@@ -32,18 +33,6 @@ async fn text_at(url: String) -> String {
         .text()
         .await
         .unwrap()
-}
-
-/// Until `check` holds, polled every 5 ms for at most `within`; how long it took.
-async fn until(within: Duration, mut check: impl AsyncFnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < within {
-        if check().await {
-            return Some(start.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    None
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

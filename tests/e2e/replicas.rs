@@ -7,19 +7,7 @@ use wasm_sandbox_tests::daemon::{client, get_json, post_json, put_json, TempDir,
 use wasm_sandbox_tests::pg::database;
 
 fn replica(dir: &TempDir, url: &str) -> TestDaemon {
-    let cfg = dir.0.join("sandbox.toml");
-    let name = dir.0.file_name().unwrap().to_str().unwrap();
-    std::fs::write(
-        &cfg,
-        format!("replica = \"{name}\"\n[store]\nbackend = \"postgres\"\n"),
-    )
-    .unwrap();
-    // The URL through the environment, as a Secret would give it.
-    TestDaemon::start(
-        &dir.0,
-        &["--config", cfg.to_str().unwrap()],
-        &[("WASM_SANDBOX_DATABASE_URL", url)],
-    )
+    wasm_sandbox_tests::balancer::replica(dir, url, "")
 }
 
 const NOTES: &str = r#"export default { async fetch(req, env) {

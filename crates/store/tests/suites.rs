@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use wasm_sandbox::kv::{stored_bytes, FileKv, KvEntry, KvNamespace, KvStore, MemoryKv};
@@ -14,6 +14,7 @@ use wasm_sandbox_spec::run::WorkerSpec;
 use wasm_sandbox_store::postgres::PgStore;
 use wasm_sandbox_store::{Registry, TooMany};
 use wasm_sandbox_tests::pg::database as pg_database;
+use wasm_sandbox_tests::until;
 
 struct TempDir(std::path::PathBuf);
 
@@ -193,18 +194,6 @@ async fn migrations_apply_once_when_replicas_start_together() {
 }
 
 // ---------------------------------------------------------------- coherence across replicas
-
-/// Until `check` holds (polled every 5 ms, for at most `within`); how long it took.
-async fn until(within: Duration, mut check: impl AsyncFnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    while start.elapsed() < within {
-        if check().await {
-            return Some(start.elapsed());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    None
-}
 
 async fn listening(store: &PgStore) {
     assert!(
